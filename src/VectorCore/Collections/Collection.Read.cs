@@ -1,0 +1,184 @@
+using VectorEngine.Diagnostics;
+using VectorEngine.Filters;
+using VectorEngine.Filters.Planning;
+using VectorEngine.Segments;
+
+namespace VectorEngine;
+
+/// <summary>Get, count and scroll.</summary>
+public sealed partial class Collection
+{
+    /// <summary>Fetches points by id, in the order asked; missing ids are skipped.</summary>
+    /// <param name="ids">The ids.</param>
+    /// <param name="withPayload">Attach payloads.</param>
+    /// <param name="withVector">Attach vectors.</param>
+    public IReadOnlyList<PointRecord> Get(IEnumerable<PointId> ids, bool withPayload = true, bool withVector = false)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        List<PointId> list = ids.ToList();
+        if (list.Any(id => id.IsDefault))
+        {
+            ThrowHelper.ThrowArgument("ids", "A point id is empty (default).");
+        }
+
+        var result = new List<PointRecord>(list.Count);
+        EnterRead();
+        try
+        {
+            foreach (PointId id in list)
+            {
+                if (_idMap.TryGetValue(id, out PointLocation location))
+                {
+                    result.Add(Record(SegmentOf(location), location.Offset, withPayload, withVector));
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return result;
+    }
+
+    /// <summary>Counts live points, optionally only those that pass <paramref name="filter"/>.</summary>
+    /// <param name="filter">The filter, or null for all.</param>
+    public long Count(Filter? filter = null)
+    {
+        filter?.Validate();
+        EnterRead();
+        try
+        {
+            if (filter is null)
+            {
+                return _idMap.Count;
+            }
+
+            long n = 0;
+            foreach (Segment segment in _segments.Values)
+            {
+                n += MatchingOffsets(segment, filter).Count;
+            }
+
+            return n;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>One page of points in id order (numbers, then UUIDs, then strings), optionally filtered.</summary>
+    /// <param name="request">The page request.</param>
+    public ScrollPage Scroll(ScrollRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Limit is < 1 or > MaxLimit)
+        {
+            ThrowHelper.ThrowArgument("limit", $"Scroll limit must be 1 to {MaxLimit}; got {request.Limit}.");
+        }
+
+        if (request.Offset is { IsDefault: true })
+        {
+            ThrowHelper.ThrowArgument("offset", "Scroll offset is an empty (default) id.");
+        }
+
+        request.Filter?.Validate();
+        EnterRead();
+        try
+        {
+            var candidates = new List<PointLocation>();
+            foreach (Segment segment in _segments.Values)
+            {
+                if (request.Filter is null)
+                {
+                    for (uint offset = 0; offset < segment.Count; offset++)
+                    {
+                        if (segment.IsLive(offset) && (request.Offset is not { } from || segment.IdAt(offset).CompareTo(from) >= 0))
+                        {
+                            candidates.Add(new PointLocation(segment.Id, offset));
+                        }
+                    }
+                }
+                else
+                {
+                    foreach (uint offset in MatchingOffsets(segment, request.Filter))
+                    {
+                        if (request.Offset is not { } from || segment.IdAt(offset).CompareTo(from) >= 0)
+                        {
+                            candidates.Add(new PointLocation(segment.Id, offset));
+                        }
+                    }
+                }
+            }
+
+            // LINQ's OrderBy followed by Take selects the smallest Limit+1 ids with a partial sort.
+            PointLocation[] page = candidates
+                .Select(l => (Id: SegmentOf(l).IdAt(l.Offset), Location: l))
+                .OrderBy(x => x.Id)
+                .Take(request.Limit + 1)
+                .Select(x => x.Location)
+                .ToArray();
+            var points = new List<PointRecord>(Math.Min(page.Length, request.Limit));
+            for (int i = 0; i < page.Length && i < request.Limit; i++)
+            {
+                points.Add(Record(SegmentOf(page[i]), page[i].Offset, request.WithPayload, request.WithVector));
+            }
+
+            PointId? next = page.Length > request.Limit ? SegmentOf(page[^1]).IdAt(page[^1].Offset) : (PointId?)null;
+            return new ScrollPage(points, next);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Live offsets in <paramref name="segment"/> that pass the filter, ascending.</summary>
+    private List<uint> MatchingOffsets(Segment segment, Filter filter)
+    {
+        List<uint>? candidates = FilterPlanner.Candidates(segment, filter, _idMap.TryGetValue);
+        var result = new List<uint>();
+        if (candidates is not null)
+        {
+            foreach (uint offset in candidates)
+            {
+                if (segment.IsLive(offset) && filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset)))
+                {
+                    result.Add(offset);
+                }
+            }
+        }
+        else
+        {
+            for (uint offset = 0; offset < segment.Count; offset++)
+            {
+                if (segment.IsLive(offset) && filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset)))
+                {
+                    result.Add(offset);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private List<PointId> MatchingIds(Filter filter)
+    {
+        var ids = new List<PointId>();
+        foreach (Segment segment in _segments.Values)
+        {
+            foreach (uint offset in MatchingOffsets(segment, filter))
+            {
+                ids.Add(segment.IdAt(offset));
+            }
+        }
+
+        return ids;
+    }
+
+    private static PointRecord Record(Segment segment, uint offset, bool withPayload, bool withVector) =>
+        new(segment.IdAt(offset),
+            withPayload ? segment.PayloadAt(offset).Clone() : null,
+            withVector ? segment.Store.GetVector(offset).ToArray() : null);
+}

@@ -1,0 +1,205 @@
+using System.Buffers;
+using VectorEngine.Diagnostics;
+using VectorEngine.Filters;
+using VectorEngine.Indexing;
+using VectorEngine.Segments;
+
+namespace VectorEngine;
+
+/// <summary>Nearest-neighbour search.</summary>
+public sealed partial class Collection
+{
+    [ThreadStatic]
+    private static TopKCollector? t_collector;
+
+    /// <summary>The k nearest points to <paramref name="vector"/>.</summary>
+    /// <param name="vector">The query.</param>
+    /// <param name="limit">How many results, 1 to <see cref="MaxLimit"/>.</param>
+    /// <param name="filter">Only points that pass it.</param>
+    public IReadOnlyList<ScoredPoint> Search(float[] vector, int limit, Filter? filter = null) =>
+        Search(new SearchRequest(vector, limit) { Filter = filter });
+
+    /// <summary>Runs one search.</summary>
+    /// <param name="request">The search.</param>
+    /// <exception cref="DimensionMismatchException">The query has the wrong length.</exception>
+    /// <exception cref="InvalidVectorException">The query holds NaN or infinity.</exception>
+    /// <exception cref="VectorEngineArgumentException">The limit is out of range, or the threshold is not finite.</exception>
+    /// <exception cref="InvalidFilterException">The filter is malformed.</exception>
+    public IReadOnlyList<ScoredPoint> Search(SearchRequest request)
+    {
+        float[] query = ValidateSearch(request, "request");
+        EnterRead();
+        try
+        {
+            return SearchLocked(request, query);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Runs many searches, spread over all cores. All requests are validated before any runs; results come back in
+    /// request order.
+    /// </summary>
+    /// <param name="requests">The searches.</param>
+    public IReadOnlyList<IReadOnlyList<ScoredPoint>> SearchBatch(IReadOnlyList<SearchRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        float[][] queries = new float[requests.Count][];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            queries[i] = ValidateSearch(requests[i], $"requests[{i}]");
+        }
+
+        var results = new IReadOnlyList<ScoredPoint>[requests.Count];
+        EnterRead();
+        try
+        {
+            // Each worker takes the read lock itself: ReaderWriterLockSlim read locks are per thread.
+            Parallel.For(0, requests.Count, i =>
+            {
+                _lock.EnterReadLock();
+                try
+                {
+                    results[i] = SearchLocked(requests[i], queries[i]);
+                }
+                finally
+                {
+                    _lock.ExitReadLock();
+                }
+            });
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return results;
+    }
+
+    private float[] ValidateSearch(SearchRequest? request, string field)
+    {
+        if (request is null)
+        {
+            ThrowHelper.ThrowArgument(field, $"{field} is null.");
+        }
+
+        if (request.Limit is < 1 or > MaxLimit)
+        {
+            ThrowHelper.ThrowArgument("limit", $"Search limit (k) must be 1 to {MaxLimit}; got {request.Limit}.");
+        }
+
+        if (request.ScoreThreshold is { } t && !float.IsFinite(t))
+        {
+            ThrowHelper.ThrowArgument("scoreThreshold", $"Score threshold must be finite; got {t}.");
+        }
+
+        if (request.Params is null)
+        {
+            ThrowHelper.ThrowArgument("params", "Search params are null.");
+        }
+
+        if (request.Params.Ef is < 1 or > 100_000 || request.Params.NProbe is < 1 or > 1_000_000)
+        {
+            ThrowHelper.ThrowArgument("params", "Search params ef and nprobe must be positive (ef at most 100,000).");
+        }
+
+        request.Filter?.Validate();
+        return PrepareVector(request.Vector, "vector");
+    }
+
+    private IReadOnlyList<ScoredPoint> SearchLocked(SearchRequest request, float[] query)
+    {
+        int k = request.Limit;
+        float maxDistance = request.ScoreThreshold is { } t ? Metric.ToDistance(t) : float.PositiveInfinity;
+        TopKCollector collector = t_collector ??= new TopKCollector(k);
+        var merged = new List<(float Distance, Segment Segment, uint Offset)>();
+        float[] distances = ArrayPool<float>.Shared.Rent(k);
+        uint[] offsets = ArrayPool<uint>.Shared.Rent(k);
+        try
+        {
+            foreach (Segment segment in _segments.Values)
+            {
+                if (segment.LiveCount == 0)
+                {
+                    continue;
+                }
+
+                collector.Reset(k);
+                SearchSegment(segment, query, request, collector);
+                int n = collector.DrainSorted(distances, offsets);
+                for (int i = 0; i < n; i++)
+                {
+                    if (distances[i] <= maxDistance)
+                    {
+                        merged.Add((distances[i], segment, offsets[i]));
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(distances);
+            ArrayPool<uint>.Shared.Return(offsets);
+        }
+
+        merged.Sort((a, b) => a.Distance.CompareTo(b.Distance));
+        int count = Math.Min(k, merged.Count);
+        var results = new ScoredPoint[count];
+        for (int i = 0; i < count; i++)
+        {
+            (float distance, Segment segment, uint offset) = merged[i];
+            results[i] = new ScoredPoint(
+                segment.IdAt(offset),
+                Metric.ToScore(distance),
+                request.WithPayload ? segment.PayloadAt(offset).Clone() : null,
+                request.WithVector ? segment.Store.GetVector(offset).ToArray() : null);
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// The per-segment plan: no filter → the index (or an exact scan when asked); a filter → its matching set, scanned
+    /// exactly when small or when the index is exact anyway, otherwise the index traversal restricted to an allow-list.
+    /// </summary>
+    private void SearchSegment(Segment segment, float[] query, SearchRequest request, TopKCollector collector)
+    {
+        if (request.Filter is null)
+        {
+            var live = new LiveFilter(segment.Deleted);
+            if (request.Params.Exact || segment.Index.IsExact)
+            {
+                ExactScan.All(segment.Store, query, live, collector);
+            }
+            else
+            {
+                segment.Index.Search(query, request.Params, live, collector);
+            }
+
+            return;
+        }
+
+        List<uint> matching = MatchingOffsets(segment, request.Filter);
+        if (matching.Count == 0)
+        {
+            return;
+        }
+
+        if (request.Params.Exact || segment.Index.IsExact || matching.Count <= _dbOptions.ExactFilterThreshold)
+        {
+            ExactScan.Gather(segment.Store, query, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), collector);
+            return;
+        }
+
+        var allowed = new Bitset(segment.Count);
+        foreach (uint offset in matching)
+        {
+            allowed.Set(offset);
+        }
+
+        segment.Index.Search(query, request.Params, new AllowListFilter(allowed), collector);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Runtime.InteropServices;
+using VectorEngine.Collections;
+using VectorEngine.Diagnostics;
+using VectorEngine.PayloadIndexes;
+using VectorEngine.Segments;
+using VectorEngine.Storage;
+using VectorEngine.Storage.Wal;
+
+namespace VectorEngine;
+
+/// <summary>Upserts.</summary>
+public sealed partial class Collection
+{
+    /// <summary>Inserts or replaces one point. Returns once the write is durable (per the WAL sync mode).</summary>
+    /// <param name="point">The point.</param>
+    public void Upsert(Point point)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        Upsert([point]);
+    }
+
+    /// <summary>
+    /// Inserts or replaces a batch atomically: every point is validated first, and either all are applied or (on any bad
+    /// point) none. Within a batch, the last point with a given id wins. Returns once the batch is durable.
+    /// </summary>
+    /// <param name="points">The points.</param>
+    /// <exception cref="DimensionMismatchException">A vector has the wrong length.</exception>
+    /// <exception cref="InvalidVectorException">A vector holds NaN or infinity, or is zero under cosine.</exception>
+    /// <exception cref="InvalidPayloadException">A payload value clashes with a declared payload index.</exception>
+    public void Upsert(IReadOnlyList<Point> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count == 0)
+        {
+            return;
+        }
+
+        List<PreparedPoint> prepared = Prepare(points);
+        using var record = new ByteWriter(EstimateRecordBytes(prepared.Count));
+        WalRecords.EncodeUpsert(record, prepared, Dimension);
+        WalWriter wal;
+        long position;
+        EnterWrite();
+        try
+        {
+            wal = _wal;
+            position = wal.Append(record);
+            ApplyUpsert(prepared);
+            if (MutableIsFull())
+            {
+                SealMutable();
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        Commit(wal, position);
+    }
+
+    private void Commit(WalWriter wal, long position)
+    {
+        if (_dbOptions.WalSyncMode == WalSyncMode.PerWrite)
+        {
+            wal.WaitDurable(position);
+        }
+    }
+
+    private int EstimateRecordBytes(int count) => 64 + (count * ((Dimension * sizeof(float)) + 64));
+
+    private List<PreparedPoint> Prepare(IReadOnlyList<Point> points)
+    {
+        var prepared = new List<PreparedPoint>(points.Count);
+        for (int i = 0; i < points.Count; i++)
+        {
+            Point? point = points[i];
+            if (point is null)
+            {
+                ThrowHelper.ThrowArgument("points", $"points[{i}] is null.");
+            }
+
+            if (point.Id.IsDefault)
+            {
+                ThrowHelper.ThrowArgument("id", $"points[{i}] has no id.");
+            }
+
+            float[] vector = PrepareVector(point.Vector, $"points[{i}].vector");
+            Payload payload = point.Payload is null || point.Payload.Count == 0 ? Payload.Empty : point.Payload.Clone();
+            PayloadSchema.Validate(payload, Options.PayloadIndexes, point.Id);
+            prepared.Add(new PreparedPoint(point.Id, vector, payload));
+        }
+
+        return prepared;
+    }
+
+    /// <summary>Validates a stored or query vector and returns a copy, normalised under cosine.</summary>
+    private float[] PrepareVector(float[]? vector, string field)
+    {
+        if (vector is null)
+        {
+            ThrowHelper.ThrowInvalidVector($"{field} is null.", field);
+        }
+
+        if (vector.Length != Dimension)
+        {
+            ThrowHelper.ThrowDimensionMismatch(Dimension, vector.Length, field);
+        }
+
+        float[] copy = (float[])vector.Clone();
+        CheckFinite(copy, field);
+        if (Metric == DistanceMetric.Cosine)
+        {
+            if (VectorDistance.Dot(copy, copy) == 0)
+            {
+                ThrowHelper.ThrowInvalidVector($"{field} is a zero vector, which has no direction under cosine.", field);
+            }
+
+            VectorDistance.Normalize(copy);
+        }
+
+        return copy;
+    }
+
+    private static void CheckFinite(ReadOnlySpan<float> vector, string field)
+    {
+        // NaN and ±inf are exactly the values with an all-ones exponent.
+        ReadOnlySpan<uint> bits = MemoryMarshal.Cast<float, uint>(vector);
+        for (int i = 0; i < bits.Length; i++)
+        {
+            if ((bits[i] & 0x7F80_0000u) == 0x7F80_0000u)
+            {
+                ThrowHelper.ThrowInvalidVector($"{field}[{i}] is {vector[i]}; vectors must be finite.", field);
+            }
+        }
+    }
+
+    /// <summary>Applies validated points; cannot fail part-way (used by writes and by WAL replay).</summary>
+    private void ApplyUpsert(List<PreparedPoint> points)
+    {
+        foreach (PreparedPoint p in points)
+        {
+            if (_idMap.TryGetValue(p.Id, out PointLocation old))
+            {
+                SegmentOf(old).Delete(old.Offset);
+            }
+
+            uint offset = _mutable.Append(p.Id, p.Vector, p.Payload);
+            _idMap[p.Id] = new PointLocation(_mutable.Id, offset);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using VectorEngine.Indexing;
+
+namespace VectorEngine;
+
+/// <summary>What a collection is: dimension, metric, index type and declared payload indexes.</summary>
+public sealed partial class CollectionOptions
+{
+    /// <summary>The largest dimension accepted.</summary>
+    public const int MaxDimension = 65_536;
+
+    /// <summary>Creates options.</summary>
+    /// <param name="dimension">Floats per vector, 1 to <see cref="MaxDimension"/>.</param>
+    /// <param name="metric">How vectors are compared.</param>
+    public CollectionOptions(int dimension, DistanceMetric metric)
+    {
+        Dimension = dimension;
+        Metric = metric;
+    }
+
+    /// <summary>Floats per vector.</summary>
+    public int Dimension { get; }
+
+    /// <summary>How vectors are compared.</summary>
+    public DistanceMetric Metric { get; }
+
+    /// <summary>The index sealed segments use. Default: the exact flat index.</summary>
+    public IndexSpec Index { get; init; } = IndexSpec.Flat;
+
+    /// <summary>Declared payload indexes: key to type. Indexed keys only accept values of their type.</summary>
+    public Dictionary<string, PayloadIndexType> PayloadIndexes { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Collection names: 1 to 64 characters from letters, digits, '_' and '-', starting with a letter or digit.</summary>
+    public static void ValidateName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || !NamePattern().IsMatch(name))
+        {
+            throw new VectorEngineArgumentException(
+                $"Invalid collection name '{name}': use 1 to 64 letters, digits, '_' or '-', starting with a letter or digit.", "name");
+        }
+    }
+
+    internal void Validate(IndexRegistry registry)
+    {
+        if (Dimension is < 1 or > MaxDimension)
+        {
+            throw new VectorEngineArgumentException($"Dimension must be 1 to {MaxDimension}; got {Dimension}.", "dimension");
+        }
+
+        if (!Enum.IsDefined(Metric))
+        {
+            throw new VectorEngineArgumentException($"Unknown metric {(int)Metric}.", "metric");
+        }
+
+        if (Index is null || Index.Parameters is null)
+        {
+            throw new VectorEngineArgumentException("Index must name an index type.", "index");
+        }
+
+        registry.Get(Index.Name).Validate(Index.Parameters);
+        if (PayloadIndexes is null)
+        {
+            throw new VectorEngineArgumentException("PayloadIndexes must not be null.", "payloadIndexes");
+        }
+
+        foreach (KeyValuePair<string, PayloadIndexType> field in PayloadIndexes)
+        {
+            if (string.IsNullOrEmpty(field.Key) || field.Key.Length > Payload.MaxKeyLength)
+            {
+                throw new VectorEngineArgumentException($"Payload index key must have 1 to {Payload.MaxKeyLength} characters.", "payloadIndexes");
+            }
+
+            if (!Enum.IsDefined(field.Value))
+            {
+                throw new VectorEngineArgumentException($"Payload index '{field.Key}' has unknown type {(int)field.Value}.", "payloadIndexes");
+            }
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using VectorEngine.Indexing;
+
+namespace VectorEngine;
+
+/// <summary>Options for <see cref="VectorDatabase.Open(string, VectorDatabaseOptions?)"/>.</summary>
+public sealed class VectorDatabaseOptions
+{
+    /// <summary>When the WAL is forced to disk. Default <see cref="WalSyncMode.PerWrite"/>: an acknowledged write survives power loss.</summary>
+    public WalSyncMode WalSyncMode { get; set; } = WalSyncMode.PerWrite;
+
+    /// <summary>Background fsync period under <see cref="WalSyncMode.Interval"/>. Default 100 ms.</summary>
+    public TimeSpan WalSyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The mutable segment is sealed when it holds this many points. Default 200,000.</summary>
+    public int MaxMutableSegmentPoints { get; set; } = 200_000;
+
+    /// <summary>The mutable segment is sealed when its vectors take this many bytes. Default 256 MiB.</summary>
+    public long MaxMutableSegmentBytes { get; set; } = 256L << 20;
+
+    /// <summary>Run the merge optimizer in the background. Default true.</summary>
+    public bool EnableBackgroundOptimizer { get; set; } = true;
+
+    /// <summary>How often the background optimizer looks for work. Default 10 s.</summary>
+    public TimeSpan OptimizerInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A sealed segment with at least this fraction of deleted points is rewritten. Default 0.2.</summary>
+    public double OptimizerDeletedFraction { get; set; } = 0.2;
+
+    /// <summary>Sealed segments smaller than this many live points are merged together. Default 20,000.</summary>
+    public int OptimizerSmallSegmentPoints { get; set; } = 20_000;
+
+    /// <summary>
+    /// A filtered search whose matching set in a segment has at most this many points scans them exactly instead of
+    /// traversing the index. Default 10,000.
+    /// </summary>
+    public int ExactFilterThreshold { get; set; } = 10_000;
+
+    /// <summary>Logging; defaults to none.</summary>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>Index types by name. Index packages add theirs here (<c>options.UseHnsw()</c>).</summary>
+    public IndexRegistry Indexes { get; } = new();
+
+    internal void Validate()
+    {
+        if (MaxMutableSegmentPoints < 1)
+        {
+            throw new VectorEngineArgumentException("MaxMutableSegmentPoints must be at least 1.", nameof(MaxMutableSegmentPoints));
+        }
+
+        if (MaxMutableSegmentBytes < 1)
+        {
+            throw new VectorEngineArgumentException("MaxMutableSegmentBytes must be at least 1.", nameof(MaxMutableSegmentBytes));
+        }
+
+        if (WalSyncInterval <= TimeSpan.Zero || OptimizerInterval <= TimeSpan.Zero)
+        {
+            throw new VectorEngineArgumentException("Intervals must be positive.", nameof(WalSyncInterval));
+        }
+
+        if (OptimizerDeletedFraction is <= 0 or > 1)
+        {
+            throw new VectorEngineArgumentException("OptimizerDeletedFraction must be in (0, 1].", nameof(OptimizerDeletedFraction));
+        }
+    }
+}

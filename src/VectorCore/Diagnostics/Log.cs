@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace VectorEngine.Diagnostics;
+
+/// <summary>The engine's log events, source-generated so that disabled levels cost nothing.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning,
+        Message = "WAL {File}: record at byte {Offset} is torn or corrupt ({Reason}); truncating {Dropped} bytes")]
+    public static partial void WalTailTruncated(ILogger logger, string file, long offset, string reason, long dropped);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information,
+        Message = "Collection {Collection}: recovered {Segments} segments and replayed {Records} WAL records in {Elapsed} ms")]
+    public static partial void Recovered(ILogger logger, string collection, int segments, int records, long elapsed);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information,
+        Message = "Collection {Collection}: sealed segment {Segment} with {Points} points")]
+    public static partial void SegmentSealed(ILogger logger, string collection, int segment, int points);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information,
+        Message = "Collection {Collection}: merged segments {Sources} into {Segment} ({Points} live points)")]
+    public static partial void SegmentsMerged(ILogger logger, string collection, string sources, int segment, int points);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error,
+        Message = "Collection {Collection}: background optimizer failed")]
+    public static partial void OptimizerFailed(ILogger logger, string collection, Exception exception);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning,
+        Message = "Collection {Collection}: removing leftover file {File} from an interrupted operation")]
+    public static partial void LeftoverRemoved(ILogger logger, string collection, string file);
+}

@@ -1,0 +1,32 @@
+using System.Runtime.CompilerServices;
+
+namespace VectorEngine.Indexing;
+
+/// <summary>
+/// Decides which segment offsets a search may return. Passed as a struct generic so that the unfiltered case costs
+/// nothing (qdrant's FilteredScorer; hnswlib's bare-bone search template).
+/// </summary>
+public interface IOffsetFilter
+{
+    /// <summary>True when the offset may be returned.</summary>
+    /// <param name="offset">The segment offset.</param>
+    bool Accept(uint offset);
+}
+
+/// <summary>Accepts every live point (rejects tombstoned offsets).</summary>
+/// <param name="deleted">The segment's tombstones.</param>
+public readonly struct LiveFilter(Bitset deleted) : IOffsetFilter
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Accept(uint offset) => !deleted.Get(offset);
+}
+
+/// <summary>Accepts the offsets set in an allow-list bitset (already excluding tombstones).</summary>
+/// <param name="allowed">Offsets that pass the filter.</param>
+public readonly struct AllowListFilter(Bitset allowed) : IOffsetFilter
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Accept(uint offset) => allowed.Get(offset);
+}

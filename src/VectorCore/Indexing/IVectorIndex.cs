@@ -1,0 +1,38 @@
+namespace VectorEngine.Indexing;
+
+/// <summary>
+/// A search structure over one segment's vectors. VectorCore defines the contract and the exact <see cref="FlatIndex"/>;
+/// other packages (HNSW, IVF) implement it and register an <see cref="IVectorIndexFactory"/> by name.
+/// </summary>
+/// <remarks>
+/// Searches run concurrently with each other; <see cref="Add"/> is called for points appended to a mutable segment and
+/// never concurrently with itself. The engine handles tombstones and payload filters through <see cref="IOffsetFilter"/>.
+/// </remarks>
+public interface IVectorIndex : IDisposable
+{
+    /// <summary>The registered name of the index type (e.g. "flat", "hnsw").</summary>
+    string Name { get; }
+
+    /// <summary>Bytes the index holds in memory, excluding the vectors themselves.</summary>
+    long MemoryBytes { get; }
+
+    /// <summary>True when results are exact (the planner then never needs an exact re-scan).</summary>
+    bool IsExact { get; }
+
+    /// <summary>Adds the rows [<paramref name="fromOffset"/>, store count) appended since the last call.</summary>
+    /// <param name="fromOffset">The first new row.</param>
+    void Add(uint fromOffset);
+
+    /// <summary>Finds the nearest accepted offsets to <paramref name="query"/> and offers them to <paramref name="results"/>.</summary>
+    /// <typeparam name="TFilter">The acceptance test.</typeparam>
+    /// <param name="query">The query, already preprocessed for the metric (normalised for cosine).</param>
+    /// <param name="parameters">Search-time parameters.</param>
+    /// <param name="filter">Which offsets may be returned.</param>
+    /// <param name="results">Receives (distance, offset) pairs.</param>
+    void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results)
+        where TFilter : struct, IOffsetFilter;
+
+    /// <summary>Writes the index's files into <paramref name="directory"/> (the sealed segment's folder).</summary>
+    /// <param name="directory">The segment folder.</param>
+    void Save(string directory);
+}

@@ -1,0 +1,23 @@
+namespace VectorEngine.Indexing;
+
+/// <summary>Creates and loads one index type; registered in an <see cref="IndexRegistry"/> under <see cref="Name"/>.</summary>
+public interface IVectorIndexFactory
+{
+    /// <summary>The type's name, stored in collection configs so a reopened database rebuilds the right index.</summary>
+    string Name { get; }
+
+    /// <summary>Checks index parameters before a collection is created; throws <see cref="VectorEngineArgumentException"/>.</summary>
+    /// <param name="parameters">Name/value parameters from <see cref="IndexSpec"/>.</param>
+    void Validate(IReadOnlyDictionary<string, string> parameters);
+
+    /// <summary>Builds an index over all rows of <paramref name="store"/>.</summary>
+    /// <param name="store">The vectors.</param>
+    /// <param name="parameters">Name/value parameters.</param>
+    IVectorIndex Build(IVectorStore store, IReadOnlyDictionary<string, string> parameters);
+
+    /// <summary>Loads an index saved by <see cref="IVectorIndex.Save"/>; returns null when no saved index exists (the engine then builds one).</summary>
+    /// <param name="store">The vectors.</param>
+    /// <param name="parameters">Name/value parameters.</param>
+    /// <param name="directory">The segment folder.</param>
+    IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory);
+}

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+
+namespace VectorEngine.Indexing;
+
+/// <summary>
+/// Index factories by name. Index packages add theirs through extension methods on <see cref="VectorDatabaseOptions"/>
+/// (<c>options.UseHnsw()</c>), the way EF Core providers plug in; the flat index is always present.
+/// </summary>
+public sealed class IndexRegistry
+{
+    private readonly ConcurrentDictionary<string, IVectorIndexFactory> _factories = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Creates a registry holding the flat index.</summary>
+    public IndexRegistry()
+    {
+        Register(new FlatIndexFactory());
+    }
+
+    /// <summary>The registered names.</summary>
+    public IEnumerable<string> Names => _factories.Keys;
+
+    /// <summary>Adds or replaces a factory.</summary>
+    /// <param name="factory">The factory.</param>
+    public void Register(IVectorIndexFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _factories[factory.Name] = factory;
+    }
+
+    /// <summary>Finds a factory by name.</summary>
+    /// <param name="name">The index type name.</param>
+    /// <exception cref="VectorEngineArgumentException">No factory has that name.</exception>
+    public IVectorIndexFactory Get(string name)
+    {
+        if (name is null || !_factories.TryGetValue(name, out IVectorIndexFactory? factory))
+        {
+            throw new VectorEngineArgumentException(
+                $"Unknown index type '{name}'. Registered: {string.Join(", ", _factories.Keys.Order())}.", "index");
+        }
+
+        return factory;
+    }
+}

@@ -1,0 +1,17 @@
+namespace VectorEngine;
+
+/// <summary>Per-search options.</summary>
+public sealed record SearchParams
+{
+    /// <summary>Default parameters.</summary>
+    public static SearchParams Default { get; } = new();
+
+    /// <summary>Skip any approximate index and scan exactly.</summary>
+    public bool Exact { get; init; }
+
+    /// <summary>Beam width for graph indexes (ef in the HNSW paper); null uses the index's default. Ignored by the flat index.</summary>
+    public int? Ef { get; init; }
+
+    /// <summary>Inverted lists to probe for IVF indexes; null uses the index's default. Ignored by the flat index.</summary>
+    public int? NProbe { get; init; }
+}

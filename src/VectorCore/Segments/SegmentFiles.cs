@@ -1,0 +1,169 @@
+using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+using VectorEngine.Diagnostics;
+using VectorEngine.Indexing;
+using VectorEngine.Storage;
+
+namespace VectorEngine.Segments;
+
+/// <summary>
+/// A sealed segment's folder: <c>vectors.bin</c> (64-byte header, then rows; memory-mapped), <c>points.bin</c>
+/// (header, ids and payloads, CRC32C trailer) and <c>deleted.bin</c> (tombstone bitmap, header and CRC32C), plus
+/// whatever files its vector index saves.
+/// </summary>
+internal static class SegmentFiles
+{
+    public const string VectorsFile = "vectors.bin";
+    public const string PointsFile = "points.bin";
+    public const string DeletedFile = "deleted.bin";
+    private const uint Version = 1;
+    private static ReadOnlySpan<byte> PointsMagic => "VEPOINTS"u8;
+    private static ReadOnlySpan<byte> DeletedMagic => "VEDELETE"u8;
+
+    /// <summary>Writes a new segment from <paramref name="rows"/>, copied in order: vectors, ids and payloads, and tombstones.</summary>
+    public static unsafe void Write(string directory, int dimension, DistanceMetric metric, IReadOnlyList<(Segment Segment, uint Offset)> rows, Bitset? deleted)
+    {
+        Directory.CreateDirectory(directory);
+        int stride = GrowableVectorStore.StrideFor(dimension);
+        string vectorsPath = Path.Combine(directory, VectorsFile);
+        using (SafeFileHandle handle = File.OpenHandle(vectorsPath, FileMode.Create, FileAccess.Write))
+        {
+            byte[] header = new byte[MappedVectorStore.HeaderSize];
+            MappedVectorStore.WriteHeader(header, rows.Count, dimension, stride, metric);
+            RandomAccess.Write(handle, header, 0);
+            long position = MappedVectorStore.HeaderSize;
+            const int RowsPerWrite = 256;
+            float[] buffer = new float[RowsPerWrite * stride];
+            for (int start = 0; start < rows.Count; start += RowsPerWrite)
+            {
+                int n = Math.Min(RowsPerWrite, rows.Count - start);
+                for (int i = 0; i < n; i++)
+                {
+                    (Segment segment, uint offset) = rows[start + i];
+                    IVectorStore store = segment.Store;
+                    new ReadOnlySpan<float>(store.Base + ((nint)offset * store.Stride), stride).CopyTo(buffer.AsSpan(i * stride, stride));
+                }
+
+                ReadOnlySpan<byte> bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.AsSpan(0, n * stride));
+                RandomAccess.Write(handle, bytes, position);
+                position += bytes.Length;
+            }
+
+            RandomAccess.FlushToDisk(handle);
+        }
+
+        using (var w = new ByteWriter(1 << 20))
+        {
+            w.WriteBytes(PointsMagic);
+            w.WriteUInt32(Version);
+            w.WriteUInt32((uint)rows.Count);
+            foreach ((Segment segment, uint offset) in rows)
+            {
+                PointCodec.WriteId(w, segment.IdAt(offset));
+                PointCodec.WritePayload(w, segment.PayloadAt(offset));
+            }
+
+            w.WriteUInt32(Crc32C.Compute(w.WrittenSpan));
+            DurableFile.WriteAllBytes(Path.Combine(directory, PointsFile), w.WrittenSpan);
+        }
+
+        WriteTombstones(directory, deleted ?? new Bitset(), rows.Count);
+        DurableFile.SyncDirectory(directory);
+    }
+
+    public static void WriteTombstones(string directory, Bitset deleted, int count)
+    {
+        using var w = new ByteWriter();
+        w.WriteBytes(DeletedMagic);
+        w.WriteUInt32(Version);
+        w.WriteUInt32((uint)count);
+        int words = (count + 63) >> 6;
+        for (int i = 0; i < words; i++)
+        {
+            w.WriteUInt64(i < deleted.Words.Length ? deleted.Words[i] : 0);
+        }
+
+        w.WriteUInt32(Crc32C.Compute(w.WrittenSpan));
+        DurableFile.WriteAllBytes(Path.Combine(directory, DeletedFile), w.WrittenSpan);
+    }
+
+    public static Segment Load(string directory, int id, int dimension, DistanceMetric metric, IReadOnlyDictionary<string, PayloadIndexType> schema)
+    {
+        MappedVectorStore store = MappedVectorStore.Open(Path.Combine(directory, VectorsFile), dimension, metric);
+        try
+        {
+            (List<PointId> ids, List<Payload> payloads) = ReadPoints(Path.Combine(directory, PointsFile), store.Count);
+            Bitset deleted = ReadTombstones(Path.Combine(directory, DeletedFile), store.Count);
+            return new Segment(id, store, isSealed: true, ids, payloads, deleted, schema);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    private static (List<PointId>, List<Payload>) ReadPoints(string path, int expectedCount)
+    {
+        byte[] data = ReadChecked(path, PointsMagic);
+        var reader = new ByteReader(data.AsSpan(12, data.Length - 16));
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(12));
+        reader.ReadUInt32();
+        if (count != expectedCount)
+        {
+            ThrowHelper.ThrowCorrupt($"'{path}' holds {count} points but the vector file {expectedCount}.");
+        }
+
+        var ids = new List<PointId>((int)count);
+        var payloads = new List<Payload>((int)count);
+        for (int i = 0; i < count; i++)
+        {
+            ids.Add(PointCodec.ReadId(ref reader));
+            payloads.Add(PointCodec.ReadPayload(ref reader));
+        }
+
+        return (ids, payloads);
+    }
+
+    private static Bitset ReadTombstones(string path, int expectedCount)
+    {
+        byte[] data = ReadChecked(path, DeletedMagic);
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(12));
+        int words = (expectedCount + 63) >> 6;
+        if (count != expectedCount || data.Length != 16 + (words * 8) + 4)
+        {
+            ThrowHelper.ThrowCorrupt($"'{path}' covers {count} points; expected {expectedCount}.");
+        }
+
+        var bits = new ulong[words];
+        for (int i = 0; i < words; i++)
+        {
+            bits[i] = BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(16 + (i * 8)));
+        }
+
+        return new Bitset(bits);
+    }
+
+    /// <summary>Reads a whole file and checks magic, version and the CRC32C trailer.</summary>
+    private static byte[] ReadChecked(string path, ReadOnlySpan<byte> magic)
+    {
+        if (!File.Exists(path))
+        {
+            ThrowHelper.ThrowCorrupt($"Segment file '{path}' is missing.");
+        }
+
+        byte[] data = File.ReadAllBytes(path);
+        if (data.Length < 20 || !data.AsSpan(0, 8).SequenceEqual(magic) || BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(8)) != Version)
+        {
+            ThrowHelper.ThrowCorrupt($"Segment file '{path}' has a bad header.");
+        }
+
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(data.Length - 4));
+        if (Crc32C.Compute(data.AsSpan(0, data.Length - 4)) != stored)
+        {
+            ThrowHelper.ThrowCorrupt($"Segment file '{path}' fails its checksum.");
+        }
+
+        return data;
+    }
+}
