@@ -128,6 +128,23 @@ public sealed partial class Collection
         }
     }
 
+    /// <summary>
+    /// Seals the mutable segment now (writes its files, builds its index) and starts a new WAL generation, so that
+    /// reopening replays nothing. Sealing also happens on its own when the mutable segment is full.
+    /// </summary>
+    public void Checkpoint()
+    {
+        EnterWrite();
+        try
+        {
+            SealMutable();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
     private bool MutableIsFull() =>
         _mutable.Count >= _dbOptions.MaxMutableSegmentPoints ||
         (long)_mutable.Count * _mutable.Store.Stride * sizeof(float) >= _dbOptions.MaxMutableSegmentBytes;

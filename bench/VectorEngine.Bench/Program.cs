@@ -1,0 +1,10 @@
+using System.CommandLine;
+using VectorEngine.Bench.Commands;
+
+var root = new RootCommand("VectorEngine benchmark and demo CLI")
+{
+    AnnCommand.Create(),
+    IngestCommand.Create(),
+    DemoCommand.Create(),
+};
+return root.Parse(args).Invoke();

@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+
+namespace VectorEngine.Bench.Runs;
+
+/// <summary>The JSON written by <c>bench ann --out</c>; later index types add runs in the same schema.</summary>
+internal sealed class AnnReport
+{
+    [JsonPropertyName("dataset")]
+    public required string Dataset { get; init; }
+
+    [JsonPropertyName("metric")]
+    public required string Metric { get; init; }
+
+    [JsonPropertyName("n")]
+    public required int N { get; init; }
+
+    [JsonPropertyName("dim")]
+    public required int Dim { get; init; }
+
+    [JsonPropertyName("runs")]
+    public List<AnnRun> Runs { get; init; } = [];
+}
+
+/// <summary>One index configuration at one search setting.</summary>
+internal sealed class AnnRun
+{
+    [JsonPropertyName("index")]
+    public required string Index { get; init; }
+
+    [JsonPropertyName("build_params")]
+    public Dictionary<string, object> BuildParams { get; init; } = [];
+
+    [JsonPropertyName("build_seconds")]
+    public double BuildSeconds { get; init; }
+
+    [JsonPropertyName("index_bytes")]
+    public long IndexBytes { get; init; }
+
+    [JsonPropertyName("search_params")]
+    public Dictionary<string, object> SearchParams { get; init; } = [];
+
+    [JsonPropertyName("threads")]
+    public int Threads { get; init; }
+
+    [JsonPropertyName("k")]
+    public int K { get; init; }
+
+    [JsonPropertyName("recall_at_k")]
+    public double RecallAtK { get; init; }
+
+    [JsonPropertyName("qps")]
+    public double Qps { get; init; }
+
+    [JsonPropertyName("p50_us")]
+    public double P50Us { get; init; }
+
+    [JsonPropertyName("p99_us")]
+    public double P99Us { get; init; }
+}
