@@ -41,7 +41,7 @@ public sealed partial class Collection
 
     /// <summary>
     /// Runs many searches, spread over all cores. All requests are validated before any runs; results come back in
-    /// request order.
+    /// request order. Each search sees a consistent state; writes may land between two searches of the batch.
     /// </summary>
     /// <param name="requests">The searches.</param>
     public IReadOnlyList<IReadOnlyList<ScoredPoint>> SearchBatch(IReadOnlyList<SearchRequest> requests)
@@ -54,28 +54,21 @@ public sealed partial class Collection
         }
 
         var results = new IReadOnlyList<ScoredPoint>[requests.Count];
-        EnterRead();
-        try
-        {
-            // Each worker takes the read lock itself: ReaderWriterLockSlim read locks are per thread.
-            Parallel.For(0, requests.Count, i =>
-            {
-                _lock.EnterReadLock();
-                try
-                {
-                    results[i] = SearchLocked(requests[i], queries[i]);
-                }
-                finally
-                {
-                    _lock.ExitReadLock();
-                }
-            });
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
 
+        // Each search takes the read lock itself (read locks are per thread, and Parallel.For also runs iterations on
+        // the calling thread), so writes may interleave between the searches of one batch.
+        Parallel.For(0, requests.Count, i =>
+        {
+            EnterRead();
+            try
+            {
+                results[i] = SearchLocked(requests[i], queries[i]);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        });
         return results;
     }
 

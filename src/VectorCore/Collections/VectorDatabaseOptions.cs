@@ -13,7 +13,7 @@ public sealed class VectorDatabaseOptions
     /// <summary>Background fsync period under <see cref="WalSyncMode.Interval"/>. Default 100 ms.</summary>
     public TimeSpan WalSyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The mutable segment is sealed when it holds this many points. Default 200,000.</summary>
+    /// <summary>The mutable segment is sealed after the write that brings it to this many points (a batch is never split). Default 200,000.</summary>
     public int MaxMutableSegmentPoints { get; set; } = 200_000;
 
     /// <summary>The mutable segment is sealed when its vectors take this many bytes. Default 256 MiB.</summary>
