@@ -1,12 +1,14 @@
 // Crash-test child: upserts and deletes batches against a database directory and prints one line per acknowledged
-// batch ("ACK UPSERT first count" / "ACK DELETE first count"). The test kills it with SIGKILL at a random moment and
-// checks that everything acknowledged survived. The round number keeps ids of different rounds apart.
+// batch ("ACK UPSERT first count" / "ACK DELETE first count"), at most maxOps of them. The test kills it with SIGKILL
+// at a random moment and checks that everything acknowledged survived. The round number keeps ids of rounds apart.
+// Usage: VectorEngine.CrashHost <db path> <round> <max ops>
 using VectorEngine;
 
 string path = args[0];
 int round = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+int maxOps = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
 const int Dim = 16;
-const int Batch = 50;
+const int Batch = 20;
 using var db = VectorDatabase.Open(path, new VectorDatabaseOptions
 {
     // Small segments so that kills also land inside seals and checkpoints.
@@ -20,7 +22,7 @@ Collection collection = db.TryGetCollection("crash", out Collection? existing) &
 Console.WriteLine("READY");
 var random = new Random(round);
 ulong next = (ulong)round * 1_000_000;
-for (int i = 0; i < 10_000; i++)
+for (int i = 0; i < maxOps; i++)
 {
     if (i % 4 == 3)
     {
@@ -48,3 +50,7 @@ for (int i = 0; i < 10_000; i++)
     Console.WriteLine($"ACK UPSERT {next} {Batch}");
     next += Batch;
 }
+
+// Out of work: idle until the test kills us, so that the kill also lands on a quiet process (and the optimizer).
+Console.WriteLine("IDLE");
+Thread.Sleep(Timeout.Infinite);

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(VectorEngine.Benchmarks.BaseConfig).Assembly).Run(args);

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole default test suite: build, all tests, then the distance-kernel tests again at every lower SIMD width
+# (.NET 10: these switches turn off Vector512, then Vector256, then all hardware intrinsics).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+dotnet build VectorEngine.sln -c Release
+dotnet test tests/VectorCore.Tests -c Release --no-build --logger "console;verbosity=normal" | tee -a "$log"
+for isa in DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0 DOTNET_EnableHWIntrinsic=0; do
+  echo "== distance kernels with $isa =="
+  env "$isa" dotnet test tests/VectorCore.Tests -c Release --no-build --filter "FullyQualifiedName~VectorEngine.Tests.Distances" | tee -a "$log"
+done
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
+echo "$passed passed, $failed failed"
