@@ -12,6 +12,6 @@ for isa in DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0 DOTNET_EnableHWIntrinsic=0;
   echo "== distance kernels with $isa =="
   env "$isa" dotnet test tests/VectorCore.Tests -c Release --no-build --filter "FullyQualifiedName~VectorEngine.Tests.Distances" | tee -a "$log"
 done
-passed=$(grep -oE 'Passed: +[0-9]+' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
-failed=$(grep -oE 'Failed: +[0-9]+' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }')
 echo "$passed passed, $failed failed"

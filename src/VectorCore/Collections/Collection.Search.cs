@@ -12,6 +12,9 @@ public sealed partial class Collection
     [ThreadStatic]
     private static TopKCollector? t_collector;
 
+    [ThreadStatic]
+    private static List<(float Distance, Segment Segment, uint Offset)>? t_merged;
+
     /// <summary>The k nearest points to <paramref name="vector"/>.</summary>
     /// <param name="vector">The query.</param>
     /// <param name="limit">How many results, 1 to <see cref="MaxLimit"/>.</param>
@@ -100,7 +103,9 @@ public sealed partial class Collection
         }
 
         request.Filter?.Validate();
-        return PrepareVector(request.Vector, "vector");
+
+        // Only cosine needs a transformed copy; L2 and inner-product queries are read in place.
+        return PrepareVector(request.Vector, "vector", copy: Metric == DistanceMetric.Cosine);
     }
 
     private IReadOnlyList<ScoredPoint> SearchLocked(SearchRequest request, float[] query)
@@ -108,7 +113,8 @@ public sealed partial class Collection
         int k = request.Limit;
         float maxDistance = request.ScoreThreshold is { } t ? Metric.ToDistance(t) : float.PositiveInfinity;
         TopKCollector collector = t_collector ??= new TopKCollector(k);
-        var merged = new List<(float Distance, Segment Segment, uint Offset)>();
+        List<(float Distance, Segment Segment, uint Offset)> merged = t_merged ??= [];
+        merged.Clear();
         float[] distances = ArrayPool<float>.Shared.Rent(k);
         uint[] offsets = ArrayPool<uint>.Shared.Rent(k);
         try
@@ -141,14 +147,22 @@ public sealed partial class Collection
         merged.Sort((a, b) => a.Distance.CompareTo(b.Distance));
         int count = Math.Min(k, merged.Count);
         var results = new ScoredPoint[count];
-        for (int i = 0; i < count; i++)
+        try
         {
-            (float distance, Segment segment, uint offset) = merged[i];
-            results[i] = new ScoredPoint(
-                segment.IdAt(offset),
-                Metric.ToScore(distance),
-                request.WithPayload ? segment.PayloadAt(offset).Clone() : null,
-                request.WithVector ? segment.Store.GetVector(offset).ToArray() : null);
+            for (int i = 0; i < count; i++)
+            {
+                (float distance, Segment segment, uint offset) = merged[i];
+                results[i] = new ScoredPoint(
+                    segment.IdAt(offset),
+                    Metric.ToScore(distance),
+                    request.WithPayload ? segment.PayloadAt(offset).Clone() : null,
+                    request.WithVector ? segment.Store.GetVector(offset).ToArray() : null);
+            }
+        }
+        finally
+        {
+            // Drop segment references so a merged-away segment is not kept alive by an idle thread.
+            merged.Clear();
         }
 
         return results;

@@ -94,8 +94,8 @@ public sealed partial class Collection
         return prepared;
     }
 
-    /// <summary>Validates a stored or query vector and returns a copy, normalised under cosine.</summary>
-    private float[] PrepareVector(float[]? vector, string field)
+    /// <summary>Validates a stored or query vector; returns a copy (normalised under cosine), or the input when no copy is asked for.</summary>
+    private float[] PrepareVector(float[]? vector, string field, bool copy = true)
     {
         if (vector is null)
         {
@@ -107,19 +107,24 @@ public sealed partial class Collection
             ThrowHelper.ThrowDimensionMismatch(Dimension, vector.Length, field);
         }
 
-        float[] copy = (float[])vector.Clone();
-        CheckFinite(copy, field);
+        CheckFinite(vector, field);
+        if (!copy)
+        {
+            return vector;
+        }
+
+        float[] result = (float[])vector.Clone();
         if (Metric == DistanceMetric.Cosine)
         {
-            if (VectorDistance.Dot(copy, copy) == 0)
+            if (VectorDistance.Dot(result, result) == 0)
             {
                 ThrowHelper.ThrowInvalidVector($"{field} is a zero vector, which has no direction under cosine.", field);
             }
 
-            VectorDistance.Normalize(copy);
+            VectorDistance.Normalize(result);
         }
 
-        return copy;
+        return result;
     }
 
     private static void CheckFinite(ReadOnlySpan<float> vector, string field)

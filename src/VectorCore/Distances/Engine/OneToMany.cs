@@ -4,7 +4,8 @@ namespace VectorEngine.Distances.Engine;
 
 /// <summary>
 /// One query against a strided block of rows: the shape of an exact scan. Rows are contiguous in memory, so the hardware
-/// prefetcher streams them; the query stays in L1.
+/// prefetcher streams them; the query stays in L1. Uses the streaming (256-bit) reduction; see
+/// <see cref="PairwiseAggregate.InvokeStreaming{TKernel}"/>.
 /// </summary>
 internal static class OneToMany
 {
@@ -15,7 +16,7 @@ internal static class OneToMany
         ref float row = ref block;
         for (int r = 0; r < distances.Length; r++)
         {
-            distances[r] = PairwiseAggregate.Invoke<TKernel>(ref query, ref row, dimension);
+            distances[r] = PairwiseAggregate.InvokeStreaming<TKernel>(ref query, ref row, dimension);
             row = ref Unsafe.Add(ref row, stride);
         }
     }
@@ -27,7 +28,7 @@ internal static class OneToMany
     {
         for (int r = 0; r < offsets.Length; r++)
         {
-            distances[r] = PairwiseAggregate.Invoke<TKernel>(ref query, ref Unsafe.Add(ref block, (nint)offsets[r] * stride), dimension);
+            distances[r] = PairwiseAggregate.InvokeStreaming<TKernel>(ref query, ref Unsafe.Add(ref block, (nint)offsets[r] * stride), dimension);
         }
     }
 }
