@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using VectorEngine.Indexing;
+using VectorEngine.Memory;
 
 namespace VectorEngine.Segments;
 
@@ -9,7 +9,7 @@ namespace VectorEngine.Segments;
 /// </summary>
 internal sealed unsafe class GrowableVectorStore : IVectorStore, IDisposable
 {
-    private float* _base;
+    private LargeBlock _block;
     private int _capacity;
 
     public GrowableVectorStore(int dimension, DistanceMetric metric, int initialCapacity = 1024)
@@ -18,8 +18,7 @@ internal sealed unsafe class GrowableVectorStore : IVectorStore, IDisposable
         Stride = StrideFor(dimension);
         Metric = metric;
         _capacity = Math.Max(16, initialCapacity);
-        _base = (float*)NativeMemory.AlignedAlloc((nuint)_capacity * (nuint)Stride * sizeof(float), 64);
-        GC.AddMemoryPressure(Bytes);
+        _block = new LargeBlock((nuint)_capacity * (nuint)Stride * sizeof(float));
     }
 
     public int Count { get; private set; }
@@ -28,7 +27,7 @@ internal sealed unsafe class GrowableVectorStore : IVectorStore, IDisposable
 
     public int Stride { get; }
 
-    public float* Base => _base;
+    public float* Base => (float*)_block.Pointer;
 
     public DistanceMetric Metric { get; }
 
@@ -37,7 +36,7 @@ internal sealed unsafe class GrowableVectorStore : IVectorStore, IDisposable
     /// <summary>Rows are padded to 16 floats so every row starts on a 64-byte boundary.</summary>
     public static int StrideFor(int dimension) => (dimension + 15) & ~15;
 
-    public ReadOnlySpan<float> GetVector(uint offset) => new(_base + ((nint)offset * Stride), Dimension);
+    public ReadOnlySpan<float> GetVector(uint offset) => new(Base + ((nint)offset * Stride), Dimension);
 
     public uint Append(ReadOnlySpan<float> vector)
     {
@@ -46,31 +45,21 @@ internal sealed unsafe class GrowableVectorStore : IVectorStore, IDisposable
             Grow();
         }
 
-        float* row = _base + ((nint)Count * Stride);
+        float* row = Base + ((nint)Count * Stride);
         vector.CopyTo(new Span<float>(row, Dimension));
         new Span<float>(row + Dimension, Stride - Dimension).Clear();
         return (uint)Count++;
     }
 
-    public void Dispose()
-    {
-        if (_base != null)
-        {
-            GC.RemoveMemoryPressure(Bytes);
-            NativeMemory.AlignedFree(_base);
-            _base = null;
-        }
-    }
+    public void Dispose() => _block.Dispose();
 
     private void Grow()
     {
-        long oldBytes = Bytes;
         int newCapacity = checked(_capacity * 2);
-        float* bigger = (float*)NativeMemory.AlignedAlloc((nuint)newCapacity * (nuint)Stride * sizeof(float), 64);
-        Buffer.MemoryCopy(_base, bigger, (long)newCapacity * Stride * sizeof(float), (long)Count * Stride * sizeof(float));
-        NativeMemory.AlignedFree(_base);
-        _base = bigger;
+        var bigger = new LargeBlock((nuint)newCapacity * (nuint)Stride * sizeof(float));
+        Buffer.MemoryCopy(_block.Pointer, bigger.Pointer, (long)bigger.Bytes, (long)Count * Stride * sizeof(float));
+        _block.Dispose();
+        _block = bigger;
         _capacity = newCapacity;
-        GC.AddMemoryPressure(Bytes - oldBytes);
     }
 }
