@@ -32,17 +32,13 @@ public sealed partial class Collection
             return 0;
         }
 
-        using var record = new ByteWriter();
-        WalRecords.EncodeDelete(record, list);
         WalWriter wal;
         long position;
         int deleted;
         EnterWrite();
         try
         {
-            wal = _wal;
-            position = wal.Append(record);
-            deleted = ApplyDelete(list);
+            deleted = LogAndApplyDelete(list, out wal, out position);
         }
         finally
         {
@@ -72,11 +68,7 @@ public sealed partial class Collection
                 return 0;
             }
 
-            using var record = new ByteWriter();
-            WalRecords.EncodeDelete(record, ids);
-            wal = _wal;
-            position = wal.Append(record);
-            deleted = ApplyDelete(ids);
+            deleted = LogAndApplyDelete(ids, out wal, out position);
         }
         finally
         {
@@ -85,6 +77,16 @@ public sealed partial class Collection
 
         Commit(wal, position);
         return deleted;
+    }
+
+    /// <summary>Under the write lock: logs one delete record for the whole list, then applies it.</summary>
+    private int LogAndApplyDelete(List<PointId> ids, out WalWriter wal, out long position)
+    {
+        using var record = new ByteWriter();
+        WalRecords.EncodeDelete(record, ids);
+        wal = _wal;
+        position = wal.Append(record);
+        return ApplyDelete(ids);
     }
 
     private int ApplyDelete(List<PointId> ids)

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using VectorEngine.Diagnostics;
 using VectorEngine.Indexing;
 using VectorEngine.Storage;
 
@@ -29,13 +26,6 @@ internal sealed class CollectionConfigFile
 
     public Dictionary<string, PayloadIndexType> PayloadIndexes { get; set; } = [];
 
-    internal static JsonSerializerOptions Json { get; } = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     public static CollectionConfigFile From(string name, CollectionOptions options) => new()
     {
         Name = name,
@@ -52,27 +42,14 @@ internal sealed class CollectionConfigFile
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(PayloadIndexes, StringComparer.Ordinal),
     };
 
-    public void Save(string directory) =>
-        DurableFile.WriteAllBytes(Path.Combine(directory, FileName), JsonSerializer.SerializeToUtf8Bytes(this, Json));
+    public void Save(string directory) => JsonFile.Save(Path.Combine(directory, FileName), this);
 
     public static CollectionConfigFile Load(string directory)
     {
-        string path = Path.Combine(directory, FileName);
-        CollectionConfigFile? config = null;
-        try
-        {
-            config = JsonSerializer.Deserialize<CollectionConfigFile>(File.ReadAllBytes(path), Json);
-        }
-        catch (Exception e) when (e is JsonException or IOException)
-        {
-            ThrowHelper.ThrowCorrupt($"Collection config '{path}' is unreadable.", e);
-        }
-
-        if (config is null || config.Format != FormatName || config.Version != CurrentVersion || config.Dimension < 1)
-        {
-            ThrowHelper.ThrowCorrupt($"Collection config '{path}' has an unknown format or version.");
-        }
-
+        CollectionConfigFile config = JsonFile.Load<CollectionConfigFile>(
+            Path.Combine(directory, FileName),
+            c => c.Format == FormatName && c.Version == CurrentVersion && c.Dimension >= 1 && c.Name is not null,
+            "Collection config");
         config.PayloadIndexes = new Dictionary<string, PayloadIndexType>(config.PayloadIndexes, StringComparer.Ordinal);
         return config;
     }

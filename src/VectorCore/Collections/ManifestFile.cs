@@ -1,5 +1,3 @@
-using System.Text.Json;
-using VectorEngine.Diagnostics;
 using VectorEngine.Storage;
 
 namespace VectorEngine.Collections;
@@ -24,27 +22,10 @@ internal sealed class ManifestFile
 
     public List<int> Segments { get; set; } = [];
 
-    public void Save(string directory) =>
-        DurableFile.WriteAllBytes(Path.Combine(directory, FileName), JsonSerializer.SerializeToUtf8Bytes(this, CollectionConfigFile.Json));
+    public void Save(string directory) => JsonFile.Save(Path.Combine(directory, FileName), this);
 
-    public static ManifestFile Load(string directory)
-    {
-        string path = Path.Combine(directory, FileName);
-        ManifestFile? manifest = null;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<ManifestFile>(File.ReadAllBytes(path), CollectionConfigFile.Json);
-        }
-        catch (Exception e) when (e is JsonException or IOException)
-        {
-            ThrowHelper.ThrowCorrupt($"Manifest '{path}' is unreadable.", e);
-        }
-
-        if (manifest is null || manifest.Format != FormatName || manifest.Version != CurrentVersion || manifest.WalGeneration < 1)
-        {
-            ThrowHelper.ThrowCorrupt($"Manifest '{path}' has an unknown format or version.");
-        }
-
-        return manifest;
-    }
+    public static ManifestFile Load(string directory) => JsonFile.Load<ManifestFile>(
+        Path.Combine(directory, FileName),
+        m => m.Format == FormatName && m.Version == CurrentVersion && m.WalGeneration >= 1 && m.Segments is not null,
+        "Manifest");
 }

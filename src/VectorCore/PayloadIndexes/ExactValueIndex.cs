@@ -12,21 +12,6 @@ internal sealed class ExactValueIndex : PayloadFieldIndex
     {
     }
 
-    public override void Add(uint offset, PayloadValue value)
-    {
-        if (value.Kind == PayloadValueKind.Array)
-        {
-            foreach (PayloadValue element in value.ArrayOrNull!)
-            {
-                AddOne(offset, element);
-            }
-        }
-        else
-        {
-            AddOne(offset, value);
-        }
-    }
-
     public override List<uint>? Candidates(Condition condition)
     {
         switch (condition)
@@ -68,7 +53,10 @@ internal sealed class ExactValueIndex : PayloadFieldIndex
         }
     }
 
-    private void AddOne(uint offset, PayloadValue value)
+    /// <summary>Adds one scalar (for <see cref="IntegerIndex"/>, which owns one of these).</summary>
+    internal void AddScalar(uint offset, PayloadValue value) => AddOne(offset, value);
+
+    protected override void AddOne(uint offset, PayloadValue value)
     {
         if (value.IsNull)
         {

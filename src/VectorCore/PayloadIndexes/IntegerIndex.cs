@@ -13,10 +13,10 @@ internal sealed class IntegerIndex : NumericRangeIndex
         _exact = new ExactValueIndex(key);
     }
 
-    public override void Add(uint offset, PayloadValue value)
+    protected override void AddOne(uint offset, PayloadValue value)
     {
-        base.Add(offset, value);
-        _exact.Add(offset, value);
+        base.AddOne(offset, value);
+        _exact.AddScalar(offset, value);
     }
 
     public override List<uint>? Candidates(Condition condition) =>

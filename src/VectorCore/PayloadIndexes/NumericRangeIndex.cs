@@ -20,21 +20,6 @@ internal class NumericRangeIndex : PayloadFieldIndex
         _dateTime = dateTime;
     }
 
-    public override void Add(uint offset, PayloadValue value)
-    {
-        if (value.Kind == PayloadValueKind.Array)
-        {
-            foreach (PayloadValue element in value.ArrayOrNull!)
-            {
-                AddOne(offset, element);
-            }
-        }
-        else
-        {
-            AddOne(offset, value);
-        }
-    }
-
     public override List<uint>? Candidates(Condition condition)
     {
         if (!TryBounds(condition, out double lo, out double hi))
@@ -84,7 +69,7 @@ internal class NumericRangeIndex : PayloadFieldIndex
         }
     }
 
-    private void AddOne(uint offset, PayloadValue value)
+    protected override void AddOne(uint offset, PayloadValue value)
     {
         double x;
         if (_dateTime)

@@ -24,8 +24,24 @@ internal abstract class PayloadFieldIndex
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
-    /// <summary>Records the value(s) of this key for a new offset.</summary>
-    public abstract void Add(uint offset, PayloadValue value);
+    /// <summary>Records the value(s) of this key for a new offset: each element of an array, or the single value.</summary>
+    public virtual void Add(uint offset, PayloadValue value)
+    {
+        if (value.Kind == PayloadValueKind.Array)
+        {
+            foreach (PayloadValue element in value.ArrayOrNull!)
+            {
+                AddOne(offset, element);
+            }
+        }
+        else
+        {
+            AddOne(offset, value);
+        }
+    }
+
+    /// <summary>Records one scalar value.</summary>
+    protected abstract void AddOne(uint offset, PayloadValue value);
 
     /// <summary>
     /// Offsets that may satisfy <paramref name="condition"/> (a superset of the true matches among live points), or null
