@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using VectorEngine.Distances.Engine;
 
@@ -48,6 +49,9 @@ public static unsafe class ExactScan
         }
     }
 
+    // AggressiveOptimization: on a one-CPU process the tier-0 scan was observed to stay un-promoted for thousands of
+    // queries (SIFT flat, taskset -c 0: 1.5k QPS vs 13k fully optimized), so the scan loops skip tiering.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void All<TKernel, TFilter>(IVectorStore store, ReadOnlySpan<float> query, TFilter filter, TopKCollector results)
         where TKernel : struct, IAggregationKernel
         where TFilter : struct, IOffsetFilter
@@ -74,6 +78,7 @@ public static unsafe class ExactScan
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gather<TKernel>(IVectorStore store, ReadOnlySpan<float> query, ReadOnlySpan<uint> offsets, TopKCollector results)
         where TKernel : struct, IAggregationKernel
     {

@@ -56,6 +56,7 @@ internal static class PairwiseAggregate
         return Invoke<TKernel>(ref a, ref b, length);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Sum512<TKernel>(ref float a, ref float b, int length)
         where TKernel : struct, IAggregationKernel
     {
@@ -88,6 +89,7 @@ internal static class PairwiseAggregate
         return Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Sum256<TKernel>(ref float a, ref float b, int length)
         where TKernel : struct, IAggregationKernel
     {
@@ -119,6 +121,7 @@ internal static class PairwiseAggregate
         return Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Sum128<TKernel>(ref float a, ref float b, int length)
         where TKernel : struct, IAggregationKernel
     {
