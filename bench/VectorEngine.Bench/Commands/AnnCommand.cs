@@ -1,8 +1,11 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using VectorEngine.Bench.Datasets;
 using VectorEngine.Bench.Runs;
+using VectorEngine.Hnsw;
 using VectorEngine.Indexing;
 
 namespace VectorEngine.Bench.Commands;
@@ -13,52 +16,76 @@ internal static class AnnCommand
     public static Command Create()
     {
         var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Dataset folder (dataset.json, base/query .fvecs[.gz], groundtruth.ivecs)", Required = true };
-        var index = new Option<string>("--index") { Description = "Index type", DefaultValueFactory = _ => "flat" };
+        var index = new Option<string>("--index") { Description = "Index type: flat or hnsw", DefaultValueFactory = _ => "flat" };
         var threads = new Option<int[]>("--threads") { Description = "Search threads (repeat or comma-separate for several runs)", DefaultValueFactory = _ => [1], AllowMultipleArgumentsPerToken = true, CustomParser = ParseInts };
         var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10 };
         var queries = new Option<int?>("--queries") { Description = "Use only the first N queries" };
         var output = new Option<FileInfo?>("--out") { Description = "Write the JSON report here" };
         var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where the temporary database goes (default: the system temp folder)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress output" };
+        var m = new Option<int?>("--m") { Description = "HNSW: links per node (M)" };
+        var efConstruction = new Option<int?>("--ef-construction") { Description = "HNSW: build beam width (efConstruction)" };
+        var buildThreads = new Option<int?>("--build-threads") { Description = "HNSW: build threads (default: all cores)" };
+        var sweep = new Option<string?>("--sweep") { Description = "Search parameter sweep, e.g. ef=10,16,32,64" };
+        var exactThreshold = new Option<int?>("--exact-filter-threshold") { Description = "Filtered searches matching at most this many points per segment scan them exactly (engine default 10,000)" };
+        var pin = new Option<bool>("--pin") { Description = "Pin the process to the first N CPUs while searching with N threads (the build stays unpinned)" };
+        var selectivity = new Option<double?>("--filter-selectivity") { Description = "Give points a random keyword so that this fraction matches the query filter; recall is then against the exact filtered result" };
         var command = new Command("ann", "Build an index on a dataset and measure recall@k, QPS and latency")
         {
-            dataset, index, threads, k, queries, output, workDir, quiet,
+            dataset, index, threads, k, queries, output, workDir, quiet, m, efConstruction, buildThreads, sweep, selectivity, pin, exactThreshold,
         };
-        command.SetAction(parse => Run(
-            parse.GetValue(dataset)!, parse.GetValue(index)!, parse.GetValue(threads)!, parse.GetValue(k),
-            parse.GetValue(queries), parse.GetValue(output), parse.GetValue(workDir), parse.GetValue(quiet)));
+        command.SetAction(parse => Run(new AnnSettings(
+            parse.GetValue(dataset)!, parse.GetValue(index)!, parse.GetValue(threads)!, parse.GetValue(k), parse.GetValue(queries),
+            parse.GetValue(output), parse.GetValue(workDir), parse.GetValue(quiet), parse.GetValue(m), parse.GetValue(efConstruction),
+            parse.GetValue(buildThreads), parse.GetValue(sweep), parse.GetValue(selectivity), parse.GetValue(pin), parse.GetValue(exactThreshold))));
         return command;
     }
 
-    private static int[] ParseInts(System.CommandLine.Parsing.ArgumentResult result) =>
+    private static int[] ParseInts(ArgumentResult result) =>
         result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse).ToArray();
 
-    private static int Run(DirectoryInfo datasetDir, string indexName, int[] threadCounts, int k, int? maxQueries, FileInfo? output, DirectoryInfo? workDir, bool quiet)
+    private static int Run(AnnSettings settings)
     {
-        Dataset data = Dataset.Load(datasetDir.FullName, maxQueries);
-        if (!quiet)
+        Dataset data = Dataset.Load(settings.Dataset.FullName, settings.MaxQueries);
+        if (!settings.Quiet)
         {
             AnsiConsole.MarkupLineInterpolated($"[bold]{data.Name}[/]: n={data.Base.Length}, dim={data.Dimension}, metric={data.Metric}, queries={data.Queries.Length}");
         }
 
-        var spec = new IndexSpec(indexName, new Dictionary<string, string>());
-        var runner = new AnnRunner(data, spec);
-        string directory = Path.Combine(workDir?.FullName ?? Path.GetTempPath(), "vectorengine-bench-" + Guid.NewGuid().ToString("N"));
+        IndexSpec spec = IndexFor(settings);
+        (string sweepName, int[] sweepValues) = ParseSweep(settings.Sweep);
+        var runner = new AnnRunner(data, spec, settings.FilterSelectivity, settings.ExactFilterThreshold);
+        string directory = Path.Combine(settings.WorkDir?.FullName ?? Path.GetTempPath(), "vectorengine-bench-" + Guid.NewGuid().ToString("N"));
         var report = new AnnReport { Dataset = data.Name, Metric = data.Metric.ToString(), N = data.Base.Length, Dim = data.Dimension };
         try
         {
-            (VectorDatabase db, Collection collection, double buildSeconds) = quiet
+            BuildResult built = settings.Quiet
                 ? runner.Build(directory)
                 : AnsiConsole.Progress().Start(ctx =>
                 {
-                    ProgressTask task = ctx.AddTask("build", maxValue: data.Base.Length);
+                    ProgressTask task = ctx.AddTask("ingest", maxValue: data.Base.Length);
                     return runner.Build(directory, done => task.Value = done);
                 });
-            using (db)
+            using (built.Db)
             {
-                foreach (int t in threadCounts)
+                foreach (int value in sweepValues)
                 {
-                    report.Runs.Add(runner.Search(collection, buildSeconds, k, t, SearchParams.Default, []));
+                    SearchParams searchParams = sweepName switch
+                    {
+                        "ef" => new SearchParams { Ef = value },
+                        "nprobe" => new SearchParams { NProbe = value },
+                        _ => SearchParams.Default,
+                    };
+                    Dictionary<string, object> json = sweepName.Length == 0 ? [] : new() { [sweepName] = value };
+                    foreach (int t in settings.Threads)
+                    {
+                        if (settings.Pin)
+                        {
+                            Pin(t);
+                        }
+
+                        report.Runs.Add(runner.Search(built, settings.K, t, searchParams, json));
+                    }
                 }
             }
         }
@@ -70,19 +97,69 @@ internal static class AnnCommand
             }
         }
 
-        var table = new Table().AddColumns("index", "threads", "k", "recall@k", "QPS", "p50 µs", "p99 µs", "build s", "index MiB");
+        var table = new Table().AddColumns("index", "search", "threads", "k", "recall@k", "QPS", "p50 µs", "p99 µs", "build s", "index MiB");
         foreach (AnnRun run in report.Runs)
         {
-            table.AddRow(run.Index, run.Threads.ToString(), run.K.ToString(), run.RecallAtK.ToString("F4"), run.Qps.ToString("N1"),
-                run.P50Us.ToString("N0"), run.P99Us.ToString("N0"), run.BuildSeconds.ToString("F2"), (run.IndexBytes / 1048576.0).ToString("F1"));
+            table.AddRow(run.Index, string.Join(" ", run.SearchParams.Select(p => $"{p.Key}={p.Value}")), run.Threads.ToString(), run.K.ToString(),
+                run.RecallAtK.ToString("F4"), run.Qps.ToString("N1"), run.P50Us.ToString("N0"), run.P99Us.ToString("N0"),
+                run.BuildSeconds.ToString("F2"), (run.IndexBytes / 1048576.0).ToString("F1"));
+        }
+
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 160;
         }
 
         AnsiConsole.Write(table);
-        if (output is not null)
+        if (settings.Output is not null)
         {
-            File.WriteAllText(output.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(settings.Output.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         }
 
         return 0;
     }
+
+    private static void Pin(int cpus)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+        {
+            System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << Math.Min(cpus, Environment.ProcessorCount)) - 1);
+        }
+    }
+
+    private static IndexSpec IndexFor(AnnSettings settings)
+    {
+        if (settings.Index.Equals(HnswParameters.IndexName, StringComparison.OrdinalIgnoreCase))
+        {
+            var defaults = new HnswParameters();
+            return HnswOptionsExtensions.Spec(new HnswParameters
+            {
+                M = settings.M ?? defaults.M,
+                EfConstruction = settings.EfConstruction ?? defaults.EfConstruction,
+                BuildThreads = settings.BuildThreads ?? defaults.BuildThreads,
+            });
+        }
+
+        return new IndexSpec(settings.Index, new Dictionary<string, string>());
+    }
+
+    private static (string Name, int[] Values) ParseSweep(string? sweep)
+    {
+        if (string.IsNullOrWhiteSpace(sweep))
+        {
+            return (string.Empty, [0]);
+        }
+
+        string[] parts = sweep.Split('=', 2);
+        if (parts.Length != 2 || parts[0] is not ("ef" or "nprobe"))
+        {
+            throw new ArgumentException($"--sweep takes ef=... or nprobe=...; got '{sweep}'.");
+        }
+
+        return (parts[0], parts[1].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    private sealed record AnnSettings(
+        DirectoryInfo Dataset, string Index, int[] Threads, int K, int? MaxQueries, FileInfo? Output, DirectoryInfo? WorkDir, bool Quiet,
+        int? M, int? EfConstruction, int? BuildThreads, string? Sweep, double? FilterSelectivity, bool Pin, int? ExactFilterThreshold);
 }

@@ -33,6 +33,9 @@ internal sealed class AnnRun
     [JsonPropertyName("build_seconds")]
     public double BuildSeconds { get; init; }
 
+    [JsonPropertyName("build_phases")]
+    public Dictionary<string, double> BuildPhases { get; init; } = [];
+
     [JsonPropertyName("index_bytes")]
     public long IndexBytes { get; init; }
 

@@ -56,7 +56,7 @@ public sealed partial class Collection
             {
                 SegmentFiles.Write(directory, Dimension, Metric, rows, deleted: null);
                 merged = SegmentFiles.Load(directory, newId, Dimension, Metric, Options.PayloadIndexes);
-                merged.Index = _indexFactory.Build(merged.Store, Options.Index.Parameters);
+                merged.Index = _indexFactory.Build(merged.Store, Options.EffectiveIndex.Parameters);
                 merged.Index.Save(directory);
             }
 

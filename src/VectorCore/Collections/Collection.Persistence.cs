@@ -49,8 +49,8 @@ public sealed partial class Collection
         foreach (int id in manifest.Segments)
         {
             Segment segment = SegmentFiles.Load(SegmentDirectory(id), id, Dimension, Metric, Options.PayloadIndexes);
-            segment.Index = _indexFactory.Load(segment.Store, Options.Index.Parameters, SegmentDirectory(id))
-                ?? _indexFactory.Build(segment.Store, Options.Index.Parameters);
+            segment.Index = _indexFactory.Load(segment.Store, Options.EffectiveIndex.Parameters, SegmentDirectory(id))
+                ?? _indexFactory.Build(segment.Store, Options.EffectiveIndex.Parameters);
             _segments.Add(id, segment);
             _nextSegmentId = Math.Max(_nextSegmentId, id + 1);
         }
@@ -172,7 +172,7 @@ public sealed partial class Collection
 
         SegmentFiles.Write(directory, Dimension, Metric, rows, old.Deleted);
         Segment sealedSegment = SegmentFiles.Load(directory, old.Id, Dimension, Metric, Options.PayloadIndexes);
-        sealedSegment.Index = _indexFactory.Build(sealedSegment.Store, Options.Index.Parameters);
+        sealedSegment.Index = _indexFactory.Build(sealedSegment.Store, Options.EffectiveIndex.Parameters);
         sealedSegment.Index.Save(directory);
         _segments[old.Id] = sealedSegment;
         _mutable = Segment.CreateMutable(AllocateSegmentId(), Dimension, Metric, Options.PayloadIndexes);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using VectorEngine.Diagnostics;
 using VectorEngine.Filters;
+using VectorEngine.Filters.Planning;
 using VectorEngine.Indexing;
 using VectorEngine.Segments;
 
@@ -169,8 +170,9 @@ public sealed partial class Collection
     }
 
     /// <summary>
-    /// The per-segment plan: no filter → the index (or an exact scan when asked); a filter → its matching set, scanned
-    /// exactly when small or when the index is exact anyway, otherwise the index traversal restricted to an allow-list.
+    /// The per-segment plan: no filter → the index (or an exact scan when asked); a filter → its matching set scanned
+    /// exactly when the estimate is small or the index is exact anyway, otherwise the index traversal with the filter
+    /// tested on each visited node.
     /// </summary>
     private void SearchSegment(Segment segment, float[] query, SearchRequest request, TopKCollector collector)
     {
@@ -189,24 +191,29 @@ public sealed partial class Collection
             return;
         }
 
-        List<uint> matching = MatchingOffsets(segment, request.Filter);
-        if (matching.Count == 0)
+        // Small matching sets are scanned exactly; large ones traverse the index and test the filter on each node the
+        // search visits (a rejected node still routes). The estimate is an upper bound or a sample, so a set that turns
+        // out small after all is still found: the traversal keeps going until it holds ef accepted nodes.
+        bool exact = request.Params.Exact || segment.Index.IsExact
+            || FilterPlanner.EstimateMatches(segment, request.Filter) <= _dbOptions.ExactFilterThreshold;
+        if (exact)
         {
+            List<uint> matching = MatchingOffsets(segment, request.Filter);
+            if (matching.Count > 0)
+            {
+                ExactScan.Gather(segment.Store, query, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), collector);
+            }
+
             return;
         }
 
-        if (request.Params.Exact || segment.Index.IsExact || matching.Count <= _dbOptions.ExactFilterThreshold)
-        {
-            ExactScan.Gather(segment.Store, query, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), collector);
-            return;
-        }
+        segment.Index.Search(query, request.Params, new PayloadFilter(segment, request.Filter), collector);
+    }
 
-        var allowed = new Bitset(segment.Count);
-        foreach (uint offset in matching)
-        {
-            allowed.Set(offset);
-        }
-
-        segment.Index.Search(query, request.Params, new AllowListFilter(allowed), collector);
+    /// <summary>Accepts live offsets whose point passes the filter, evaluated when the traversal reaches them.</summary>
+    private readonly struct PayloadFilter(Segment segment, Filter filter) : IOffsetFilter
+    {
+        public bool Accept(uint offset) =>
+            segment.IsLive(offset) && filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset));
     }
 }

@@ -38,7 +38,7 @@ public sealed partial class Collection : IDisposable
         Options = options;
         _dbOptions = dbOptions;
         _logger = dbOptions.LoggerFactory.CreateLogger("VectorEngine.Collection");
-        _indexFactory = dbOptions.Indexes.Get(options.Index.Name);
+        _indexFactory = dbOptions.Indexes.Get(options.EffectiveIndex.Name);
     }
 
     /// <summary>The collection's name.</summary>
@@ -68,7 +68,7 @@ public sealed partial class Collection : IDisposable
                 indexBytes += s.Index.MemoryBytes;
             }
 
-            return new CollectionInfo(Name, Dimension, Metric, Options.Index.Name, _idMap.Count, _segments.Count,
+            return new CollectionInfo(Name, Dimension, Metric, Options.EffectiveIndex.Name, _idMap.Count, _segments.Count,
                 _segments.Count - 1, deleted, indexBytes, _wal.Length);
         }
         finally

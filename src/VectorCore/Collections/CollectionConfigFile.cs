@@ -31,8 +31,8 @@ internal sealed class CollectionConfigFile
         Name = name,
         Dimension = options.Dimension,
         Metric = options.Metric,
-        IndexName = options.Index.Name,
-        IndexParameters = new Dictionary<string, string>(options.Index.Parameters),
+        IndexName = options.EffectiveIndex.Name,
+        IndexParameters = new Dictionary<string, string>(options.EffectiveIndex.Parameters),
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(options.PayloadIndexes, StringComparer.Ordinal),
     };
 

@@ -24,8 +24,14 @@ public sealed partial class CollectionOptions
     /// <summary>How vectors are compared.</summary>
     public DistanceMetric Metric { get; }
 
-    /// <summary>The index sealed segments use. Default: the exact flat index.</summary>
-    public IndexSpec Index { get; init; } = IndexSpec.Flat;
+    /// <summary>
+    /// The index sealed segments use. Null (the default) takes the database's <see cref="VectorDatabaseOptions.DefaultIndex"/>
+    /// when the collection is created: the exact flat index, or HNSW once <c>options.UseHnsw()</c> has been called.
+    /// </summary>
+    public IndexSpec? Index { get; init; }
+
+    /// <summary>The index spec in force: <see cref="Index"/>, or flat when none was resolved.</summary>
+    internal IndexSpec EffectiveIndex => Index ?? IndexSpec.Flat;
 
     /// <summary>Declared payload indexes: key to type. Indexed keys only accept values of their type.</summary>
     public Dictionary<string, PayloadIndexType> PayloadIndexes { get; init; } = new(StringComparer.Ordinal);
@@ -52,12 +58,12 @@ public sealed partial class CollectionOptions
             throw new VectorEngineArgumentException($"Unknown metric {(int)Metric}.", "metric");
         }
 
-        if (Index is null || Index.Parameters is null)
+        if (Index is not null && Index.Parameters is null)
         {
-            throw new VectorEngineArgumentException("Index must name an index type.", "index");
+            throw new VectorEngineArgumentException("Index parameters must not be null.", "index");
         }
 
-        registry.Get(Index.Name).Validate(Index.Parameters);
+        registry.Get(EffectiveIndex.Name).Validate(EffectiveIndex.Parameters);
         if (PayloadIndexes is null)
         {
             throw new VectorEngineArgumentException("PayloadIndexes must not be null.", "payloadIndexes");
@@ -76,6 +82,10 @@ public sealed partial class CollectionOptions
             }
         }
     }
+
+    /// <summary>A copy whose <see cref="Index"/> is <paramref name="fallback"/> when none was given.</summary>
+    internal CollectionOptions WithDefaultIndex(IndexSpec fallback) =>
+        Index is not null ? this : new CollectionOptions(Dimension, Metric) { Index = fallback, PayloadIndexes = PayloadIndexes };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
     private static partial Regex NamePattern();

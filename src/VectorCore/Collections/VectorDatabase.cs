@@ -118,6 +118,7 @@ public sealed class VectorDatabase : IDisposable
     {
         CollectionOptions.ValidateName(name);
         ArgumentNullException.ThrowIfNull(options);
+        options = options.WithDefaultIndex(Options.DefaultIndex);
         options.Validate(Options.Indexes);
         lock (_gate)
         {
@@ -318,6 +319,7 @@ public sealed class VectorDatabase : IDisposable
             WalSyncMode = Options.WalSyncMode,
             EnableBackgroundOptimizer = false,
             LoggerFactory = Options.LoggerFactory,
+            DefaultIndex = Options.DefaultIndex,
         };
         foreach (string indexName in Options.Indexes.Names)
         {

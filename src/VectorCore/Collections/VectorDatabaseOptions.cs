@@ -43,6 +43,12 @@ public sealed class VectorDatabaseOptions
     /// <summary>Index types by name. Index packages add theirs here (<c>options.UseHnsw()</c>).</summary>
     public IndexRegistry Indexes { get; } = new();
 
+    /// <summary>
+    /// The index of sealed segments for collections created without <see cref="CollectionOptions.Index"/>. Default: flat;
+    /// index packages set it when they plug in (<c>options.UseHnsw()</c>).
+    /// </summary>
+    public IndexSpec DefaultIndex { get; set; } = IndexSpec.Flat;
+
     internal void Validate()
     {
         if (MaxMutableSegmentPoints < 1)
@@ -58,6 +64,11 @@ public sealed class VectorDatabaseOptions
         if (WalSyncInterval <= TimeSpan.Zero || OptimizerInterval <= TimeSpan.Zero)
         {
             throw new VectorEngineArgumentException("Intervals must be positive.", nameof(WalSyncInterval));
+        }
+
+        if (DefaultIndex is null)
+        {
+            throw new VectorEngineArgumentException("DefaultIndex must not be null.", nameof(DefaultIndex));
         }
 
         if (OptimizerDeletedFraction is <= 0 or > 1)

@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+using VectorEngine.Hnsw.Graph;
+using VectorEngine.Hnsw.Search;
+using VectorEngine.Indexing;
+using VectorEngine.Indexing.Scoring;
+
+namespace VectorEngine.Hnsw;
+
+/// <summary>Queries.</summary>
+public sealed partial class HnswIndex
+{
+    /// <inheritdoc />
+    public void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results)
+        where TFilter : struct, IOffsetFilter
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(results);
+        int ef = Math.Max(parameters.Ef ?? Parameters.Ef, results.K);
+        if (_store.Metric == DistanceMetric.L2)
+        {
+            SearchWith<L2Scorer, TFilter>(query, ef, filter, results);
+        }
+        else
+        {
+            SearchWith<NegativeDotScorer, TFilter>(query, ef, filter, results);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void SearchWith<TScorer, TFilter>(ReadOnlySpan<float> query, int ef, TFilter filter, TopKCollector results)
+        where TScorer : struct, IFloatScorer<TScorer>
+        where TFilter : struct, IOffsetFilter
+    {
+        int limit = Count;
+        (uint entry, int maxLevel) = _graph.Entry;
+        if (limit == 0 || entry == HnswGraph.NoNode)
+        {
+            return;
+        }
+
+        SearchContext context = _contexts.Get();
+        try
+        {
+            int stride = _store.Stride;
+            TScorer scorer = TScorer.Create(context.Query.Load(query, stride), _store.Base, stride);
+            float distance = scorer.Distance(entry);
+            entry = LayerSearch.Descend(_graph, scorer, entry, ref distance, maxLevel, 1, (uint)limit, locks: null, context.Links);
+            LayerSearch.Layer0(_graph, scorer, filter, entry, distance, ef, limit, context);
+            foreach (Scored hit in context.Results.Items)
+            {
+                results.Add(hit.Distance, hit.Node);
+            }
+        }
+        finally
+        {
+            _contexts.Return(context);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.ObjectPool;
+using VectorEngine.Hnsw.Graph;
+using VectorEngine.Hnsw.Persistence;
+using VectorEngine.Hnsw.Search;
+using VectorEngine.Indexing;
+
+namespace VectorEngine.Hnsw;
+
+/// <summary>
+/// Hierarchical Navigable Small World graph (Malkov &amp; Yashunin, 2016) over one segment's vectors. Offsets are the
+/// segment's own uint32 row numbers, so the graph stores no ids and no vectors. Builds run on all cores with a lock
+/// per node; searches take no lock and may run while points are added.
+/// </summary>
+public sealed partial class HnswIndex : IVectorIndex
+{
+    private readonly IVectorStore _store;
+    private readonly HnswGraph _graph;
+    private readonly NodeLocks _locks;
+    private readonly Lock _entryGate = new();
+    private readonly DefaultObjectPool<SearchContext> _contexts;
+    private readonly Random _levelRandom;
+    private readonly double _levelMultiplier;
+    private int _count;
+
+    private HnswIndex(IVectorStore store, HnswParameters parameters, HnswGraph graph, int count)
+    {
+        _store = store;
+        Parameters = parameters;
+        _graph = graph;
+        _count = count;
+        _locks = new NodeLocks(graph.Capacity);
+        _levelRandom = new Random(parameters.Seed);
+        _levelMultiplier = 1.0 / Math.Log(parameters.M);
+        _contexts = new DefaultObjectPool<SearchContext>(new ContextPolicy(graph.MaxM0), Environment.ProcessorCount * 4);
+    }
+
+    /// <summary>The graph's parameters.</summary>
+    public HnswParameters Parameters { get; }
+
+    /// <inheritdoc />
+    public string Name => HnswParameters.IndexName;
+
+    /// <inheritdoc />
+    public long MemoryBytes => _graph.MemoryBytes;
+
+    /// <inheritdoc />
+    public bool IsExact => false;
+
+    /// <summary>Nodes in the graph.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>The highest layer in the graph (-1 when empty).</summary>
+    public int MaxLevel => _graph.Entry.Level;
+
+    /// <summary>Builds a graph over every row of <paramref name="store"/>.</summary>
+    /// <param name="store">The vectors (their metric picks the distance).</param>
+    /// <param name="parameters">Graph parameters.</param>
+    /// <exception cref="VectorEngineArgumentException">A parameter is out of range.</exception>
+    public static HnswIndex Build(IVectorStore store, HnswParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
+        var index = new HnswIndex(store, parameters, new HnswGraph(parameters.M, Math.Max(store.Count, 1)), 0);
+        index.Add(0);
+        return index;
+    }
+
+    /// <summary>Loads a graph saved by <see cref="Save"/>; null when none is there or it does not match the store.</summary>
+    /// <param name="store">The vectors the graph was built over.</param>
+    /// <param name="parameters">The parameters the collection asks for.</param>
+    /// <param name="directory">The segment folder.</param>
+    public static HnswIndex? Load(IVectorStore store, HnswParameters parameters, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(parameters);
+        HnswGraph? graph = HnswGraphFile.TryRead(directory, parameters.M, store.Count, store.Metric);
+        return graph is null ? null : new HnswIndex(store, parameters, graph, store.Count);
+    }
+
+    /// <inheritdoc />
+    public void Save(string directory) => HnswGraphFile.Write(directory, _graph, Count, _store.Metric);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+
+    private sealed class ContextPolicy(int maxLinks) : PooledObjectPolicy<SearchContext>
+    {
+        public override SearchContext Create() => new(maxLinks);
+
+        public override bool Return(SearchContext obj) => true;
+    }
+}

@@ -1,0 +1,229 @@
+using System.Runtime.CompilerServices;
+using VectorEngine.Hnsw.Graph;
+using VectorEngine.Indexing;
+using VectorEngine.Indexing.Scoring;
+
+namespace VectorEngine.Hnsw.Search;
+
+/// <summary>
+/// The two searches of the paper: a greedy descent (ef = 1) through the upper layers, and the beam search of one layer
+/// (SEARCH-LAYER, Algorithm 2). Generic over struct scorers and filters so each combination compiles to its own loop.
+/// </summary>
+internal static class LayerSearch
+{
+    /// <summary>
+    /// Greedy walk from <paramref name="node"/> down through layers <paramref name="fromLayer"/> .. <paramref name="toLayer"/>
+    /// (inclusive): on each layer, move to the closest neighbour until none is closer.
+    /// </summary>
+    /// <remarks>
+    /// <c>locks</c> are the node locks to read lists under (inserts), or null (queries read lock-free); <c>copy</c>
+    /// receives each list; nodes at or past <c>limit</c> are skipped.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static uint Descend<TScorer>(HnswGraph graph, TScorer scorer, uint node, ref float distance, int fromLayer, int toLayer,
+        uint limit, NodeLocks? locks, uint[] copy)
+        where TScorer : struct, IVectorScorer
+    {
+        for (int layer = fromLayer; layer >= toLayer; layer--)
+        {
+            bool moved = true;
+            while (moved)
+            {
+                moved = false;
+                int n = ReadList(graph, node, layer, locks, copy);
+                for (int i = 0; i < n; i++)
+                {
+                    uint next = copy[i];
+                    if (next >= limit || !graph.IsReady(next))
+                    {
+                        continue;
+                    }
+
+                    float d = scorer.Distance(next);
+                    if (d < distance)
+                    {
+                        distance = d;
+                        node = next;
+                        moved = true;
+                    }
+                }
+            }
+        }
+
+        return node;
+    }
+
+    /// <summary>
+    /// Beam search of layer 0 for a query. Nodes the filter rejects still route (they enter the candidate queue) but
+    /// never enter the results, and the search runs until it holds <paramref name="ef"/> accepted nodes or runs out of
+    /// closer candidates, so a filter widens the search instead of starving it (hnswlib's filtered search).
+    /// Leaves the results in <see cref="SearchContext.Results"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Layer0<TScorer, TFilter>(HnswGraph graph, TScorer scorer, TFilter filter, uint entry, float entryDistance,
+        int ef, int limit, SearchContext context)
+        where TScorer : struct, IVectorScorer
+        where TFilter : struct, IOffsetFilter
+    {
+        VisitedSet visited = context.Visited;
+        DistanceHeap<ClosestFirst> candidates = context.Candidates;
+        DistanceHeap<FarthestFirst> results = context.Results;
+        uint[] batch = context.Batch;
+        visited.Reset(limit);
+        candidates.Clear();
+        results.Clear();
+
+        visited.TryVisit(entry);
+        candidates.Push(entryDistance, entry);
+        float bound = float.MaxValue;
+        if (filter.Accept(entry))
+        {
+            results.Push(entryDistance, entry);
+            bound = entryDistance;
+        }
+
+        while (candidates.Count > 0)
+        {
+            Scored current = candidates.Top;
+            if (current.Distance > bound && results.Count >= ef)
+            {
+                break;
+            }
+
+            candidates.Pop();
+            if (candidates.Count > 0)
+            {
+                // The next expansion's list is likely the next candidate's: start fetching it now (hnswlib does too).
+                PrefetchList(ref graph.List0(candidates.Top.Node));
+            }
+
+            // Collect the unvisited neighbours and prefetch their vectors before scoring any of them, so the memory
+            // loads of the whole batch overlap instead of each distance waiting for its own cache misses.
+            ref uint list = ref graph.List0(current.Node);
+            int count = (int)Volatile.Read(ref list);
+            int fresh = 0;
+            for (int i = 1; i <= count; i++)
+            {
+                uint neighbour = Unsafe.Add(ref list, i);
+                if (visited.TryVisit(neighbour))
+                {
+                    scorer.Prefetch(neighbour);
+                    batch[fresh++] = neighbour;
+                }
+            }
+
+            for (int i = 0; i < fresh; i++)
+            {
+                uint neighbour = batch[i];
+                float d = scorer.Distance(neighbour);
+                if (results.Count < ef || d < bound)
+                {
+                    candidates.Push(d, neighbour);
+                    if (filter.Accept(neighbour))
+                    {
+                        if (results.Count < ef)
+                        {
+                            results.Push(d, neighbour);
+                        }
+                        else
+                        {
+                            results.ReplaceTop(d, neighbour);
+                        }
+
+                        bound = results.Top.Distance;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Beam search of any layer while inserting: no filter, lists read under their node's lock. Leaves the
+    /// <paramref name="ef"/> closest in <see cref="SearchContext.Results"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForInsert<TScorer>(HnswGraph graph, TScorer scorer, uint entry, float entryDistance, int ef, int layer,
+        uint limit, NodeLocks locks, SearchContext context)
+        where TScorer : struct, IVectorScorer
+    {
+        VisitedSet visited = context.Visited;
+        DistanceHeap<ClosestFirst> candidates = context.Candidates;
+        DistanceHeap<FarthestFirst> results = context.Results;
+        uint[] links = context.Links;
+        visited.Reset((int)limit);
+        candidates.Clear();
+        results.Clear();
+
+        visited.TryVisit(entry);
+        candidates.Push(entryDistance, entry);
+        results.Push(entryDistance, entry);
+        float bound = entryDistance;
+
+        while (candidates.Count > 0)
+        {
+            Scored current = candidates.Top;
+            if (current.Distance > bound && results.Count >= ef)
+            {
+                break;
+            }
+
+            candidates.Pop();
+            int count = ReadList(graph, current.Node, layer, locks, links);
+            int fresh = 0;
+            for (int i = 0; i < count; i++)
+            {
+                uint neighbour = links[i];
+                if (graph.IsReady(neighbour) && visited.TryVisit(neighbour))
+                {
+                    scorer.Prefetch(neighbour);
+                    links[fresh++] = neighbour;
+                }
+            }
+
+            for (int i = 0; i < fresh; i++)
+            {
+                uint neighbour = links[i];
+                float d = scorer.Distance(neighbour);
+                if (results.Count < ef || d < bound)
+                {
+                    candidates.Push(d, neighbour);
+                    if (results.Count < ef)
+                    {
+                        results.Push(d, neighbour);
+                    }
+                    else
+                    {
+                        results.ReplaceTop(d, neighbour);
+                    }
+
+                    bound = results.Top.Distance;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchList(ref uint list)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref list));
+        }
+    }
+
+    /// <summary>Copies a list into <paramref name="copy"/> (under the node's lock when given) and returns its length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ReadList(HnswGraph graph, uint node, int layer, NodeLocks? locks, uint[] copy)
+    {
+        locks?.Enter(node);
+        ref uint list = ref graph.List(node, layer);
+        int count = Math.Min((int)Volatile.Read(ref list), graph.MaxLinks(layer));
+        for (int i = 0; i < count; i++)
+        {
+            copy[i] = Unsafe.Add(ref list, i + 1);
+        }
+
+        locks?.Exit(node);
+        return count;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using VectorEngine.Distances.Engine;
+
+namespace VectorEngine.Indexing.Scoring;
+
+/// <summary>
+/// Squared-L2 scorer over an <see cref="IVectorStore"/>'s float rows. The query must be padded with zeros to the
+/// store's stride (see <see cref="QueryBuffer"/>): rows are padded the same way, so the kernel runs whole vectors
+/// with no tail and the padding adds nothing to the sum.
+/// </summary>
+public readonly unsafe struct L2Scorer : IFloatScorer<L2Scorer>
+{
+    private readonly float* _query;
+    private readonly float* _rows;
+    private readonly nint _stride;
+
+    /// <summary>Creates a scorer.</summary>
+    /// <param name="query">The zero-padded query, <paramref name="stride"/> floats long.</param>
+    /// <param name="rows">Row 0 of the store.</param>
+    /// <param name="stride">Floats per row, a multiple of 16.</param>
+    public L2Scorer(float* query, float* rows, int stride)
+    {
+        _query = query;
+        _rows = rows;
+        _stride = stride;
+    }
+
+    /// <inheritdoc />
+    public static L2Scorer Create(float* query, float* rows, int stride) => new(query, rows, stride);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Distance(uint offset) =>
+        PairwiseAggregate.Invoke<L2SquaredKernel>(ref *_query, ref *(_rows + (offset * _stride)), (int)_stride);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(uint offset) => RowPrefetch.Row(_rows + (offset * _stride), _stride);
+}
+
+/// <summary>Negated inner-product scorer (inner product and normalised cosine); the query is padded as for <see cref="L2Scorer"/>.</summary>
+public readonly unsafe struct NegativeDotScorer : IFloatScorer<NegativeDotScorer>
+{
+    private readonly float* _query;
+    private readonly float* _rows;
+    private readonly nint _stride;
+
+    /// <summary>Creates a scorer.</summary>
+    /// <param name="query">The zero-padded query, <paramref name="stride"/> floats long.</param>
+    /// <param name="rows">Row 0 of the store.</param>
+    /// <param name="stride">Floats per row, a multiple of 16.</param>
+    public NegativeDotScorer(float* query, float* rows, int stride)
+    {
+        _query = query;
+        _rows = rows;
+        _stride = stride;
+    }
+
+    /// <inheritdoc />
+    public static NegativeDotScorer Create(float* query, float* rows, int stride) => new(query, rows, stride);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Distance(uint offset) =>
+        PairwiseAggregate.Invoke<NegativeDotKernel>(ref *_query, ref *(_rows + (offset * _stride)), (int)_stride);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(uint offset) => RowPrefetch.Row(_rows + (offset * _stride), _stride);
+}
+
+/// <summary>Software prefetch of the head of a row; the hardware prefetcher follows the rest of a sequential row.</summary>
+internal static unsafe class RowPrefetch
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Row(float* row, nint stride)
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(row);
+            if (stride > 16)
+            {
+                Sse.Prefetch0(row + 16);
+            }
+        }
+    }
+}

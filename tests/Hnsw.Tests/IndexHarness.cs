@@ -1,0 +1,78 @@
+using VectorEngine.Indexing;
+using VectorEngine.Segments;
+using VectorEngine.Tests.TestKit;
+
+namespace VectorEngine.Hnsw.Tests;
+
+/// <summary>An HNSW index over a real segment store, with recall measured against the float64 brute force.</summary>
+internal sealed class IndexHarness : IDisposable
+{
+    public IndexHarness(DistanceMetric metric, int dim, int capacity = 1024)
+    {
+        Metric = metric;
+        Store = new GrowableVectorStore(dim, metric, capacity);
+    }
+
+    public DistanceMetric Metric { get; }
+
+    public GrowableVectorStore Store { get; }
+
+    public List<float[]> Vectors { get; } = [];
+
+    public Bitset Deleted { get; } = new();
+
+    public void Append(IEnumerable<float[]> vectors)
+    {
+        foreach (float[] v in vectors)
+        {
+            float[] stored = Metric == DistanceMetric.Cosine ? Normalised(v) : v;
+            Store.Append(stored);
+            Vectors.Add(stored);
+        }
+    }
+
+    /// <summary>Offsets of the k nearest live points, from the index.</summary>
+    public uint[] Search(HnswIndex index, float[] query, int k, int ef)
+    {
+        var collector = new TopKCollector(k);
+        float[] q = Metric == DistanceMetric.Cosine ? Normalised(query) : query;
+        index.Search(q, new SearchParams { Ef = ef }, new LiveFilter(Deleted), collector);
+        var distances = new float[k];
+        var offsets = new uint[k];
+        int n = collector.DrainSorted(distances, offsets);
+        return offsets[..n];
+    }
+
+    /// <summary>Mean recall@k over the queries against the exact answer among live points.</summary>
+    public double Recall(HnswIndex index, float[][] queries, int k, int ef)
+    {
+        double total = 0;
+        foreach (float[] query in queries)
+        {
+            float[] q = Metric == DistanceMetric.Cosine ? Normalised(query) : query;
+            HashSet<uint> truth = BruteForce.TopK(Metric, q, Live(), k).Select(x => x.Id).ToHashSet();
+            total += Search(index, query, k, ef).Count(truth.Contains) / (double)k;
+        }
+
+        return total / queries.Length;
+    }
+
+    public void Dispose() => Store.Dispose();
+
+    private IEnumerable<(uint Id, float[] Vector)> Live()
+    {
+        for (int i = 0; i < Vectors.Count; i++)
+        {
+            if (!Deleted.Get((uint)i))
+            {
+                yield return ((uint)i, Vectors[i]);
+            }
+        }
+    }
+
+    private static float[] Normalised(float[] v)
+    {
+        double norm = Math.Sqrt(v.Sum(x => (double)x * x));
+        return v.Select(x => (float)(x / norm)).ToArray();
+    }
+}
