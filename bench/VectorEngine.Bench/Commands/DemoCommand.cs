@@ -1,3 +1,4 @@
+using VectorEngine.Hnsw;
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -24,7 +25,7 @@ internal static class DemoCommand
     {
         const int Dim = 128;
         using ILoggerFactory logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-        using VectorDatabase db = VectorDatabase.Open(dataDir.FullName, new VectorDatabaseOptions { LoggerFactory = logging });
+        using VectorDatabase db = VectorDatabase.Open(dataDir.FullName, new VectorDatabaseOptions { LoggerFactory = logging }.UseHnsw());
         Collection jobs = db.TryGetCollection("jobs", out Collection? existing) && existing is not null
             ? existing
             : db.CreateCollection("jobs", new CollectionOptions(Dim, DistanceMetric.Cosine)
