@@ -121,16 +121,7 @@ internal static class LayerSearch
                     candidates.Push(d, neighbour);
                     if (filter.Accept(neighbour))
                     {
-                        if (results.Count < ef)
-                        {
-                            results.Push(d, neighbour);
-                        }
-                        else
-                        {
-                            results.ReplaceTop(d, neighbour);
-                        }
-
-                        bound = results.Top.Distance;
+                        bound = Keep(results, ef, d, neighbour);
                     }
                 }
             }
@@ -187,19 +178,26 @@ internal static class LayerSearch
                 if (results.Count < ef || d < bound)
                 {
                     candidates.Push(d, neighbour);
-                    if (results.Count < ef)
-                    {
-                        results.Push(d, neighbour);
-                    }
-                    else
-                    {
-                        results.ReplaceTop(d, neighbour);
-                    }
-
-                    bound = results.Top.Distance;
+                    bound = Keep(results, ef, d, neighbour);
                 }
             }
         }
+    }
+
+    /// <summary>Adds a result to the bounded set (replacing the worst when full) and returns the new bound.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Keep(DistanceHeap<FarthestFirst> results, int ef, float distance, uint node)
+    {
+        if (results.Count < ef)
+        {
+            results.Push(distance, node);
+        }
+        else
+        {
+            results.ReplaceTop(distance, node);
+        }
+
+        return results.Top.Distance;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
