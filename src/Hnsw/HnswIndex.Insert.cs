@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using VectorEngine.Hnsw.Graph;
 using VectorEngine.Hnsw.Search;
 using VectorEngine.Indexing.Scoring;
@@ -294,7 +295,7 @@ public sealed partial class HnswIndex
                 sorted.Add(new Scored(scorer.Distance(link), link));
             }
 
-            sorted.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+            CollectionsMarshal.AsSpan(sorted).Sort(default(ByDistance));
             List<Scored> kept = context.Selected;
             SelectByHeuristic<TScorer>(sorted, maxLinks, kept);
             for (int i = 0; i < kept.Count; i++)
@@ -350,5 +351,11 @@ public sealed partial class HnswIndex
                 }
             }
         }
+    }
+
+    /// <summary>Orders by distance; a struct so the sort is specialised and inlined rather than calling a delegate.</summary>
+    private readonly struct ByDistance : IComparer<Scored>
+    {
+        public int Compare(Scored x, Scored y) => x.Distance.CompareTo(y.Distance);
     }
 }

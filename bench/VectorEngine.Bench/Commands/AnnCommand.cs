@@ -27,17 +27,29 @@ internal static class AnnCommand
         var efConstruction = new Option<int?>("--ef-construction") { Description = "HNSW: build beam width (efConstruction)" };
         var buildThreads = new Option<int?>("--build-threads") { Description = "HNSW: build threads (default: all cores)" };
         var sweep = new Option<string?>("--sweep") { Description = "Search parameter sweep, e.g. ef=10,16,32,64" };
-        var exactThreshold = new Option<int?>("--exact-filter-threshold") { Description = "Filtered searches matching at most this many points per segment scan them exactly (engine default 10,000)" };
+        var exactThreshold = new Option<int?>("--exact-filter-threshold") { Description = "Filtered searches matching at most this many points per segment scan them exactly (engine default: chosen by cost per segment)" };
         var pin = new Option<bool>("--pin") { Description = "Pin the process to the first N CPUs while searching with N threads (the build stays unpinned)" };
         var selectivity = new Option<double?>("--filter-selectivity") { Description = "Give points a random keyword so that this fraction matches the query filter; recall is then against the exact filtered result" };
+        var churn = new Option<double?>("--churn")
+        {
+            Description = "After the sweep, delete this fraction of the points, insert as many again (same vectors, new ids), and sweep again; then once more after the merge optimizer",
+        };
         var command = new Command("ann", "Build an index on a dataset and measure recall@k, QPS and latency")
         {
-            dataset, index, threads, k, queries, output, workDir, quiet, m, efConstruction, buildThreads, sweep, selectivity, pin, exactThreshold,
+            dataset, index, threads, k, queries, output, workDir, quiet, m, efConstruction, buildThreads, sweep, selectivity, pin, exactThreshold, churn,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(churn) is { } c && (c <= 0 || c >= 1 || result.GetValue(selectivity) is not null))
+            {
+                result.AddError("--churn takes a fraction in (0, 1) and cannot be combined with --filter-selectivity.");
+            }
+        });
         command.SetAction(parse => Run(new AnnSettings(
             parse.GetValue(dataset)!, parse.GetValue(index)!, parse.GetValue(threads)!, parse.GetValue(k), parse.GetValue(queries),
             parse.GetValue(output), parse.GetValue(workDir), parse.GetValue(quiet), parse.GetValue(m), parse.GetValue(efConstruction),
-            parse.GetValue(buildThreads), parse.GetValue(sweep), parse.GetValue(selectivity), parse.GetValue(pin), parse.GetValue(exactThreshold))));
+            parse.GetValue(buildThreads), parse.GetValue(sweep), parse.GetValue(selectivity), parse.GetValue(pin), parse.GetValue(exactThreshold),
+            parse.GetValue(churn))));
         return command;
     }
 
@@ -68,24 +80,16 @@ internal static class AnnCommand
                 });
             using (built.Db)
             {
-                foreach (int value in sweepValues)
+                Sweep(runner, built, settings, sweepName, sweepValues, report);
+                if (settings.Churn is { } fraction)
                 {
-                    SearchParams searchParams = sweepName switch
-                    {
-                        "ef" => new SearchParams { Ef = value },
-                        "nprobe" => new SearchParams { NProbe = value },
-                        _ => SearchParams.Default,
-                    };
-                    Dictionary<string, object> json = sweepName.Length == 0 ? [] : new() { [sweepName] = value };
-                    foreach (int t in settings.Threads)
-                    {
-                        if (settings.Pin)
-                        {
-                            Pin(t);
-                        }
-
-                        report.Runs.Add(runner.Search(built, settings.K, t, searchParams, json));
-                    }
+                    Unpin();
+                    int replaced = runner.Churn(built, fraction);
+                    Say(settings, $"churn: {replaced} points deleted and inserted again");
+                    Sweep(runner, built, settings, sweepName, sweepValues, report);
+                    Unpin();
+                    Say(settings, $"optimizer: {runner.Optimize(built)} segments merged");
+                    Sweep(runner, built, settings, sweepName, sweepValues, report);
                 }
             }
         }
@@ -97,10 +101,10 @@ internal static class AnnCommand
             }
         }
 
-        var table = new Table().AddColumns("index", "search", "threads", "k", "recall@k", "QPS", "p50 µs", "p99 µs", "build s", "index MiB");
+        var table = new Table().AddColumns("index", "stage", "search", "threads", "k", "recall@k", "QPS", "p50 µs", "p99 µs", "build s", "index MiB");
         foreach (AnnRun run in report.Runs)
         {
-            table.AddRow(run.Index, string.Join(" ", run.SearchParams.Select(p => $"{p.Key}={p.Value}")), run.Threads.ToString(), run.K.ToString(),
+            table.AddRow(run.Index, run.BuildParams.TryGetValue("stage", out object? stage) ? stage.ToString()! : "fresh", string.Join(" ", run.SearchParams.Select(p => $"{p.Key}={p.Value}")), run.Threads.ToString(), run.K.ToString(),
                 run.RecallAtK.ToString("F4"), run.Qps.ToString("N1"), run.P50Us.ToString("N0"), run.P99Us.ToString("N0"),
                 run.BuildSeconds.ToString("F2"), (run.IndexBytes / 1048576.0).ToString("F1"));
         }
@@ -118,6 +122,40 @@ internal static class AnnCommand
 
         return 0;
     }
+
+    private static void Sweep(AnnRunner runner, BuildResult built, AnnSettings settings, string sweepName, int[] sweepValues, AnnReport report)
+    {
+        foreach (int value in sweepValues)
+        {
+            SearchParams searchParams = sweepName switch
+            {
+                "ef" => new SearchParams { Ef = value },
+                "nprobe" => new SearchParams { NProbe = value },
+                _ => SearchParams.Default,
+            };
+            Dictionary<string, object> json = sweepName.Length == 0 ? [] : new() { [sweepName] = value };
+            foreach (int t in settings.Threads)
+            {
+                if (settings.Pin)
+                {
+                    Pin(t);
+                }
+
+                report.Runs.Add(runner.Search(built, settings.K, t, searchParams, json));
+            }
+        }
+    }
+
+    private static void Say(AnnSettings settings, string line)
+    {
+        if (!settings.Quiet)
+        {
+            AnsiConsole.WriteLine(line);
+        }
+    }
+
+    /// <summary>Gives writes and index builds every CPU again after a pinned sweep.</summary>
+    private static void Unpin() => Pin(Environment.ProcessorCount);
 
     private static void Pin(int cpus)
     {
@@ -161,5 +199,6 @@ internal static class AnnCommand
 
     private sealed record AnnSettings(
         DirectoryInfo Dataset, string Index, int[] Threads, int K, int? MaxQueries, FileInfo? Output, DirectoryInfo? WorkDir, bool Quiet,
-        int? M, int? EfConstruction, int? BuildThreads, string? Sweep, double? FilterSelectivity, bool Pin, int? ExactFilterThreshold);
+        int? M, int? EfConstruction, int? BuildThreads, string? Sweep, double? FilterSelectivity, bool Pin, int? ExactFilterThreshold,
+        double? Churn);
 }

@@ -11,7 +11,8 @@ namespace VectorEngine.Bench.Runs;
 /// <param name="Collection">The one collection.</param>
 /// <param name="IngestSeconds">Upserting every point into the mutable segment.</param>
 /// <param name="SealSeconds">Sealing it: segment files, index build and index save.</param>
-internal sealed record BuildResult(VectorDatabase Db, Collection Collection, double IngestSeconds, double SealSeconds);
+/// <param name="IndexBuildSeconds">The index build alone (part of <paramref name="SealSeconds"/>).</param>
+internal sealed record BuildResult(VectorDatabase Db, Collection Collection, double IngestSeconds, double SealSeconds, double IndexBuildSeconds);
 
 /// <summary>
 /// Loads a dataset into a real (temporary, on-disk) database, seals it into one segment, and runs every query through
@@ -31,6 +32,8 @@ internal sealed class AnnRunner
     private readonly double? _selectivity;
     private int[][]? _filteredTruth;
     private bool _warmedUp;
+    private string? _stage;
+    private double _churnFraction;
 
     private readonly int? _exactFilterThreshold;
 
@@ -58,6 +61,8 @@ internal sealed class AnnRunner
             options.ExactFilterThreshold = threshold;
         }
 
+        var timedIndex = new TimedIndexFactory(options.Indexes.Get(_index.Name));
+        options.Indexes.Register(timedIndex);
         VectorDatabase db = VectorDatabase.Open(directory, options);
         var collectionOptions = new CollectionOptions(_dataset.Dimension, _dataset.Metric) { Index = _index };
         if (_selectivity is not null)
@@ -91,7 +96,38 @@ internal sealed class AnnRunner
         double ingest = clock.Elapsed.TotalSeconds;
         clock.Restart();
         collection.Checkpoint();
-        return new BuildResult(db, collection, ingest, clock.Elapsed.TotalSeconds);
+        return new BuildResult(db, collection, ingest, clock.Elapsed.TotalSeconds, timedIndex.BuildTime.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Deletes a random <paramref name="fraction"/> of the points and inserts the same vectors again under new ids
+    /// (id + n, so the ground truth still holds), then seals them: the index now routes through tombstones in the old
+    /// segment and searches a second, younger segment. Returns how many points were replaced.
+    /// </summary>
+    public int Churn(BuildResult built, double fraction)
+    {
+        int n = _dataset.Base.Length;
+        var random = new Random(7);
+        int[] victims = Enumerable.Range(0, n).OrderBy(_ => random.Next()).Take((int)(n * fraction)).ToArray();
+        built.Collection.Delete(victims.Select(v => new PointId((ulong)v)));
+        built.Collection.Upsert(victims.Select(v => new Point((ulong)(n + v), _dataset.Base[v])).ToArray());
+        built.Collection.Checkpoint();
+        _stage = "churned";
+        _churnFraction = fraction;
+        return victims.Length;
+    }
+
+    /// <summary>Runs the merge optimizer until it has nothing left to do; returns the segments it replaced.</summary>
+    public int Optimize(BuildResult built)
+    {
+        int replaced = 0, pass;
+        while ((pass = built.Collection.Optimize()) > 0)
+        {
+            replaced += pass;
+        }
+
+        _stage = "optimized";
+        return replaced;
     }
 
     public AnnRun Search(BuildResult built, int k, int threads, SearchParams searchParams, Dictionary<string, object> searchParamsJson)
@@ -156,10 +192,16 @@ internal sealed class AnnRunner
         latencies.Sort();
         IVectorIndexSummary summary = IVectorIndexSummary.Of(collection);
         var buildParams = _index.Parameters.ToDictionary(p => p.Key, p => (object)p.Value);
+        if (_stage is not null)
+        {
+            buildParams["churn_fraction"] = _churnFraction;
+            buildParams["stage"] = _stage;
+        }
+
         if (_selectivity is { } s)
         {
             buildParams["filter_selectivity"] = s;
-            buildParams["exact_filter_threshold"] = _exactFilterThreshold ?? new VectorDatabaseOptions().ExactFilterThreshold;
+            buildParams["exact_filter_threshold"] = _exactFilterThreshold is { } t ? t : "cost-based";
         }
 
         return new AnnRun
@@ -167,12 +209,17 @@ internal sealed class AnnRunner
             Index = _index.Name,
             BuildParams = buildParams,
             BuildSeconds = Math.Round(built.IngestSeconds + built.SealSeconds, 3),
-            BuildPhases = new() { ["ingest_seconds"] = Math.Round(built.IngestSeconds, 3), ["seal_and_index_seconds"] = Math.Round(built.SealSeconds, 3) },
+            BuildPhases = new()
+            {
+                ["ingest_seconds"] = Math.Round(built.IngestSeconds, 3),
+                ["seal_and_index_seconds"] = Math.Round(built.SealSeconds, 3),
+                ["index_build_seconds"] = Math.Round(built.IndexBuildSeconds, 3),
+            },
             IndexBytes = summary.Bytes,
             SearchParams = searchParamsJson,
             Threads = threads,
             K = k,
-            RecallAtK = Math.Round(Recall(found, truth, k), 5),
+            RecallAtK = Math.Round(Recall(found, truth, k, _dataset.Base.Length), 5),
             Qps = Math.Round(calls / seconds, 1),
             P50Us = Math.Round(Percentile(latencies, 0.50), 1),
             P99Us = Math.Round(Percentile(latencies, 0.99), 1),
@@ -197,14 +244,15 @@ internal sealed class AnnRunner
         }
     }
 
-    private static double Recall(IReadOnlyList<ScoredPoint>[] found, int[][] truth, int k)
+    /// <summary>Recall against row numbers; ids at or past <paramref name="n"/> are churned copies of row id - n.</summary>
+    private static double Recall(IReadOnlyList<ScoredPoint>[] found, int[][] truth, int k, int n)
     {
         double total = 0;
         for (int q = 0; q < found.Length; q++)
         {
             var expected = new HashSet<int>(truth[q].Take(k));
             int denominator = Math.Max(1, Math.Min(k, expected.Count));
-            total += found[q].Count(p => expected.Contains((int)p.Id.Number)) / (double)denominator;
+            total += found[q].Count(p => expected.Contains((int)(p.Id.Number % (ulong)n))) / (double)denominator;
         }
 
         return total / found.Length;

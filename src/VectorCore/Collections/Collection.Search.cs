@@ -195,7 +195,8 @@ public sealed partial class Collection
         // search visits (a rejected node still routes). The estimate is an upper bound or a sample, so a set that turns
         // out small after all is still found: the traversal keeps going until it holds ef accepted nodes.
         bool exact = request.Params.Exact || segment.Index.IsExact
-            || FilterPlanner.EstimateMatches(segment, request.Filter) <= _dbOptions.ExactFilterThreshold;
+            || FilterPlanner.EstimateMatches(segment, request.Filter)
+                <= (_dbOptions.ExactFilterThreshold ?? FilterPlanner.ExactScanLimit(segment.Count, request.Params.Ef, request.Limit));
         if (exact)
         {
             List<uint> matching = MatchingOffsets(segment, request.Filter);

@@ -33,9 +33,11 @@ public sealed class VectorDatabaseOptions
 
     /// <summary>
     /// A filtered search whose matching set in a segment has at most this many points scans them exactly instead of
-    /// traversing the index. Default 10,000.
+    /// traversing the index. Null (the default) lets the planner decide by cost per segment and search (see
+    /// <c>FilterPlanner.ExactScanLimit</c>): a larger segment or a wider beam makes the traversal dearer, so more
+    /// matches are scanned exactly.
     /// </summary>
-    public int ExactFilterThreshold { get; set; } = 10_000;
+    public int? ExactFilterThreshold { get; set; }
 
     /// <summary>Logging; defaults to none.</summary>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -69,6 +71,11 @@ public sealed class VectorDatabaseOptions
         if (DefaultIndex is null)
         {
             throw new VectorEngineArgumentException("DefaultIndex must not be null.", nameof(DefaultIndex));
+        }
+
+        if (ExactFilterThreshold < 0)
+        {
+            throw new VectorEngineArgumentException("ExactFilterThreshold must not be negative.", nameof(ExactFilterThreshold));
         }
 
         if (OptimizerDeletedFraction is <= 0 or > 1)
