@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using VectorEngine.Hnsw.Graph;
 using VectorEngine.Hnsw.Search;
 using VectorEngine.Indexing.Scoring;
@@ -56,6 +55,7 @@ public sealed partial class HnswIndex
             InsertRange<NegativeDotScorer>(from, to, threads);
         }
 
+        _codes?.Add((uint)from);
         Volatile.Write(ref _count, to);
     }
 
@@ -295,7 +295,7 @@ public sealed partial class HnswIndex
                 sorted.Add(new Scored(scorer.Distance(link), link));
             }
 
-            CollectionsMarshal.AsSpan(sorted).Sort(default(ByDistance));
+            sorted.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
             List<Scored> kept = context.Selected;
             SelectByHeuristic<TScorer>(sorted, maxLinks, kept);
             for (int i = 0; i < kept.Count; i++)
@@ -351,11 +351,5 @@ public sealed partial class HnswIndex
                 }
             }
         }
-    }
-
-    /// <summary>Orders by distance; a struct so the sort is specialised and inlined rather than calling a delegate.</summary>
-    private readonly struct ByDistance : IComparer<Scored>
-    {
-        public int Compare(Scored x, Scored y) => x.Distance.CompareTo(y.Distance);
     }
 }

@@ -16,6 +16,12 @@ public sealed partial class HnswIndex
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(results);
         int ef = Math.Max(parameters.Ef ?? Parameters.Ef, results.K);
+        if (_codes is not null)
+        {
+            SearchCodes(query, parameters, ef, filter, results);
+            return;
+        }
+
         if (_store.Metric == DistanceMetric.L2)
         {
             SearchWith<L2Scorer, TFilter>(query, ef, filter, results);

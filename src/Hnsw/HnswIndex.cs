@@ -3,6 +3,7 @@ using VectorEngine.Hnsw.Graph;
 using VectorEngine.Hnsw.Persistence;
 using VectorEngine.Hnsw.Search;
 using VectorEngine.Indexing;
+using VectorEngine.Indexing.Quantization;
 
 namespace VectorEngine.Hnsw;
 
@@ -20,10 +21,12 @@ public sealed partial class HnswIndex : IVectorIndex
     private readonly DefaultObjectPool<SearchContext> _contexts;
     private readonly Random _levelRandom;
     private readonly double _levelMultiplier;
+    private readonly IQuantizedVectors? _codes;
     private int _count;
 
-    private HnswIndex(IVectorStore store, HnswParameters parameters, HnswGraph graph, int count)
+    private HnswIndex(IVectorStore store, HnswParameters parameters, HnswGraph graph, int count, IQuantizedVectors? codes = null)
     {
+        _codes = codes;
         _store = store;
         Parameters = parameters;
         _graph = graph;
@@ -41,10 +44,16 @@ public sealed partial class HnswIndex : IVectorIndex
     public string Name => HnswParameters.IndexName;
 
     /// <inheritdoc />
-    public long MemoryBytes => _graph.MemoryBytes;
+    public long MemoryBytes => _graph.MemoryBytes + (_codes?.MemoryBytes ?? 0);
 
     /// <inheritdoc />
     public bool IsExact => false;
+
+    /// <inheritdoc />
+    public long CodeMemoryBytes => _codes?.MemoryBytes ?? 0;
+
+    /// <summary>The codes searches traverse, or null when they traverse the float vectors.</summary>
+    public IQuantizedVectors? Codes => _codes;
 
     /// <summary>Nodes in the graph.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -55,13 +64,17 @@ public sealed partial class HnswIndex : IVectorIndex
     /// <summary>Builds a graph over every row of <paramref name="store"/>.</summary>
     /// <param name="store">The vectors (their metric picks the distance).</param>
     /// <param name="parameters">Graph parameters.</param>
-    /// <exception cref="VectorEngineArgumentException">A parameter is out of range.</exception>
-    public static HnswIndex Build(IVectorStore store, HnswParameters parameters)
+    /// <param name="quantizer">
+    /// Trains the codes searches traverse when <see cref="HnswParameters.Quantization"/> names one; null for a float graph.
+    /// </param>
+    /// <exception cref="VectorEngineArgumentException">A parameter is out of range, or a quantizer is named but not given.</exception>
+    public static HnswIndex Build(IVectorStore store, HnswParameters parameters, IQuantizerFactory? quantizer = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
-        var index = new HnswIndex(store, parameters, new HnswGraph(parameters.M, Math.Max(store.Count, 1)), 0);
+        IQuantizedVectors? codes = Quantizer(parameters, quantizer)?.Train(store, parameters.QuantizerParameters);
+        var index = new HnswIndex(store, parameters, new HnswGraph(parameters.M, Math.Max(store.Count, 1)), 0, codes);
         index.Add(0);
         return index;
     }
@@ -70,20 +83,55 @@ public sealed partial class HnswIndex : IVectorIndex
     /// <param name="store">The vectors the graph was built over.</param>
     /// <param name="parameters">The parameters the collection asks for.</param>
     /// <param name="directory">The segment folder.</param>
-    public static HnswIndex? Load(IVectorStore store, HnswParameters parameters, string directory)
+    /// <param name="quantizer">The quantizer, for a quantized graph; codes that are missing or stale are trained again and saved.</param>
+    public static HnswIndex? Load(IVectorStore store, HnswParameters parameters, string directory, IQuantizerFactory? quantizer = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(parameters);
         HnswGraph? graph = HnswGraphFile.TryRead(directory, parameters.M, store.Count, store.Metric);
-        return graph is null ? null : new HnswIndex(store, parameters, graph, store.Count);
+        if (graph is null)
+        {
+            return null;
+        }
+
+        IQuantizedVectors? codes = null;
+        if (Quantizer(parameters, quantizer) is { } factory)
+        {
+            codes = factory.Load(store, parameters.QuantizerParameters, directory);
+            if (codes is null)
+            {
+                codes = factory.Train(store, parameters.QuantizerParameters);
+                codes.Save(directory);
+            }
+        }
+
+        return new HnswIndex(store, parameters, graph, store.Count, codes);
     }
 
     /// <inheritdoc />
-    public void Save(string directory) => HnswGraphFile.Write(directory, _graph, Count, _store.Metric);
+    public void Save(string directory)
+    {
+        HnswGraphFile.Write(directory, _graph, Count, _store.Metric);
+        _codes?.Save(directory);
+    }
 
     /// <inheritdoc />
-    public void Dispose()
+    public void Dispose() => _codes?.Dispose();
+
+    private static IQuantizerFactory? Quantizer(HnswParameters parameters, IQuantizerFactory? quantizer)
     {
+        if (parameters.Quantization is null)
+        {
+            return null;
+        }
+
+        if (quantizer is null || !string.Equals(quantizer.Name, parameters.Quantization, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new VectorEngineArgumentException(
+                $"HNSW parameters ask for quantization '{parameters.Quantization}' but no such quantizer was given.", "index");
+        }
+
+        return quantizer;
     }
 
     private sealed class ContextPolicy(int maxLinks) : PooledObjectPolicy<SearchContext>

@@ -1,21 +1,41 @@
 using VectorEngine.Indexing;
+using VectorEngine.Indexing.Quantization;
 
 namespace VectorEngine.Hnsw;
 
 /// <summary>Creates and loads <see cref="HnswIndex"/> instances; registered as "hnsw" by <c>options.UseHnsw()</c>.</summary>
-public sealed class HnswIndexFactory : IVectorIndexFactory
+/// <param name="quantizers">Where a quantized graph finds its quantizer; null allows only float graphs.</param>
+public sealed class HnswIndexFactory(QuantizerRegistry? quantizers = null) : IVectorIndexFactory
 {
     /// <inheritdoc />
     public string Name => HnswParameters.IndexName;
 
     /// <inheritdoc />
-    public void Validate(IReadOnlyDictionary<string, string> parameters) => HnswParameters.Parse(parameters);
+    public void Validate(IReadOnlyDictionary<string, string> parameters)
+    {
+        HnswParameters parsed = HnswParameters.Parse(parameters);
+        if (parsed.Quantization is { } name)
+        {
+            Quantizer(name).Validate(parsed.QuantizerParameters);
+        }
+    }
 
     /// <inheritdoc />
-    public IVectorIndex Build(IVectorStore store, IReadOnlyDictionary<string, string> parameters) =>
-        HnswIndex.Build(store, HnswParameters.Parse(parameters));
+    public IVectorIndex Build(IVectorStore store, IReadOnlyDictionary<string, string> parameters)
+    {
+        HnswParameters parsed = HnswParameters.Parse(parameters);
+        return HnswIndex.Build(store, parsed, parsed.Quantization is { } name ? Quantizer(name) : null);
+    }
 
     /// <inheritdoc />
-    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory) =>
-        HnswIndex.Load(store, HnswParameters.Parse(parameters), directory);
+    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory)
+    {
+        HnswParameters parsed = HnswParameters.Parse(parameters);
+        return HnswIndex.Load(store, parsed, directory, parsed.Quantization is { } name ? Quantizer(name) : null);
+    }
+
+    private IQuantizerFactory Quantizer(string name) =>
+        quantizers is null
+            ? throw new VectorEngineArgumentException($"HNSW quantization '{name}' needs a quantizer registry (options.UseHnsw() passes one).", "index")
+            : quantizers.Get(name);
 }

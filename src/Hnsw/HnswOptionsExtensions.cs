@@ -16,7 +16,7 @@ public static class HnswOptionsExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         HnswParameters checkedParameters = (parameters ?? new HnswParameters()).Validate();
-        options.Indexes.Register(new HnswIndexFactory());
+        options.Indexes.Register(new HnswIndexFactory(options.Quantizers));
         options.DefaultIndex = Spec(checkedParameters);
         return options;
     }

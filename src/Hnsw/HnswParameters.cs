@@ -33,15 +33,53 @@ public sealed record HnswParameters
     /// <summary>Threads building the graph; 0 uses every core. Default 0.</summary>
     public int BuildThreads { get; init; }
 
+    /// <summary>
+    /// A registered quantizer ("int8"; see <c>options.UseQuantization()</c>) whose codes searches traverse instead of
+    /// the float vectors, rescoring the best candidates with the floats; null (the default) searches the floats.
+    /// The graph itself is always built from the float vectors.
+    /// </summary>
+    public string? Quantization { get; init; }
+
+    /// <summary>The quantizer's own parameters (stored under "quantizer.NAME" keys).</summary>
+    public IReadOnlyDictionary<string, string> QuantizerParameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// With a quantizer: candidates taken from the codes per result asked for, all rescored with the float vectors;
+    /// the search's beam is widened to k · oversampling when narrower. Default 2: with int8 codes, recall@10 then
+    /// stayed within 0.002 of the float graph's at every ef from 24 to 128 on SIFT-10k and fashion-mnist (and above it
+    /// below ef = 20, where the widened beam searches further).
+    /// </summary>
+    public double Oversampling { get; init; } = 2.0;
+
+    /// <summary>With a quantizer: rescore candidates with the float vectors (true, the default) or return code distances.</summary>
+    public bool Rescore { get; init; } = true;
+
+    private const string QuantizerPrefix = "quantizer.";
+
     /// <summary>The parameters as stored in a collection config.</summary>
-    public IReadOnlyDictionary<string, string> ToDictionary() => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> ToDictionary()
     {
-        ["m"] = M.ToString(CultureInfo.InvariantCulture),
-        ["ef_construction"] = EfConstruction.ToString(CultureInfo.InvariantCulture),
-        ["ef"] = Ef.ToString(CultureInfo.InvariantCulture),
-        ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
-        ["build_threads"] = BuildThreads.ToString(CultureInfo.InvariantCulture),
-    };
+        var result = new Dictionary<string, string>
+        {
+            ["m"] = M.ToString(CultureInfo.InvariantCulture),
+            ["ef_construction"] = EfConstruction.ToString(CultureInfo.InvariantCulture),
+            ["ef"] = Ef.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+            ["build_threads"] = BuildThreads.ToString(CultureInfo.InvariantCulture),
+        };
+        if (Quantization is not null)
+        {
+            result["quantization"] = Quantization;
+            result["oversampling"] = Oversampling.ToString("R", CultureInfo.InvariantCulture);
+            result["rescore"] = Rescore ? "true" : "false";
+            foreach (KeyValuePair<string, string> pair in QuantizerParameters)
+            {
+                result[QuantizerPrefix + pair.Key] = pair.Value;
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>Reads and checks stored parameters; absent keys take their defaults.</summary>
     /// <param name="parameters">Name/value pairs.</param>
@@ -50,26 +88,64 @@ public sealed record HnswParameters
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var result = new HnswParameters();
+        var quantizer = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (KeyValuePair<string, string> pair in parameters)
         {
+            if (pair.Key.StartsWith(QuantizerPrefix, StringComparison.Ordinal))
+            {
+                quantizer[pair.Key[QuantizerPrefix.Length..]] = pair.Value;
+                continue;
+            }
+
             result = pair.Key switch
             {
+                "quantization" => result with { Quantization = ReadName(pair) },
+                "oversampling" => result with { Oversampling = ReadOversampling(pair) },
+                "rescore" => result with { Rescore = ReadBool(pair) },
                 "m" => result with { M = ReadInt(pair, 2, 256) },
                 "ef_construction" => result with { EfConstruction = ReadInt(pair, 1, 10_000) },
                 "ef" => result with { Ef = ReadInt(pair, 1, 100_000) },
                 "seed" => result with { Seed = ReadInt(pair, int.MinValue, int.MaxValue) },
                 "build_threads" => result with { BuildThreads = ReadInt(pair, 0, 1024) },
                 _ => throw new VectorEngineArgumentException(
-                    $"Unknown HNSW parameter '{pair.Key}'. Known: m, ef_construction, ef, seed, build_threads.", "index"),
+                    $"Unknown HNSW parameter '{pair.Key}'. Known: m, ef_construction, ef, seed, build_threads, quantization, " +
+                    "oversampling, rescore, quantizer.*.", "index"),
             };
         }
 
-        return result;
+        if (quantizer.Count > 0 && result.Quantization is null)
+        {
+            throw new VectorEngineArgumentException("HNSW 'quantizer.*' parameters need a 'quantization'.", "index");
+        }
+
+        return result with { QuantizerParameters = quantizer };
     }
 
     /// <summary>Checks the values (the same ranges <see cref="Parse"/> enforces).</summary>
     /// <exception cref="VectorEngineArgumentException">A value is out of range.</exception>
     public HnswParameters Validate() => Parse(ToDictionary());
+
+    private static string ReadName(KeyValuePair<string, string> pair) =>
+        string.IsNullOrWhiteSpace(pair.Value)
+            ? throw new VectorEngineArgumentException("HNSW parameter 'quantization' must name a quantizer.", "index")
+            : pair.Value;
+
+    private static double ReadOversampling(KeyValuePair<string, string> pair)
+    {
+        if (!double.TryParse(pair.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value >= 1.0 && value <= 100.0))
+        {
+            throw new VectorEngineArgumentException($"HNSW parameter 'oversampling' must be from 1 to 100; got '{pair.Value}'.", "index");
+        }
+
+        return value;
+    }
+
+    private static bool ReadBool(KeyValuePair<string, string> pair) => pair.Value switch
+    {
+        "true" => true,
+        "false" => false,
+        _ => throw new VectorEngineArgumentException($"HNSW parameter '{pair.Key}' must be true or false; got '{pair.Value}'.", "index"),
+    };
 
     private static int ReadInt(KeyValuePair<string, string> pair, int min, int max)
     {

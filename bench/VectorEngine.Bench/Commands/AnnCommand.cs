@@ -16,7 +16,7 @@ internal static class AnnCommand
     public static Command Create()
     {
         var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Dataset folder (dataset.json, base/query .fvecs[.gz], groundtruth.ivecs)", Required = true };
-        var index = new Option<string>("--index") { Description = "Index type: flat or hnsw", DefaultValueFactory = _ => "flat" };
+        var index = new Option<string>("--index") { Description = "Index type: flat, hnsw or hnsw-int8", DefaultValueFactory = _ => "flat" };
         var threads = new Option<int[]>("--threads") { Description = "Search threads (repeat or comma-separate for several runs)", DefaultValueFactory = _ => [1], AllowMultipleArgumentsPerToken = true, CustomParser = ParseInts };
         var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10 };
         var queries = new Option<int?>("--queries") { Description = "Use only the first N queries" };
@@ -34,9 +34,14 @@ internal static class AnnCommand
         {
             Description = "After the sweep, delete this fraction of the points, insert as many again (same vectors, new ids), and sweep again; then once more after the merge optimizer",
         };
+        var oversampling = new Option<double?>("--oversampling") { Description = "Quantized HNSW: candidates per result rescored with the float vectors (default 2)" };
+        var noRescore = new Option<bool>("--no-rescore") { Description = "Quantized HNSW: return code distances, no float rescoring" };
+        var quantile = new Option<double?>("--quantile") { Description = "int8: central fraction of values the code range covers (default 0.99)" };
+        var granularity = new Option<string?>("--granularity") { Description = "int8: one range per 'dimension' (default) or per 'collection'" };
         var command = new Command("ann", "Build an index on a dataset and measure recall@k, QPS and latency")
         {
             dataset, index, threads, k, queries, output, workDir, quiet, m, efConstruction, buildThreads, sweep, selectivity, pin, exactThreshold, churn,
+            oversampling, noRescore, quantile, granularity,
         };
         command.Validators.Add(result =>
         {
@@ -49,7 +54,8 @@ internal static class AnnCommand
             parse.GetValue(dataset)!, parse.GetValue(index)!, parse.GetValue(threads)!, parse.GetValue(k), parse.GetValue(queries),
             parse.GetValue(output), parse.GetValue(workDir), parse.GetValue(quiet), parse.GetValue(m), parse.GetValue(efConstruction),
             parse.GetValue(buildThreads), parse.GetValue(sweep), parse.GetValue(selectivity), parse.GetValue(pin), parse.GetValue(exactThreshold),
-            parse.GetValue(churn))));
+            parse.GetValue(churn), parse.GetValue(oversampling), parse.GetValue(noRescore), parse.GetValue(quantile),
+            parse.GetValue(granularity))));
         return command;
     }
 
@@ -66,7 +72,7 @@ internal static class AnnCommand
 
         IndexSpec spec = IndexFor(settings);
         (string sweepName, int[] sweepValues) = ParseSweep(settings.Sweep);
-        var runner = new AnnRunner(data, spec, settings.FilterSelectivity, settings.ExactFilterThreshold);
+        var runner = new AnnRunner(data, settings.Index, spec, settings.FilterSelectivity, settings.ExactFilterThreshold);
         string directory = Path.Combine(settings.WorkDir?.FullName ?? Path.GetTempPath(), "vectorengine-bench-" + Guid.NewGuid().ToString("N"));
         var report = new AnnReport { Dataset = data.Name, Metric = data.Metric.ToString(), N = data.Base.Length, Dim = data.Dimension };
         try
@@ -167,14 +173,32 @@ internal static class AnnCommand
 
     private static IndexSpec IndexFor(AnnSettings settings)
     {
-        if (settings.Index.Equals(HnswParameters.IndexName, StringComparison.OrdinalIgnoreCase))
+        string quantization = settings.Index.StartsWith(HnswParameters.IndexName + "-", StringComparison.OrdinalIgnoreCase)
+            ? settings.Index[(HnswParameters.IndexName.Length + 1)..]
+            : string.Empty;
+        if (settings.Index.Equals(HnswParameters.IndexName, StringComparison.OrdinalIgnoreCase) || quantization.Length > 0)
         {
             var defaults = new HnswParameters();
+            var quantizer = new Dictionary<string, string>();
+            if (settings.Quantile is { } q)
+            {
+                quantizer["quantile"] = q.ToString("R", CultureInfo.InvariantCulture);
+            }
+
+            if (settings.Granularity is { } g)
+            {
+                quantizer["granularity"] = g;
+            }
+
             return HnswOptionsExtensions.Spec(new HnswParameters
             {
                 M = settings.M ?? defaults.M,
                 EfConstruction = settings.EfConstruction ?? defaults.EfConstruction,
                 BuildThreads = settings.BuildThreads ?? defaults.BuildThreads,
+                Quantization = quantization.Length > 0 ? quantization : null,
+                Oversampling = settings.Oversampling ?? defaults.Oversampling,
+                Rescore = !settings.NoRescore,
+                QuantizerParameters = quantizer,
             });
         }
 
@@ -200,5 +224,5 @@ internal static class AnnCommand
     private sealed record AnnSettings(
         DirectoryInfo Dataset, string Index, int[] Threads, int K, int? MaxQueries, FileInfo? Output, DirectoryInfo? WorkDir, bool Quiet,
         int? M, int? EfConstruction, int? BuildThreads, string? Sweep, double? FilterSelectivity, bool Pin, int? ExactFilterThreshold,
-        double? Churn);
+        double? Churn, double? Oversampling, bool NoRescore, double? Quantile, string? Granularity);
 }

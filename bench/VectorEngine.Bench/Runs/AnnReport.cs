@@ -39,6 +39,10 @@ internal sealed class AnnRun
     [JsonPropertyName("index_bytes")]
     public long IndexBytes { get; init; }
 
+    /// <summary>Bytes of vector data per point that searches traverse: 4 · stride for floats, the code size when quantized.</summary>
+    [JsonPropertyName("vector_bytes_per_point")]
+    public double VectorBytesPerPoint { get; init; }
+
     [JsonPropertyName("search_params")]
     public Dictionary<string, object> SearchParams { get; init; } = [];
 

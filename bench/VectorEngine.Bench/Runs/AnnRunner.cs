@@ -3,6 +3,7 @@ using VectorEngine.Bench.Datasets;
 using VectorEngine.Filters;
 using VectorEngine.Hnsw;
 using VectorEngine.Indexing;
+using VectorEngine.Quantization;
 
 namespace VectorEngine.Bench.Runs;
 
@@ -37,8 +38,11 @@ internal sealed class AnnRunner
 
     private readonly int? _exactFilterThreshold;
 
-    public AnnRunner(Dataset dataset, IndexSpec index, double? selectivity, int? exactFilterThreshold)
+    private readonly string _label;
+
+    public AnnRunner(Dataset dataset, string label, IndexSpec index, double? selectivity, int? exactFilterThreshold)
     {
+        _label = label;
         _exactFilterThreshold = exactFilterThreshold;
         _dataset = dataset;
         _index = index;
@@ -55,7 +59,7 @@ internal sealed class AnnRunner
             EnableBackgroundOptimizer = false,
             MaxMutableSegmentPoints = int.MaxValue,
             MaxMutableSegmentBytes = long.MaxValue,
-        }.UseHnsw();
+        }.UseHnsw().UseQuantization();
         if (_exactFilterThreshold is { } threshold)
         {
             options.ExactFilterThreshold = threshold;
@@ -206,7 +210,7 @@ internal sealed class AnnRunner
 
         return new AnnRun
         {
-            Index = _index.Name,
+            Index = _label,
             BuildParams = buildParams,
             BuildSeconds = Math.Round(built.IngestSeconds + built.SealSeconds, 3),
             BuildPhases = new()
@@ -216,6 +220,7 @@ internal sealed class AnnRunner
                 ["index_build_seconds"] = Math.Round(built.IndexBuildSeconds, 3),
             },
             IndexBytes = summary.Bytes,
+            VectorBytesPerPoint = summary.VectorBytesPerPoint,
             SearchParams = searchParamsJson,
             Threads = threads,
             K = k,
@@ -262,13 +267,14 @@ internal sealed class AnnRunner
         sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }
 
-/// <summary>Memory a collection's index structures and vectors take.</summary>
-internal readonly record struct IVectorIndexSummary(long Bytes)
+/// <summary>Memory a collection's searches need: the vector data they traverse (floats or codes) and the index structures.</summary>
+internal readonly record struct IVectorIndexSummary(long Bytes, double VectorBytesPerPoint)
 {
     public static IVectorIndexSummary Of(Collection collection)
     {
         CollectionInfo info = collection.GetInfo();
-        long stride = (collection.Dimension + 15) & ~15;
-        return new IVectorIndexSummary((info.PointCount * stride * sizeof(float)) + info.IndexMemoryBytes);
+        return new IVectorIndexSummary(
+            info.SearchedVectorBytes + info.IndexMemoryBytes,
+            info.PointCount == 0 ? 0 : Math.Round((double)info.SearchedVectorBytes / info.PointCount, 1));
     }
 }

@@ -22,6 +22,9 @@ internal sealed class SearchContext
 
     public QueryBuffer Query { get; } = new();
 
+    /// <summary>The quantizer's prepared query (quantized searches only).</summary>
+    public ScratchBuffer Scratch { get; } = new();
+
     /// <summary>Unvisited neighbours of the node being expanded, scored together after a prefetch.</summary>
     public uint[] Batch { get; }
 

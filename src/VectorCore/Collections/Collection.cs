@@ -61,15 +61,17 @@ public sealed partial class Collection : IDisposable
         EnterRead();
         try
         {
-            long deleted = 0, indexBytes = 0;
+            long deleted = 0, indexBytes = 0, searchedVectorBytes = 0;
             foreach (Segment s in _segments.Values)
             {
                 deleted += s.DeletedCount;
-                indexBytes += s.Index.MemoryBytes;
+                long codes = s.Index.CodeMemoryBytes;
+                indexBytes += s.Index.MemoryBytes - codes;
+                searchedVectorBytes += codes > 0 ? codes : (long)s.Count * s.Store.Stride * sizeof(float);
             }
 
             return new CollectionInfo(Name, Dimension, Metric, Options.EffectiveIndex.Name, _idMap.Count, _segments.Count,
-                _segments.Count - 1, deleted, indexBytes, _wal.Length);
+                _segments.Count - 1, deleted, indexBytes, _wal.Length, searchedVectorBytes);
         }
         finally
         {

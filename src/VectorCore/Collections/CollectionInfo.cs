@@ -9,8 +9,13 @@ namespace VectorEngine;
 /// <param name="SegmentCount">Segments, including the mutable one.</param>
 /// <param name="SealedSegmentCount">Sealed segments.</param>
 /// <param name="DeletedPointCount">Tombstoned rows not yet merged away.</param>
-/// <param name="IndexMemoryBytes">Bytes held by vector indexes.</param>
+/// <param name="IndexMemoryBytes">Bytes held by vector index structures (graphs, lists), not counting vector data.</param>
 /// <param name="WalBytes">Bytes in the current WAL file.</param>
+/// <param name="SearchedVectorBytes">
+/// Bytes of vector data that searches traverse, and so must stay in memory to be fast: each segment's float rows, or
+/// the compressed codes its index searches instead (the float rows are then read only to rescore a few
+/// candidates).
+/// </param>
 public sealed record CollectionInfo(
     string Name,
     int Dimension,
@@ -21,4 +26,5 @@ public sealed record CollectionInfo(
     int SealedSegmentCount,
     long DeletedPointCount,
     long IndexMemoryBytes,
-    long WalBytes);
+    long WalBytes,
+    long SearchedVectorBytes);

@@ -45,6 +45,9 @@ public sealed class VectorDatabaseOptions
     /// <summary>Index types by name. Index packages add theirs here (<c>options.UseHnsw()</c>).</summary>
     public IndexRegistry Indexes { get; } = new();
 
+    /// <summary>Quantizers by name, for indexes that traverse compressed codes (<c>options.UseQuantization()</c> adds them).</summary>
+    public Indexing.Quantization.QuantizerRegistry Quantizers { get; } = new();
+
     /// <summary>
     /// The index of sealed segments for collections created without <see cref="CollectionOptions.Index"/>. Default: flat;
     /// index packages set it when they plug in (<c>options.UseHnsw()</c>).

@@ -19,6 +19,13 @@ public interface IVectorIndex : IDisposable
     /// <summary>True when results are exact (the planner then never needs an exact re-scan).</summary>
     bool IsExact { get; }
 
+    /// <summary>
+    /// Bytes of compressed codes (included in <see cref="MemoryBytes"/>) that searches traverse instead of the float
+    /// vectors, reading those only to rescore a few candidates, so the float rows need not stay in memory; 0 when
+    /// searches traverse the float vectors.
+    /// </summary>
+    long CodeMemoryBytes => 0;
+
     /// <summary>Adds the rows [<paramref name="fromOffset"/>, store count) appended since the last call.</summary>
     /// <param name="fromOffset">The first new row.</param>
     void Add(uint fromOffset);

@@ -14,4 +14,13 @@ public sealed record SearchParams
 
     /// <summary>Inverted lists to probe for IVF indexes; null uses the index's default. Ignored by the flat index.</summary>
     public int? NProbe { get; init; }
+
+    /// <summary>
+    /// Quantized indexes: candidates taken from the codes per result asked for, before rescoring with the float vectors
+    /// (k · oversampling are rescored); null uses the index's setting. Ignored by unquantized indexes.
+    /// </summary>
+    public double? Oversampling { get; init; }
+
+    /// <summary>Quantized indexes: rescore candidates with the float vectors; null uses the index's setting.</summary>
+    public bool? Rescore { get; init; }
 }

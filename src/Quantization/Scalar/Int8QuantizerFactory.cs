@@ -1,0 +1,31 @@
+using VectorEngine.Indexing;
+using VectorEngine.Indexing.Quantization;
+
+namespace VectorEngine.Quantization.Scalar;
+
+/// <summary>Trains and loads <see cref="Int8Codes"/>; registered as "int8" by <c>options.UseQuantization()</c>.</summary>
+public sealed class Int8QuantizerFactory : IQuantizerFactory
+{
+    /// <summary>The registered name.</summary>
+    public const string QuantizerName = "int8";
+
+    /// <inheritdoc />
+    public string Name => QuantizerName;
+
+    /// <inheritdoc />
+    public void Validate(IReadOnlyDictionary<string, string> parameters) => Int8Parameters.Parse(parameters);
+
+    /// <inheritdoc />
+    public IQuantizedVectors Train(IVectorStore store, IReadOnlyDictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return Int8Codes.Train(store, Int8Parameters.Parse(parameters));
+    }
+
+    /// <inheritdoc />
+    public IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return Int8Codes.TryLoad(store, Int8Parameters.Parse(parameters), directory);
+    }
+}
