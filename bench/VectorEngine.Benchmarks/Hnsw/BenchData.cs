@@ -1,3 +1,5 @@
+using VectorEngine.Segments;
+
 namespace VectorEngine.Benchmarks.Hnsw;
 
 /// <summary>SIFT-10k base and queries when unpacked, else random data of the same shape.</summary>
@@ -14,6 +16,18 @@ internal static class BenchData
         var random = new Random(7);
         float[][] Make(int n) => Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, 128).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
         return (Make(9_000), Make(1_000));
+    }
+
+    /// <summary>The rows in an L2 segment store (the caller disposes it).</summary>
+    public static GrowableVectorStore Store(float[][] data)
+    {
+        var store = new GrowableVectorStore(data[0].Length, DistanceMetric.L2);
+        foreach (float[] row in data)
+        {
+            store.Append(row);
+        }
+
+        return store;
     }
 
     private static float[][] ReadFvecs(string path)

@@ -20,11 +20,7 @@ public class HnswBuildBenchmarks
     public void Setup()
     {
         (float[][] data, _) = BenchData.Sift10kOrRandom();
-        _store = new GrowableVectorStore(data[0].Length, DistanceMetric.L2);
-        foreach (float[] row in data)
-        {
-            _store.Append(row);
-        }
+        _store = BenchData.Store(data);
     }
 
     [GlobalCleanup]

@@ -32,11 +32,7 @@ public class HnswSearchBenchmarks
     {
         (float[][] data, float[][] queries) = BenchData.Sift10kOrRandom();
         _queries = queries;
-        _store = new GrowableVectorStore(data[0].Length, DistanceMetric.L2);
-        foreach (float[] row in data)
-        {
-            _store.Append(row);
-        }
+        _store = BenchData.Store(data);
 
         _index = HnswIndex.Build(_store, new HnswParameters());
         _collector = new TopKCollector(10);

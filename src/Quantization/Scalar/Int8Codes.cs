@@ -38,9 +38,12 @@ public sealed unsafe class Int8Codes : IQuantizedVectors
         _store = store;
         _parameters = parameters;
         _codebook = codebook;
-        Stride = (store.Dimension + TermBytes + 15) & ~15;
+        Stride = StrideFor(store.Dimension);
         KernelLength = (store.Dimension + 15) & ~15;
     }
+
+    /// <summary>Bytes per code row: the codes and the row's terms, rounded up to 16.</summary>
+    internal static int StrideFor(int dimension) => (dimension + TermBytes + 15) & ~15;
 
     /// <inheritdoc />
     public string Name => Int8QuantizerFactory.QuantizerName;
@@ -184,8 +187,8 @@ public sealed unsafe class Int8Codes : IQuantizedVectors
 
         byte[] file = File.ReadAllBytes(path);
         int dim = store.Dimension;
-        var empty = new Int8Codes(store, parameters, new Int8Codebook(new float[dim], new float[dim]));
-        long expected = HeaderBytes + (8L * dim) + ((long)store.Count * empty.Stride) + 4;
+        int stride = StrideFor(dim);
+        long expected = HeaderBytes + (8L * dim) + ((long)store.Count * stride) + 4;
         if (file.Length != expected || !file.AsSpan(0, 8).SequenceEqual(Magic))
         {
             return null;
@@ -195,7 +198,7 @@ public sealed unsafe class Int8Codes : IQuantizedVectors
         if (BinaryPrimitives.ReadUInt32LittleEndian(header[8..]) != Version
             || BinaryPrimitives.ReadInt32LittleEndian(header[12..]) != dim
             || BinaryPrimitives.ReadInt32LittleEndian(header[16..]) != store.Count
-            || BinaryPrimitives.ReadInt32LittleEndian(header[20..]) != empty.Stride
+            || BinaryPrimitives.ReadInt32LittleEndian(header[20..]) != stride
             || BinaryPrimitives.ReadInt32LittleEndian(header[24..]) != (int)store.Metric
             || BinaryPrimitives.ReadInt32LittleEndian(header[28..]) != (parameters.PerDimension ? 1 : 0)
             || BinaryPrimitives.ReadDoubleLittleEndian(header[32..]) != parameters.Quantile

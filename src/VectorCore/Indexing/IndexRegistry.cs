@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace VectorEngine.Indexing;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace VectorEngine.Indexing;
 /// </summary>
 public sealed class IndexRegistry
 {
-    private readonly ConcurrentDictionary<string, IVectorIndexFactory> _factories = new(StringComparer.OrdinalIgnoreCase);
+    private readonly NamedFactories<IVectorIndexFactory> _factories = new(f => f.Name, "index type", "index", "none");
 
     /// <summary>Creates a registry holding the flat index.</summary>
     public IndexRegistry()
@@ -17,27 +15,14 @@ public sealed class IndexRegistry
     }
 
     /// <summary>The registered names.</summary>
-    public IEnumerable<string> Names => _factories.Keys;
+    public IEnumerable<string> Names => _factories.Names;
 
     /// <summary>Adds or replaces a factory.</summary>
     /// <param name="factory">The factory.</param>
-    public void Register(IVectorIndexFactory factory)
-    {
-        ArgumentNullException.ThrowIfNull(factory);
-        _factories[factory.Name] = factory;
-    }
+    public void Register(IVectorIndexFactory factory) => _factories.Register(factory);
 
     /// <summary>Finds a factory by name.</summary>
     /// <param name="name">The index type name.</param>
     /// <exception cref="VectorEngineArgumentException">No factory has that name.</exception>
-    public IVectorIndexFactory Get(string name)
-    {
-        if (name is null || !_factories.TryGetValue(name, out IVectorIndexFactory? factory))
-        {
-            throw new VectorEngineArgumentException(
-                $"Unknown index type '{name}'. Registered: {string.Join(", ", _factories.Keys.Order())}.", "index");
-        }
-
-        return factory;
-    }
+    public IVectorIndexFactory Get(string name) => _factories.Get(name);
 }

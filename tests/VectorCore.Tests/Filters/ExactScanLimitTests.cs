@@ -21,11 +21,12 @@ public sealed class ExactScanLimitTests
     }
 
     [Fact]
-    public void A_negative_fixed_threshold_is_refused_when_the_database_opens()
+    public void A_negative_fixed_threshold_is_refused_when_the_database_opens_and_nothing_is_written()
     {
         using TempDirectory dir = Data.TempDir();
         var e = Assert.Throws<VectorEngineArgumentException>(() =>
             VectorDatabase.Open(dir.Path, new VectorDatabaseOptions { ExactFilterThreshold = -1 }));
         Assert.Equal(nameof(VectorDatabaseOptions.ExactFilterThreshold), e.ParamName);
+        Assert.Empty(Directory.Exists(dir.Path) ? Directory.EnumerateFileSystemEntries(dir.Path) : []);
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace VectorEngine.Indexing.Quantization;
 
 /// <summary>
@@ -8,30 +6,18 @@ namespace VectorEngine.Indexing.Quantization;
 /// </summary>
 public sealed class QuantizerRegistry
 {
-    private readonly ConcurrentDictionary<string, IQuantizerFactory> _factories = new(StringComparer.OrdinalIgnoreCase);
+    private readonly NamedFactories<IQuantizerFactory> _factories =
+        new(f => f.Name, "quantizer", "quantization", "none (call options.UseQuantization())");
 
     /// <summary>The registered names.</summary>
-    public IEnumerable<string> Names => _factories.Keys;
+    public IEnumerable<string> Names => _factories.Names;
 
     /// <summary>Adds or replaces a factory.</summary>
     /// <param name="factory">The factory.</param>
-    public void Register(IQuantizerFactory factory)
-    {
-        ArgumentNullException.ThrowIfNull(factory);
-        _factories[factory.Name] = factory;
-    }
+    public void Register(IQuantizerFactory factory) => _factories.Register(factory);
 
     /// <summary>Finds a factory by name.</summary>
     /// <param name="name">The quantizer name.</param>
     /// <exception cref="VectorEngineArgumentException">No factory has that name.</exception>
-    public IQuantizerFactory Get(string name)
-    {
-        if (name is null || !_factories.TryGetValue(name, out IQuantizerFactory? factory))
-        {
-            string known = _factories.IsEmpty ? "none (call options.UseQuantization())" : string.Join(", ", _factories.Keys.Order());
-            throw new VectorEngineArgumentException($"Unknown quantizer '{name}'. Registered: {known}.", "quantization");
-        }
-
-        return factory;
-    }
+    public IQuantizerFactory Get(string name) => _factories.Get(name);
 }
