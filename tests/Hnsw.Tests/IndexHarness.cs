@@ -4,7 +4,7 @@ using VectorEngine.Tests.TestKit;
 
 namespace VectorEngine.Hnsw.Tests;
 
-/// <summary>An HNSW index over a real segment store, with recall measured against the float64 brute force.</summary>
+/// <summary>An index (HNSW, IVF) over a real segment store, with recall measured against the float64 brute force.</summary>
 internal sealed class IndexHarness : IDisposable
 {
     public IndexHarness(DistanceMetric metric, int dim, int capacity = 1024)
@@ -32,11 +32,14 @@ internal sealed class IndexHarness : IDisposable
     }
 
     /// <summary>Offsets of the k nearest live points, from the index.</summary>
-    public uint[] Search(HnswIndex index, float[] query, int k, int ef)
+    public uint[] Search(IVectorIndex index, float[] query, int k, int ef) => Search(index, query, k, new SearchParams { Ef = ef });
+
+    /// <summary>Offsets of the k nearest live points, from the index, with any search parameters.</summary>
+    public uint[] Search(IVectorIndex index, float[] query, int k, SearchParams parameters)
     {
         var collector = new TopKCollector(k);
         float[] q = Metric == DistanceMetric.Cosine ? Normalised(query) : query;
-        index.Search(q, new SearchParams { Ef = ef }, new LiveFilter(Deleted), collector);
+        index.Search(q, parameters, new LiveFilter(Deleted), collector);
         var distances = new float[k];
         var offsets = new uint[k];
         int n = collector.DrainSorted(distances, offsets);
@@ -44,14 +47,17 @@ internal sealed class IndexHarness : IDisposable
     }
 
     /// <summary>Mean recall@k over the queries against the exact answer among live points.</summary>
-    public double Recall(HnswIndex index, float[][] queries, int k, int ef)
+    public double Recall(IVectorIndex index, float[][] queries, int k, int ef) => Recall(index, queries, k, new SearchParams { Ef = ef });
+
+    /// <summary>Mean recall@k over the queries, with any search parameters.</summary>
+    public double Recall(IVectorIndex index, float[][] queries, int k, SearchParams parameters)
     {
         double total = 0;
         foreach (float[] query in queries)
         {
             float[] q = Metric == DistanceMetric.Cosine ? Normalised(query) : query;
             HashSet<uint> truth = BruteForce.TopK(Metric, q, Live(), k).Select(x => x.Id).ToHashSet();
-            total += Search(index, query, k, ef).Count(truth.Contains) / (double)k;
+            total += Search(index, query, k, parameters).Count(truth.Contains) / (double)k;
         }
 
         return total / queries.Length;

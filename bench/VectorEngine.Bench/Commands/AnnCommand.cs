@@ -7,6 +7,7 @@ using VectorEngine.Bench.Datasets;
 using VectorEngine.Bench.Runs;
 using VectorEngine.Hnsw;
 using VectorEngine.Indexing;
+using VectorEngine.Quantization.Ivf;
 
 namespace VectorEngine.Bench.Commands;
 
@@ -16,7 +17,7 @@ internal static class AnnCommand
     public static Command Create()
     {
         var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Dataset folder (dataset.json, base/query .fvecs[.gz], groundtruth.ivecs)", Required = true };
-        var index = new Option<string>("--index") { Description = "Index type: flat, hnsw or hnsw-int8", DefaultValueFactory = _ => "flat" };
+        var index = new Option<string>("--index") { Description = "Index type: flat, hnsw, hnsw-int8, hnsw-pq, hnsw-binary, ivf-flat, ivf-sq8 or ivf-pq", DefaultValueFactory = _ => "flat" };
         var threads = new Option<int[]>("--threads") { Description = "Search threads (repeat or comma-separate for several runs)", DefaultValueFactory = _ => [1], AllowMultipleArgumentsPerToken = true, CustomParser = ParseInts };
         var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10 };
         var queries = new Option<int?>("--queries") { Description = "Use only the first N queries" };
@@ -38,10 +39,15 @@ internal static class AnnCommand
         var noRescore = new Option<bool>("--no-rescore") { Description = "Quantized HNSW: return code distances, no float rescoring" };
         var quantile = new Option<double?>("--quantile") { Description = "int8: central fraction of values the code range covers (default 0.99)" };
         var granularity = new Option<string?>("--granularity") { Description = "int8: one range per 'dimension' (default) or per 'collection'" };
+        var nlist = new Option<int?>("--nlist") { Description = "IVF: inverted lists (default 4·sqrt(n))" };
+        var nprobe = new Option<int?>("--nprobe") { Description = "IVF: lists a search scans when the sweep does not set it (default 16)" };
+        var pqM = new Option<int?>("--pq-m") { Description = "PQ: sub-quantizers (must divide the dimension; default dim/8 or the nearest divisor)" };
+        var nbits = new Option<int?>("--nbits") { Description = "PQ: bits per sub-quantizer code (8, the only width)" };
+        var maxPoints = new Option<int?>("--max-points-per-centroid") { Description = "IVF: coarse k-means trains on at most this many rows per list (default 256)" };
         var command = new Command("ann", "Build an index on a dataset and measure recall@k, QPS and latency")
         {
             dataset, index, threads, k, queries, output, workDir, quiet, m, efConstruction, buildThreads, sweep, selectivity, pin, exactThreshold, churn,
-            oversampling, noRescore, quantile, granularity,
+            oversampling, noRescore, quantile, granularity, nlist, nprobe, pqM, nbits, maxPoints,
         };
         command.Validators.Add(result =>
         {
@@ -55,7 +61,8 @@ internal static class AnnCommand
             parse.GetValue(output), parse.GetValue(workDir), parse.GetValue(quiet), parse.GetValue(m), parse.GetValue(efConstruction),
             parse.GetValue(buildThreads), parse.GetValue(sweep), parse.GetValue(selectivity), parse.GetValue(pin), parse.GetValue(exactThreshold),
             parse.GetValue(churn), parse.GetValue(oversampling), parse.GetValue(noRescore), parse.GetValue(quantile),
-            parse.GetValue(granularity))));
+            parse.GetValue(granularity), parse.GetValue(nlist), parse.GetValue(nprobe), parse.GetValue(pqM), parse.GetValue(nbits),
+            parse.GetValue(maxPoints))));
         return command;
     }
 
@@ -173,23 +180,38 @@ internal static class AnnCommand
 
     private static IndexSpec IndexFor(AnnSettings settings)
     {
+        var quantizer = new Dictionary<string, string>();
+        if (settings.Quantile is { } q)
+        {
+            quantizer["quantile"] = q.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        if (settings.Granularity is { } g)
+        {
+            quantizer["granularity"] = g;
+        }
+
+        if (settings.PqM is { } pqM)
+        {
+            quantizer["m"] = pqM.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (settings.NBits is { } bits)
+        {
+            quantizer["nbits"] = bits.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (settings.Index.StartsWith(IvfParameters.IndexName + "-", StringComparison.OrdinalIgnoreCase))
+        {
+            return IvfFor(settings, settings.Index[(IvfParameters.IndexName.Length + 1)..], quantizer);
+        }
+
         string quantization = settings.Index.StartsWith(HnswParameters.IndexName + "-", StringComparison.OrdinalIgnoreCase)
             ? settings.Index[(HnswParameters.IndexName.Length + 1)..]
             : string.Empty;
         if (settings.Index.Equals(HnswParameters.IndexName, StringComparison.OrdinalIgnoreCase) || quantization.Length > 0)
         {
             var defaults = new HnswParameters();
-            var quantizer = new Dictionary<string, string>();
-            if (settings.Quantile is { } q)
-            {
-                quantizer["quantile"] = q.ToString("R", CultureInfo.InvariantCulture);
-            }
-
-            if (settings.Granularity is { } g)
-            {
-                quantizer["granularity"] = g;
-            }
-
             return HnswOptionsExtensions.Spec(new HnswParameters
             {
                 M = settings.M ?? defaults.M,
@@ -203,6 +225,35 @@ internal static class AnnCommand
         }
 
         return new IndexSpec(settings.Index, new Dictionary<string, string>());
+    }
+
+    private static IndexSpec IvfFor(AnnSettings settings, string encoding, Dictionary<string, string> quantizer)
+    {
+        var parameters = new Dictionary<string, string> { ["encoding"] = encoding.ToLowerInvariant() };
+        void Set(string key, object? value)
+        {
+            if (value is not null)
+            {
+                parameters[key] = Convert.ToString(value, CultureInfo.InvariantCulture)!;
+            }
+        }
+
+        Set("nlist", settings.NList);
+        Set("nprobe", settings.NProbe);
+        Set("build_threads", settings.BuildThreads);
+        Set("max_points_per_centroid", settings.MaxPointsPerCentroid);
+        if (encoding != "flat")
+        {
+            Set("oversampling", settings.Oversampling);
+            Set("rescore", settings.NoRescore ? "false" : null);
+        }
+
+        foreach (KeyValuePair<string, string> pair in quantizer)
+        {
+            parameters[$"{encoding}.{pair.Key}"] = pair.Value;
+        }
+
+        return IvfOptionsExtensions.Spec(IvfParameters.Parse(parameters));
     }
 
     private static (string Name, int[] Values) ParseSweep(string? sweep)
@@ -224,5 +275,6 @@ internal static class AnnCommand
     private sealed record AnnSettings(
         DirectoryInfo Dataset, string Index, int[] Threads, int K, int? MaxQueries, FileInfo? Output, DirectoryInfo? WorkDir, bool Quiet,
         int? M, int? EfConstruction, int? BuildThreads, string? Sweep, double? FilterSelectivity, bool Pin, int? ExactFilterThreshold,
-        double? Churn, double? Oversampling, bool NoRescore, double? Quantile, string? Granularity);
+        double? Churn, double? Oversampling, bool NoRescore, double? Quantile, string? Granularity, int? NList, int? NProbe, int? PqM,
+        int? NBits, int? MaxPointsPerCentroid);
 }

@@ -3,6 +3,7 @@ using VectorEngine.Bench.Datasets;
 using VectorEngine.Filters;
 using VectorEngine.Hnsw;
 using VectorEngine.Indexing;
+using VectorEngine.Quantization.Ivf;
 using VectorEngine.Quantization;
 
 namespace VectorEngine.Bench.Runs;
@@ -60,6 +61,7 @@ internal sealed class AnnRunner
             MaxMutableSegmentPoints = int.MaxValue,
             MaxMutableSegmentBytes = long.MaxValue,
         }.UseHnsw().UseQuantization();
+        options.Indexes.Register(new IvfIndexFactory());
         if (_exactFilterThreshold is { } threshold)
         {
             options.ExactFilterThreshold = threshold;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using VectorEngine.Collections;
 using VectorEngine.Diagnostics;
+using VectorEngine.Indexing;
 using VectorEngine.Segments;
 using VectorEngine.Storage;
 using VectorEngine.Storage.Wal;
@@ -49,8 +50,15 @@ public sealed partial class Collection
         foreach (int id in manifest.Segments)
         {
             Segment segment = SegmentFiles.Load(SegmentDirectory(id), id, Dimension, Metric, Options.PayloadIndexes);
-            segment.Index = _indexFactory.Load(segment.Store, Options.EffectiveIndex.Parameters, SegmentDirectory(id))
-                ?? _indexFactory.Build(segment.Store, Options.EffectiveIndex.Parameters);
+            IVectorIndex? index = _indexFactory.Load(segment.Store, Options.EffectiveIndex.Parameters, SegmentDirectory(id));
+            if (index is null)
+            {
+                // Missing or damaged index files: rebuild once and save, so the next open loads instead of rebuilding.
+                index = _indexFactory.Build(segment.Store, Options.EffectiveIndex.Parameters);
+                index.Save(SegmentDirectory(id));
+            }
+
+            segment.Index = index;
             _segments.Add(id, segment);
             _nextSegmentId = Math.Max(_nextSegmentId, id + 1);
         }

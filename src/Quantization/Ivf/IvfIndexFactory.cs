@@ -1,0 +1,21 @@
+using VectorEngine.Indexing;
+
+namespace VectorEngine.Quantization.Ivf;
+
+/// <summary>Creates and loads <see cref="IvfIndex"/> instances; registered as "ivf" by <c>options.UseIvf()</c>.</summary>
+public sealed class IvfIndexFactory : IVectorIndexFactory
+{
+    /// <inheritdoc />
+    public string Name => IvfParameters.IndexName;
+
+    /// <inheritdoc />
+    public void Validate(IReadOnlyDictionary<string, string> parameters) => IvfParameters.Parse(parameters);
+
+    /// <inheritdoc />
+    public IVectorIndex Build(IVectorStore store, IReadOnlyDictionary<string, string> parameters) =>
+        IvfIndex.Build(store, IvfParameters.Parse(parameters));
+
+    /// <inheritdoc />
+    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory) =>
+        IvfIndex.Load(store, IvfParameters.Parse(parameters), directory);
+}

@@ -1,0 +1,31 @@
+using VectorEngine.Indexing;
+using VectorEngine.Indexing.Quantization;
+
+namespace VectorEngine.Quantization.Product;
+
+/// <summary>Trains and loads <see cref="PqCodes"/>; registered as "pq" by <c>options.UseQuantization()</c>.</summary>
+public sealed class PqQuantizerFactory : IQuantizerFactory
+{
+    /// <summary>The registered name.</summary>
+    public const string QuantizerName = "pq";
+
+    /// <inheritdoc />
+    public string Name => QuantizerName;
+
+    /// <inheritdoc />
+    public void Validate(IReadOnlyDictionary<string, string> parameters) => PqParameters.Parse(parameters);
+
+    /// <inheritdoc />
+    public IQuantizedVectors Train(IVectorStore store, IReadOnlyDictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return PqCodes.Train(store, PqParameters.Parse(parameters));
+    }
+
+    /// <inheritdoc />
+    public IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return PqCodes.TryLoad(store, PqParameters.Parse(parameters), directory);
+    }
+}
