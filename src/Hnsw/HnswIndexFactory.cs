@@ -21,6 +21,16 @@ public sealed class HnswIndexFactory(QuantizerRegistry? quantizers = null) : IVe
     }
 
     /// <inheritdoc />
+    public void Validate(IReadOnlyDictionary<string, string> parameters, int dimension)
+    {
+        HnswParameters parsed = HnswParameters.Parse(parameters);
+        if (parsed.Quantization is { } name)
+        {
+            Quantizer(name).Validate(parsed.QuantizerParameters, dimension);
+        }
+    }
+
+    /// <inheritdoc />
     public IVectorIndex Build(IVectorStore store, IReadOnlyDictionary<string, string> parameters)
     {
         HnswParameters parsed = HnswParameters.Parse(parameters);

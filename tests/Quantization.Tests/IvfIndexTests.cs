@@ -196,6 +196,9 @@ public sealed class IvfIndexTests
         Assert.Contains("nbits", Assert.Throws<VectorEngineArgumentException>(() => Create(new() { ["encoding"] = "pq", ["pq.nbits"] = "4" })).Message);
         Assert.Contains("pq.*", Assert.Throws<VectorEngineArgumentException>(() => Create(new() { ["pq.m"] = "4" })).Message);
         Assert.Contains("Unknown", Assert.Throws<VectorEngineArgumentException>(() => Create(new() { ["lists"] = "4" })).Message);
+
+        // Refused at creation, not at the first seal: m must divide the dimension (4).
+        Assert.Contains("divide", Assert.Throws<VectorEngineArgumentException>(() => Create(new() { ["encoding"] = "pq", ["pq.m"] = "3" })).Message);
         Assert.Empty(db.ListCollections());
         Assert.Throws<VectorEngineArgumentException>(() => new PqParameters { SubQuantizers = 5 }.SubQuantizersFor(32));
     }

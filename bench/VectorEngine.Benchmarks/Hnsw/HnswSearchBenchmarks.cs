@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using VectorEngine.Hnsw;
 using VectorEngine.Indexing;
+using VectorEngine.Quantization;
+using VectorEngine.Quantization.Scalar;
 using VectorEngine.Segments;
 
 namespace VectorEngine.Benchmarks.Hnsw;
@@ -8,7 +10,7 @@ namespace VectorEngine.Benchmarks.Hnsw;
 /// <summary>
 /// One HNSW query, through the raw index and through the public <see cref="Collection.Search(SearchRequest)"/> API, on
 /// SIFT-10k when it is unpacked (<c>VECTORENGINE_SIFT10K</c>, default /tmp/data/sift-bigann-10k-euclidean) or on
-/// random 128-d data otherwise. The raw index must allocate 0 B per query.
+/// random 128-d data otherwise, over float vectors or int8 codes. The raw index must allocate 0 B per query.
 /// </summary>
 [Config(typeof(BaseConfig))]
 public class HnswSearchBenchmarks
@@ -27,6 +29,10 @@ public class HnswSearchBenchmarks
     [Params(16, 64)]
     public int Ef { get; set; }
 
+    /// <summary>The codes searches traverse: "none" (floats) or "int8".</summary>
+    [Params("none", "int8")]
+    public string Codes { get; set; } = "none";
+
     [GlobalSetup]
     public void Setup()
     {
@@ -34,13 +40,15 @@ public class HnswSearchBenchmarks
         _queries = queries;
         _store = BenchData.Store(data);
 
-        _index = HnswIndex.Build(_store, new HnswParameters());
+        HnswParameters parameters = Codes == "int8" ? new HnswParameters { Quantization = Int8QuantizerFactory.QuantizerName } : new HnswParameters();
+        _index = HnswIndex.Build(_store, parameters, Codes == "int8" ? new Int8QuantizerFactory() : null);
         _collector = new TopKCollector(10);
         _deleted = new Bitset(data.Length);
 
         _directory = Path.Combine(Path.GetTempPath(), "ve-bdn-" + Guid.NewGuid().ToString("N"));
-        _db = VectorDatabase.Open(_directory, new VectorDatabaseOptions { WalSyncMode = WalSyncMode.None, EnableBackgroundOptimizer = false }.UseHnsw());
-        _collection = _db.CreateCollection("c", new CollectionOptions(data[0].Length, DistanceMetric.L2));
+        _db = VectorDatabase.Open(_directory, new VectorDatabaseOptions { WalSyncMode = WalSyncMode.None, EnableBackgroundOptimizer = false }
+            .UseHnsw().UseQuantization());
+        _collection = _db.CreateCollection("c", new CollectionOptions(data[0].Length, DistanceMetric.L2) { Index = HnswOptionsExtensions.Spec(parameters) });
         _collection.Upsert(data.Select((v, i) => new Point((ulong)i, v)).ToArray());
         _collection.Checkpoint();
         _requests = queries.Select(q => new SearchRequest(q, 10) { Params = new SearchParams { Ef = Ef } }).ToArray();

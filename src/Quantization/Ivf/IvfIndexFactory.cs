@@ -12,6 +12,16 @@ public sealed class IvfIndexFactory : IVectorIndexFactory
     public void Validate(IReadOnlyDictionary<string, string> parameters) => IvfParameters.Parse(parameters);
 
     /// <inheritdoc />
+    public void Validate(IReadOnlyDictionary<string, string> parameters, int dimension)
+    {
+        IvfParameters parsed = IvfParameters.Parse(parameters);
+        if (parsed.Encoding == IvfEncoding.Pq)
+        {
+            parsed.Pq.SubQuantizersFor(dimension);
+        }
+    }
+
+    /// <inheritdoc />
     public IVectorIndex Build(IVectorStore store, IReadOnlyDictionary<string, string> parameters) =>
         IvfIndex.Build(store, IvfParameters.Parse(parameters));
 

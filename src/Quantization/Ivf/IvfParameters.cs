@@ -143,7 +143,7 @@ public sealed record IvfParameters
             };
         }
 
-        if (pq.Count > 0 && result.Encoding != IvfEncoding.Pq || sq8.Count > 0 && result.Encoding != IvfEncoding.Sq8)
+        if ((pq.Count > 0 && result.Encoding != IvfEncoding.Pq) || (sq8.Count > 0 && result.Encoding != IvfEncoding.Sq8))
         {
             throw new VectorEngineArgumentException("IVF 'pq.*' parameters need encoding 'pq', and 'sq8.*' need 'sq8'.", "index");
         }

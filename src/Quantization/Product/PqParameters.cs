@@ -75,7 +75,7 @@ public sealed record PqParameters
             result = pair.Key switch
             {
                 "m" => result with { SubQuantizers = ReadInt(pair, 0, 4096) },
-                "nbits" => ReadInt(pair, Bits, Bits) == Bits ? result : result,
+                "nbits" => RequireBits(pair, result),
                 "iterations" => result with { Iterations = ReadInt(pair, 0, 1000) },
                 "sample_size" => result with { SampleSize = ReadInt(pair, 256, int.MaxValue) },
                 "seed" => result with { Seed = ReadInt(pair, int.MinValue, int.MaxValue) },
@@ -84,6 +84,13 @@ public sealed record PqParameters
             };
         }
 
+        return result;
+    }
+
+    /// <summary>Accepts "nbits" only at the one supported width; the record has nothing to set.</summary>
+    private static PqParameters RequireBits(KeyValuePair<string, string> pair, PqParameters result)
+    {
+        ReadInt(pair, Bits, Bits);
         return result;
     }
 

@@ -16,6 +16,10 @@ public sealed class PqQuantizerFactory : IQuantizerFactory
     public void Validate(IReadOnlyDictionary<string, string> parameters) => PqParameters.Parse(parameters);
 
     /// <inheritdoc />
+    public void Validate(IReadOnlyDictionary<string, string> parameters, int dimension) =>
+        PqParameters.Parse(parameters).SubQuantizersFor(dimension);
+
+    /// <inheritdoc />
     public IQuantizedVectors Train(IVectorStore store, IReadOnlyDictionary<string, string> parameters)
     {
         ArgumentNullException.ThrowIfNull(store);

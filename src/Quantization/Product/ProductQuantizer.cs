@@ -13,6 +13,9 @@ internal sealed unsafe class ProductQuantizer
     /// <summary>Centroids per sub-quantizer (8-bit codes).</summary>
     public const int Centroids = 256;
 
+    private readonly float[] _transposed;
+    private readonly float[] _norms;
+
     /// <summary>Creates a quantizer from trained codebooks laid out [m][256][dim/m].</summary>
     public ProductQuantizer(int dimension, int subQuantizers, float[] codebooks)
     {
@@ -37,9 +40,6 @@ internal sealed unsafe class ProductQuantizer
             }
         }
     }
-
-    private readonly float[] _transposed;
-    private readonly float[] _norms;
 
     /// <summary>Floats per vector.</summary>
     public int Dimension { get; }

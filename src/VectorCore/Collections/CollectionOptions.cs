@@ -63,7 +63,7 @@ public sealed partial class CollectionOptions
             throw new VectorEngineArgumentException("Index parameters must not be null.", "index");
         }
 
-        registry.Get(EffectiveIndex.Name).Validate(EffectiveIndex.Parameters);
+        registry.Get(EffectiveIndex.Name).Validate(EffectiveIndex.Parameters, Dimension);
         if (PayloadIndexes is null)
         {
             throw new VectorEngineArgumentException("PayloadIndexes must not be null.", "payloadIndexes");

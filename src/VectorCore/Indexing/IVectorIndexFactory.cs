@@ -10,6 +10,14 @@ public interface IVectorIndexFactory
     /// <param name="parameters">Name/value parameters from <see cref="IndexSpec"/>.</param>
     void Validate(IReadOnlyDictionary<string, string> parameters);
 
+    /// <summary>
+    /// Checks index parameters against the collection's dimension too (a PQ sub-quantizer count must divide it), so a
+    /// bad combination is refused when the collection is created rather than when its first segment is sealed.
+    /// </summary>
+    /// <param name="parameters">Name/value parameters from <see cref="IndexSpec"/>.</param>
+    /// <param name="dimension">The collection's vector dimension.</param>
+    void Validate(IReadOnlyDictionary<string, string> parameters, int dimension) => Validate(parameters);
+
     /// <summary>Builds an index over all rows of <paramref name="store"/>.</summary>
     /// <param name="store">The vectors.</param>
     /// <param name="parameters">Name/value parameters.</param>

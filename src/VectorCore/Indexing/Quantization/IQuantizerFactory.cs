@@ -10,6 +10,11 @@ public interface IQuantizerFactory
     /// <param name="parameters">Name/value parameters.</param>
     void Validate(IReadOnlyDictionary<string, string> parameters);
 
+    /// <summary>Checks quantizer parameters against the vector dimension too; throws <see cref="VectorEngineArgumentException"/>.</summary>
+    /// <param name="parameters">Name/value parameters.</param>
+    /// <param name="dimension">The collection's vector dimension.</param>
+    void Validate(IReadOnlyDictionary<string, string> parameters, int dimension) => Validate(parameters);
+
     /// <summary>Trains on (a sample of) <paramref name="store"/> and encodes all of its rows.</summary>
     /// <param name="store">The float vectors.</param>
     /// <param name="parameters">Name/value parameters.</param>
