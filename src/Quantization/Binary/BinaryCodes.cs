@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using VectorEngine.Indexing;
 using VectorEngine.Indexing.Quantization;
 using VectorEngine.Indexing.Scoring;
-using VectorEngine.Storage;
+using VectorEngine.Quantization.Persistence;
 
 namespace VectorEngine.Quantization.Binary;
 
@@ -159,8 +159,7 @@ public sealed unsafe class BinaryCodes : IQuantizedVectors
     public void Save(string directory)
     {
         int count = Count;
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer))
+        ChecksummedFile.Write(Path.Combine(directory, FileName), writer =>
         {
             writer.Write(Magic);
             writer.Write(Version);
@@ -169,33 +168,14 @@ public sealed unsafe class BinaryCodes : IQuantizedVectors
             writer.Write(count);
             writer.Write(MemoryMarshal.AsBytes(_thresholds.AsSpan()));
             writer.Write(MemoryMarshal.AsBytes(_words.AsSpan(0, count * WordsPerRow)));
-        }
-
-        byte[] body = buffer.ToArray();
-        byte[] file = new byte[body.Length + 4];
-        body.CopyTo(file, 0);
-        BitConverter.TryWriteBytes(file.AsSpan(body.Length), Crc32C.Compute(body));
-        DurableFile.WriteAllBytes(Path.Combine(directory, FileName), file);
+        });
     }
 
     /// <summary>Reads codes saved for <paramref name="store"/>; null when absent, damaged or for other rows.</summary>
     internal static BinaryCodes? TryLoad(IVectorStore store, string directory)
     {
-        string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        byte[] file = File.ReadAllBytes(path);
-        if (file.Length < 4 || Crc32C.Compute(file.AsSpan(0, file.Length - 4)) != BitConverter.ToUInt32(file, file.Length - 4))
-        {
-            return null;
-        }
-
         int dim = store.Dimension, count = store.Count, words = (dim + 63) / 64;
-        using var reader = new BinaryReader(new MemoryStream(file, 0, file.Length - 4));
-        try
+        return ChecksummedFile.Read(Path.Combine(directory, FileName), reader =>
         {
             if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic) || reader.ReadUInt32() != Version || reader.ReadInt32() != dim
                 || reader.ReadInt32() != (int)store.Metric || reader.ReadInt32() != count)
@@ -207,12 +187,8 @@ public sealed unsafe class BinaryCodes : IQuantizedVectors
             reader.ReadExactly(MemoryMarshal.AsBytes(thresholds.AsSpan()));
             ulong[] bits = new ulong[(long)count * words];
             reader.ReadExactly(MemoryMarshal.AsBytes(bits.AsSpan()));
-            return reader.BaseStream.Position == reader.BaseStream.Length ? new BinaryCodes(store, thresholds, bits, count) : null;
-        }
-        catch (EndOfStreamException)
-        {
-            return null;
-        }
+            return new BinaryCodes(store, thresholds, bits, count);
+        });
     }
 
     /// <inheritdoc />

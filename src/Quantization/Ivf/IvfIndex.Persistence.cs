@@ -1,15 +1,14 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using VectorEngine.Indexing;
 using VectorEngine.Quantization.Product;
 using VectorEngine.Quantization.Scalar;
-using VectorEngine.Storage;
+using VectorEngine.Quantization.Persistence;
 
 namespace VectorEngine.Quantization.Ivf;
 
 /// <summary>
 /// The index file "ivf.index" in the segment folder: header, the training parameters it was built with, centroids,
-/// PQ codebooks, then each list's offsets, codes and terms, and a CRC32C of everything before it. IVF-SQ8's codes are
+/// PQ codebooks, then each list's offsets, codes and terms (a <see cref="ChecksummedFile"/>). IVF-SQ8's codes are
 /// the int8 quantizer's own file. A missing, damaged or differently trained file reads as absent (the engine rebuilds).
 /// </summary>
 public sealed partial class IvfIndex
@@ -23,8 +22,8 @@ public sealed partial class IvfIndex
     /// <inheritdoc />
     public void Save(string directory)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        _int8?.Save(directory);
+        ChecksummedFile.Write(Path.Combine(directory, FileName), writer =>
         {
             writer.Write(Magic);
             writer.Write(Version);
@@ -48,14 +47,7 @@ public sealed partial class IvfIndex
                 writer.Write(list.Codes.AsSpan(0, n * list.CodeBytes));
                 writer.Write(MemoryMarshal.AsBytes(list.Terms.AsSpan(0, Math.Min(n, list.Terms.Length))));
             }
-        }
-
-        byte[] body = buffer.ToArray();
-        byte[] file = new byte[body.Length + 4];
-        body.CopyTo(file, 0);
-        BitConverter.TryWriteBytes(file.AsSpan(body.Length), Crc32C.Compute(body));
-        _int8?.Save(directory);
-        DurableFile.WriteAllBytes(Path.Combine(directory, FileName), file);
+        });
     }
 
     /// <summary>Loads the index saved for <paramref name="store"/> with the same training parameters; null when there is none.</summary>
@@ -66,31 +58,11 @@ public sealed partial class IvfIndex
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(parameters);
-        string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        byte[] file = File.ReadAllBytes(path);
-        if (file.Length < 4 || Crc32C.Compute(file.AsSpan(0, file.Length - 4)) != BitConverter.ToUInt32(file, file.Length - 4))
-        {
-            return null;
-        }
-
-        try
-        {
-            return Read(store, parameters, directory, file);
-        }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or ArgumentException)
-        {
-            return null;
-        }
+        return ChecksummedFile.Read(Path.Combine(directory, FileName), reader => Read(store, parameters, directory, reader));
     }
 
-    private static IvfIndex? Read(IVectorStore store, IvfParameters parameters, string directory, byte[] file)
+    private static IvfIndex? Read(IVectorStore store, IvfParameters parameters, string directory, BinaryReader reader)
     {
-        using var reader = new BinaryReader(new MemoryStream(file, 0, file.Length - 4), Encoding.UTF8);
         int dim = store.Dimension;
         if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic) || reader.ReadUInt32() != Version
             || reader.ReadInt32() != dim || reader.ReadInt32() != (int)store.Metric)
@@ -131,7 +103,7 @@ public sealed partial class IvfIndex
             filed += n;
         }
 
-        if (filed != count || reader.BaseStream.Position != reader.BaseStream.Length)
+        if (filed != count)
         {
             return null;
         }

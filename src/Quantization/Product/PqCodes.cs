@@ -3,7 +3,7 @@ using VectorEngine.Indexing;
 using VectorEngine.Indexing.Quantization;
 using VectorEngine.Indexing.Scoring;
 using VectorEngine.Quantization.Clustering;
-using VectorEngine.Storage;
+using VectorEngine.Quantization.Persistence;
 
 namespace VectorEngine.Quantization.Product;
 
@@ -141,8 +141,7 @@ public sealed unsafe class PqCodes : IQuantizedVectors
     public void Save(string directory)
     {
         int count = Count, m = _pq.SubQuantizers;
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer))
+        ChecksummedFile.Write(Path.Combine(directory, FileName), writer =>
         {
             writer.Write(Magic);
             writer.Write(Version);
@@ -154,33 +153,14 @@ public sealed unsafe class PqCodes : IQuantizedVectors
             writer.Write(_parameters.Seed);
             writer.Write(MemoryMarshal.AsBytes(_pq.Codebooks.AsSpan()));
             writer.Write(_codes.AsSpan(0, count * m));
-        }
-
-        byte[] body = buffer.ToArray();
-        byte[] file = new byte[body.Length + 4];
-        body.CopyTo(file, 0);
-        BitConverter.TryWriteBytes(file.AsSpan(body.Length), Crc32C.Compute(body));
-        DurableFile.WriteAllBytes(Path.Combine(directory, FileName), file);
+        });
     }
 
     /// <summary>Reads codes saved for <paramref name="store"/> with the same parameters; null when absent, damaged or different.</summary>
     internal static PqCodes? TryLoad(IVectorStore store, PqParameters parameters, string directory)
     {
-        string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        byte[] file = File.ReadAllBytes(path);
-        if (file.Length < 4 || Crc32C.Compute(file.AsSpan(0, file.Length - 4)) != BitConverter.ToUInt32(file, file.Length - 4))
-        {
-            return null;
-        }
-
         int dim = store.Dimension, m = parameters.SubQuantizersFor(dim), count = store.Count;
-        using var reader = new BinaryReader(new MemoryStream(file, 0, file.Length - 4));
-        try
+        return ChecksummedFile.Read(Path.Combine(directory, FileName), reader =>
         {
             if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic) || reader.ReadUInt32() != Version || reader.ReadInt32() != dim
                 || reader.ReadInt32() != m || reader.ReadInt32() != count || reader.ReadInt32() != parameters.Iterations
@@ -193,14 +173,8 @@ public sealed unsafe class PqCodes : IQuantizedVectors
             reader.ReadExactly(MemoryMarshal.AsBytes(books.AsSpan()));
             byte[] codes = new byte[(long)count * m];
             reader.ReadExactly(codes);
-            return reader.BaseStream.Position == reader.BaseStream.Length && books.All(float.IsFinite)
-                ? new PqCodes(store, parameters, new ProductQuantizer(dim, m, books), codes, count)
-                : null;
-        }
-        catch (EndOfStreamException)
-        {
-            return null;
-        }
+            return books.All(float.IsFinite) ? new PqCodes(store, parameters, new ProductQuantizer(dim, m, books), codes, count) : null;
+        });
     }
 
     /// <inheritdoc />
