@@ -1,0 +1,149 @@
+using Grpc.Core;
+using VectorEngine.Api.V1;
+using VectorEngine.Client.Mapping;
+using EngineFilter = VectorEngine.Filters.Filter;
+
+namespace VectorEngine.Client;
+
+/// <summary>
+/// A collection on a server, with the methods of the embedded <see cref="Collection"/> as asynchronous calls: the same
+/// points, requests and results, so code moves between the two by swapping the handle.
+/// </summary>
+public sealed class RemoteCollection
+{
+    private readonly VectorEngineClient _client;
+
+    internal RemoteCollection(VectorEngineClient client, string name)
+    {
+        _client = client;
+        Name = name;
+    }
+
+    /// <summary>The collection name.</summary>
+    public string Name { get; }
+
+    /// <summary>Counts and sizes, as <see cref="Collection.GetInfo"/>.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<CollectionInfo> GetInfoAsync(CancellationToken cancellationToken = default)
+    {
+        GetCollectionInfoResponse response = await VectorEngineClient.Call(() =>
+            _client.Collections.GetAsync(new GetCollectionInfoRequest { CollectionName = Name }, _client.Headers,
+                cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return response.Result.ToEngine();
+    }
+
+    /// <summary>Inserts or replaces points; the batch is applied whole or not at all.</summary>
+    /// <param name="points">The points.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Points written.</returns>
+    public async Task<long> UpsertAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var request = new UpsertPoints { CollectionName = Name, Points = { points.Select(p => p.ToWire()) } };
+        PointsOperationResponse response = await VectorEngineClient.Call(() =>
+            _client.Points.UpsertAsync(request, _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return (long)response.Count;
+    }
+
+    /// <summary>Streams batches to the server, each applied whole or not at all, for bulk loads.</summary>
+    /// <param name="batches">The batches, in order.</param>
+    /// <param name="cancellationToken">Cancels the stream.</param>
+    /// <returns>Points written in all.</returns>
+    public async Task<long> UpsertStreamAsync(IAsyncEnumerable<IReadOnlyList<Point>> batches, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        PointsOperationResponse response = await VectorEngineClient.Call(async () =>
+        {
+            using AsyncClientStreamingCall<UpsertPoints, PointsOperationResponse> call =
+                _client.Points.UpsertStream(_client.Headers, cancellationToken: cancellationToken);
+            await foreach (IReadOnlyList<Point> batch in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                await call.RequestStream.WriteAsync(new UpsertPoints { CollectionName = Name, Points = { batch.Select(p => p.ToWire()) } },
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            return await call.ResponseAsync.ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return (long)response.Count;
+    }
+
+    /// <summary>Deletes points by id; returns how many existed.</summary>
+    /// <param name="ids">The ids.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<long> DeleteAsync(IEnumerable<PointId> ids, CancellationToken cancellationToken = default) =>
+        Delete(new DeletePoints { CollectionName = Name, Points = new PointsIdsList { Ids = { ids.Select(id => id.ToWire()) } } }, cancellationToken);
+
+    /// <summary>Deletes the points matching a filter; returns how many.</summary>
+    /// <param name="filter">The filter.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<long> DeleteAsync(EngineFilter filter, CancellationToken cancellationToken = default) =>
+        Delete(new DeletePoints { CollectionName = Name, Filter = filter.ToWire() }, cancellationToken);
+
+    /// <summary>Points by id (missing ids are skipped), as <see cref="Collection.Get"/>.</summary>
+    /// <param name="ids">The ids.</param>
+    /// <param name="withPayload">Return payloads.</param>
+    /// <param name="withVector">Return vectors.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IReadOnlyList<PointRecord>> GetAsync(IEnumerable<PointId> ids, bool withPayload = true, bool withVector = false,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new GetPoints { CollectionName = Name, Ids = { ids.Select(id => id.ToWire()) }, WithPayload = withPayload, WithVectors = withVector };
+        GetResponse response = await VectorEngineClient.Call(() =>
+            _client.Points.GetAsync(request, _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return response.Result.Select(p => p.ToEngine()).ToList();
+    }
+
+    /// <summary>Points matching a filter, counted exactly.</summary>
+    /// <param name="filter">The filter; null counts every point.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<long> CountAsync(EngineFilter? filter = null, CancellationToken cancellationToken = default)
+    {
+        CountResponse response = await VectorEngineClient.Call(() =>
+            _client.Points.CountAsync(new CountPoints { CollectionName = Name, Filter = filter.ToWire() }, _client.Headers,
+                cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return (long)response.Count;
+    }
+
+    /// <summary>One page of points in id order, as <see cref="Collection.Scroll"/>.</summary>
+    /// <param name="request">Filter, offset and page size.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<ScrollPage> ScrollAsync(ScrollRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ScrollResponse response = await VectorEngineClient.Call(() =>
+            _client.Points.ScrollAsync(request.ToWire(Name), _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return new ScrollPage(response.Result.Select(p => p.ToEngine()).ToList(), response.NextPageOffset?.ToEngine("next_page_offset"));
+    }
+
+    /// <summary>The nearest points to a vector, as <see cref="Collection.Search(SearchRequest)"/>.</summary>
+    /// <param name="request">Vector, limit, filter and parameters.</param>
+    /// <param name="cancellationToken">Cancels the call (the server stops the search).</param>
+    public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        SearchResponse response = await VectorEngineClient.Call(() =>
+            _client.Points.SearchAsync(request.ToWire(Name), _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return response.Result.Select(p => p.ToEngine()).ToList();
+    }
+
+    /// <summary>Several searches in one call, answered in order.</summary>
+    /// <param name="requests">The searches.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> SearchBatchAsync(IReadOnlyList<SearchRequest> requests,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var batch = new SearchBatchPoints { CollectionName = Name, Searches = { requests.Select(r => r.ToWire(Name)) } };
+        SearchBatchResponse response = await VectorEngineClient.Call(() =>
+            _client.Points.SearchBatchAsync(batch, _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return response.Result.Select(r => (IReadOnlyList<ScoredPoint>)r.Result.Select(p => p.ToEngine()).ToList()).ToList();
+    }
+
+    private async Task<long> Delete(DeletePoints request, CancellationToken cancellationToken)
+    {
+        PointsOperationResponse response = await VectorEngineClient.Call(() =>
+            _client.Points.DeleteAsync(request, _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return (long)response.Count;
+    }
+}

@@ -1,0 +1,105 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using VectorEngine.Api.V1;
+using VectorEngine.Client.Mapping;
+
+namespace VectorEngine.Client;
+
+/// <summary>
+/// A VectorEngine server over gRPC, shaped like <see cref="VectorDatabase"/>: the same options, points, filters and
+/// results, and the same exception types for bad input (<see cref="VectorEngineArgumentException"/>) and for missing
+/// or conflicting objects (<see cref="VectorEngineException"/> with its <see cref="VectorEngineErrorKind"/>).
+/// </summary>
+public sealed class VectorEngineClient : IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly bool _ownsChannel;
+
+    /// <summary>Connects to <paramref name="address"/> (e.g. "http://127.0.0.1:6334").</summary>
+    /// <param name="address">The server's address.</param>
+    /// <param name="apiKey">Sent as the "api-key" header on every call when given.</param>
+    public VectorEngineClient(string address, string? apiKey = null)
+        : this(GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 64 << 20,
+            MaxSendMessageSize = 64 << 20,
+        }), apiKey, ownsChannel: true)
+    {
+    }
+
+    /// <summary>Uses an existing channel (TLS, custom handlers); the caller keeps ownership of it.</summary>
+    /// <param name="channel">The channel.</param>
+    /// <param name="apiKey">Sent as the "api-key" header on every call when given.</param>
+    public VectorEngineClient(GrpcChannel channel, string? apiKey = null)
+        : this(channel, apiKey, ownsChannel: false)
+    {
+    }
+
+    private VectorEngineClient(GrpcChannel channel, string? apiKey, bool ownsChannel)
+    {
+        _channel = channel;
+        _ownsChannel = ownsChannel;
+        Headers = apiKey is null ? [] : new Metadata { { "api-key", apiKey } };
+        Collections = new Api.V1.Collections.CollectionsClient(channel);
+        Points = new Api.V1.Points.PointsClient(channel);
+    }
+
+    internal Metadata Headers { get; }
+
+    internal Api.V1.Collections.CollectionsClient Collections { get; }
+
+    internal Api.V1.Points.PointsClient Points { get; }
+
+    /// <summary>Creates a collection and returns a handle to it.</summary>
+    /// <param name="name">The collection name.</param>
+    /// <param name="options">Dimension, metric, index and payload indexes, as for the embedded engine.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<RemoteCollection> CreateCollectionAsync(string name, CollectionOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        await Call(() => Collections.CreateAsync(options.ToWire(name), Headers, cancellationToken: cancellationToken).ResponseAsync)
+            .ConfigureAwait(false);
+        return new RemoteCollection(this, name);
+    }
+
+    /// <summary>A handle to a collection; calls on it fail with NotFound if it does not exist.</summary>
+    /// <param name="name">The collection name.</param>
+    public RemoteCollection GetCollection(string name) => new(this, name);
+
+    /// <summary>The collections' names.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IReadOnlyList<string>> ListCollectionsAsync(CancellationToken cancellationToken = default)
+    {
+        ListCollectionsResponse response = await Call(() =>
+            Collections.ListAsync(new ListCollectionsRequest(), Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return response.Collections.Select(c => c.Name).ToList();
+    }
+
+    /// <summary>Drops a collection and its files.</summary>
+    /// <param name="name">The collection name.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task DropCollectionAsync(string name, CancellationToken cancellationToken = default) =>
+        Call(() => Collections.DeleteAsync(new DeleteCollection { CollectionName = name }, Headers, cancellationToken: cancellationToken).ResponseAsync);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsChannel)
+        {
+            _channel.Dispose();
+        }
+    }
+
+    /// <summary>Runs a call, turning the server's status back into the engine's exception types.</summary>
+    internal static async Task<T> Call<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            throw StatusMapping.ToException(e);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+namespace VectorEngine.Server;
+
+/// <summary>
+/// The server's settings, bound from the "Server" section of appsettings.json, VECTORENGINE_SERVER__* environment
+/// variables and flags (--bind, --port, --data, or any --Server:Key=value).
+/// </summary>
+public sealed class ServerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Server";
+
+    /// <summary>Address to listen on. Default 127.0.0.1: exposing the server is a deliberate choice.</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>gRPC port. Default 6334 (Qdrant's gRPC port).</summary>
+    public int Port { get; set; } = 6334;
+
+    /// <summary>The database directory, created when missing. Default ./data (relative to the working directory).</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Largest gRPC message accepted or sent, in bytes. Default 64 MiB.</summary>
+    public int MaxMessageBytes { get; set; } = 64 << 20;
+
+    /// <summary>Most points in one upsert message. Default 10,000.</summary>
+    public int MaxBatchPoints { get; set; } = 10_000;
+
+    /// <summary>Largest search limit (k) and scroll page. Default 10,000.</summary>
+    public int MaxLimit { get; set; } = 10_000;
+
+    /// <summary>Most searches in one batch. Default 1,000.</summary>
+    public int MaxBatchSearches { get; set; } = 1_000;
+
+    /// <summary>Checks the values at start-up.</summary>
+    /// <exception cref="InvalidOperationException">A value is out of range.</exception>
+    public void Validate()
+    {
+        if (!System.Net.IPAddress.TryParse(BindAddress, out _))
+        {
+            throw new InvalidOperationException($"Server:BindAddress '{BindAddress}' is not an IP address.");
+        }
+
+        if (Port is < 0 or > 65535 || MaxMessageBytes < 1024 || MaxBatchPoints < 1 || MaxLimit < 1 || MaxBatchSearches < 1
+            || string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new InvalidOperationException("Server settings out of range: Port 0-65535, MaxMessageBytes >= 1024, limits >= 1, DataDirectory set.");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using VectorEngine.Api.V1;
+using VectorEngine.Client.Mapping;
+using VectorEngine.Server.Hosting;
+using EngineScoredPoint = VectorEngine.ScoredPoint;
+
+namespace VectorEngine.Server.Services;
+
+/// <summary>vectorengine.v1.Points: writes, reads and searches on one collection per call.</summary>
+public sealed class PointsService : Api.V1.Points.PointsBase
+{
+    private readonly DatabaseHost _host;
+    private readonly ServerOptions _options;
+
+    /// <summary>Creates the service.</summary>
+    /// <param name="host">The database.</param>
+    /// <param name="options">Limits.</param>
+    public PointsService(DatabaseHost host, IOptions<ServerOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _host = host;
+        _options = options.Value;
+    }
+
+    /// <inheritdoc />
+    public override Task<PointsOperationResponse> Upsert(UpsertPoints request, ServerCallContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        long written = Write(request);
+        return Task.FromResult(new PointsOperationResponse { Count = (ulong)written, Time = clock.Elapsed.TotalSeconds });
+    }
+
+    /// <inheritdoc />
+    public override async Task<PointsOperationResponse> UpsertStream(IAsyncStreamReader<UpsertPoints> requestStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var clock = Stopwatch.StartNew();
+        long written = 0;
+        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        {
+            written += Write(requestStream.Current);
+        }
+
+        return new PointsOperationResponse { Count = (ulong)written, Time = clock.Elapsed.TotalSeconds };
+    }
+
+    /// <inheritdoc />
+    public override Task<PointsOperationResponse> Delete(DeletePoints request, ServerCallContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        Collection collection = _host.Database.GetCollection(request.CollectionName);
+        int deleted = request.PointsSelectorCase switch
+        {
+            DeletePoints.PointsSelectorOneofCase.Points => collection.Delete(request.Points.Ids.ToEngine("points.ids")),
+            DeletePoints.PointsSelectorOneofCase.Filter => collection.Delete(request.Filter.ToEngine("filter")!),
+            _ => throw new VectorEngineArgumentException("points_selector is required: points (ids) or filter.", "points_selector"),
+        };
+        return Task.FromResult(new PointsOperationResponse { Count = (ulong)deleted, Time = clock.Elapsed.TotalSeconds });
+    }
+
+    /// <inheritdoc />
+    public override Task<GetResponse> Get(GetPoints request, ServerCallContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        CheckCount(request.Ids.Count, _options.MaxLimit, "ids");
+        IReadOnlyList<PointRecord> points = _host.Database.GetCollection(request.CollectionName)
+            .Get(request.Ids.ToEngine("ids"), request.WithPayload, request.WithVectors);
+        var response = new GetResponse { Result = { points.Select(p => p.ToWire()) } };
+        response.Time = clock.Elapsed.TotalSeconds;
+        return Task.FromResult(response);
+    }
+
+    /// <inheritdoc />
+    public override Task<ScrollResponse> Scroll(ScrollPoints request, ServerCallContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        if (request.HasLimit)
+        {
+            CheckCount(request.Limit, _options.MaxLimit, "limit");
+        }
+
+        ScrollPage page = _host.Database.GetCollection(request.CollectionName).Scroll(request.ToEngine("scroll"));
+        var response = new ScrollResponse { Result = { page.Points.Select(p => p.ToWire()) }, NextPageOffset = page.NextOffset?.ToWire() };
+        response.Time = clock.Elapsed.TotalSeconds;
+        return Task.FromResult(response);
+    }
+
+    /// <inheritdoc />
+    public override Task<CountResponse> Count(CountPoints request, ServerCallContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        long count = _host.Database.GetCollection(request.CollectionName).Count(request.Filter.ToEngine("filter"));
+        return Task.FromResult(new CountResponse { Count = (ulong)count, Time = clock.Elapsed.TotalSeconds });
+    }
+
+    /// <inheritdoc />
+    public override Task<SearchResponse> Search(SearchPoints request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var clock = Stopwatch.StartNew();
+        CheckCount(request.Limit, _options.MaxLimit, "limit");
+        context.CancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<EngineScoredPoint> hits = _host.Database.GetCollection(request.CollectionName).Search(request.ToEngine("search"));
+        var response = new SearchResponse { Result = { hits.Select(h => h.ToWire()) } };
+        response.Time = clock.Elapsed.TotalSeconds;
+        return Task.FromResult(response);
+    }
+
+    /// <inheritdoc />
+    public override Task<SearchBatchResponse> SearchBatch(SearchBatchPoints request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var clock = Stopwatch.StartNew();
+        CheckCount(request.Searches.Count, _options.MaxBatchSearches, "searches");
+        var searches = new List<SearchRequest>(request.Searches.Count);
+        for (int i = 0; i < request.Searches.Count; i++)
+        {
+            CheckCount(request.Searches[i].Limit, _options.MaxLimit, $"searches[{i}].limit");
+            searches.Add(request.Searches[i].ToEngine($"searches[{i}]"));
+        }
+
+        context.CancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<IReadOnlyList<EngineScoredPoint>> results = _host.Database.GetCollection(request.CollectionName).SearchBatch(searches);
+        var response = new SearchBatchResponse { Result = { results.Select(r => new BatchResult { Result = { r.Select(h => h.ToWire()) } }) } };
+        response.Time = clock.Elapsed.TotalSeconds;
+        return Task.FromResult(response);
+    }
+
+    /// <summary>Converts and applies one batch, whole or not at all.</summary>
+    private long Write(UpsertPoints request)
+    {
+        CheckCount(request.Points.Count, _options.MaxBatchPoints, "points");
+        Collection collection = _host.Database.GetCollection(request.CollectionName);
+        var points = new Point[request.Points.Count];
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = request.Points[i].ToEngine($"points[{i}]");
+        }
+
+        collection.Upsert(points);
+        return points.Length;
+    }
+
+    private static void CheckCount(ulong count, int limit, string field)
+    {
+        if (count > (ulong)limit)
+        {
+            throw new VectorEngineArgumentException($"{field}: {count} exceeds the server's limit of {limit}.", field);
+        }
+    }
+
+    private static void CheckCount(int count, int limit, string field) => CheckCount((ulong)Math.Max(0, count), limit, field);
+}

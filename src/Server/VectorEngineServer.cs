@@ -1,0 +1,67 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using VectorEngine.Server.Hosting;
+using VectorEngine.Server.Services;
+
+namespace VectorEngine.Server;
+
+/// <summary>Builds the server application: settings, Kestrel on HTTP/2, the gRPC services, health and reflection.</summary>
+public static class VectorEngineServer
+{
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["--bind"] = "Server:BindAddress",
+        ["--port"] = "Server:Port",
+        ["--data"] = "Server:DataDirectory",
+    };
+
+    /// <summary>Creates the application from command-line flags, appsettings.json and VECTORENGINE_* variables.</summary>
+    /// <param name="args">Flags: --bind, --port, --data, or any --Section:Key=value.</param>
+    /// <param name="configure">Extra configuration (tests set a port and a data directory here).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddEnvironmentVariables("VECTORENGINE_");
+        builder.Configuration.AddCommandLine(args, Flags);
+        configure?.Invoke(builder);
+
+        ServerOptions settings = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        settings.Validate();
+        builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Parse(settings.BindAddress), settings.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.MaxRequestBodySize = settings.MaxMessageBytes;
+        });
+
+        builder.Services.AddSingleton<DatabaseHost>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseHost>());
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = settings.MaxMessageBytes;
+            grpc.MaxSendMessageSize = settings.MaxMessageBytes;
+            grpc.Interceptors.Add<ErrorInterceptor>();
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+
+        // Health is polled every second from start, so SERVING follows the end of recovery closely.
+        builder.Services.Configure<HealthCheckPublisherOptions>(publisher =>
+        {
+            publisher.Delay = TimeSpan.Zero;
+            publisher.Period = TimeSpan.FromSeconds(1);
+        });
+
+        WebApplication app = builder.Build();
+        app.MapGrpcService<CollectionsService>();
+        app.MapGrpcService<PointsService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}

@@ -1,0 +1,95 @@
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VectorEngine.Client;
+using VectorEngine.Tests.TestKit;
+
+namespace VectorEngine.Server.Tests;
+
+/// <summary>A real server on 127.0.0.1 (a free port) over a temporary data directory, with a client on loopback gRPC.</summary>
+internal sealed class ServerHarness : IAsyncDisposable
+{
+    private readonly TempDirectory? _ownedDirectory;
+    private WebApplication? _app;
+
+    private ServerHarness(string dataDirectory, TempDirectory? owned)
+    {
+        DataDirectory = dataDirectory;
+        _ownedDirectory = owned;
+    }
+
+    public string DataDirectory { get; }
+
+    public string Address { get; private set; } = string.Empty;
+
+    public VectorEngineClient Client { get; private set; } = null!;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    /// <summary>Starts a server and waits (bounded) until health says SERVING.</summary>
+    public static async Task<ServerHarness> StartAsync(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
+    {
+        TempDirectory? owned = dataDirectory is null ? Data.TempDir() : null;
+        var harness = new ServerHarness(dataDirectory ?? owned!.Path, owned);
+        await harness.StartServerAsync(settings);
+        return harness;
+    }
+
+    /// <summary>Stops the server (flushing the database) and starts another on the same data directory.</summary>
+    public async Task RestartAsync()
+    {
+        await StopServerAsync();
+        await StartServerAsync(null);
+    }
+
+    private async Task StartServerAsync(IDictionary<string, string?>? settings)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Server:Port"] = "0",
+            ["Server:DataDirectory"] = DataDirectory,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (KeyValuePair<string, string?> pair in settings ?? new Dictionary<string, string?>())
+        {
+            values[pair.Key] = pair.Value;
+        }
+
+        _app = VectorEngineServer.Build([], builder => builder.Configuration.AddInMemoryCollection(values));
+        await _app.StartAsync();
+        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()
+            .Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+        Assert.StartsWith("http://127.0.0.1:", Address);
+        Channel = GrpcChannel.ForAddress(Address);
+        Client = new VectorEngineClient(Channel);
+        var health = new Health.HealthClient(Channel);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await health.CheckAsync(new HealthCheckRequest())).Status != HealthCheckResponse.Types.ServingStatus.Serving)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the server did not report SERVING within 30 s");
+            await Task.Delay(20);
+        }
+    }
+
+    private async Task StopServerAsync()
+    {
+        Client?.Dispose();
+        Channel?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopServerAsync();
+        _ownedDirectory?.Dispose();
+    }
+}
