@@ -30,6 +30,12 @@ public sealed class ServerOptions
     /// <summary>Most searches in one batch. Default 1,000.</summary>
     public int MaxBatchSearches { get; set; } = 1_000;
 
+    /// <summary>
+    /// API keys (Server:ApiKeys:N:Key / Scope / Collections). None (the default) leaves the API open, which suits the
+    /// default loopback binding; configure keys before binding to another address.
+    /// </summary>
+    public List<Security.ApiKeyOptions> ApiKeys { get; set; } = [];
+
     /// <summary>Checks the values at start-up.</summary>
     /// <exception cref="InvalidOperationException">A value is out of range.</exception>
     public void Validate()
@@ -43,6 +49,11 @@ public sealed class ServerOptions
             || string.IsNullOrWhiteSpace(DataDirectory))
         {
             throw new InvalidOperationException("Server settings out of range: Port 0-65535, MaxMessageBytes >= 1024, limits >= 1, DataDirectory set.");
+        }
+
+        if (ApiKeys.Any(k => k.Key.Length < 16 || !Enum.IsDefined(k.Scope)))
+        {
+            throw new InvalidOperationException("Every Server:ApiKeys entry needs a Key of at least 16 characters and a Scope of Read, Write or Admin.");
         }
     }
 }

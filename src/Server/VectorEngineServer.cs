@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using VectorEngine.Server.Hosting;
+using VectorEngine.Server.Security;
 using VectorEngine.Server.Services;
 
 namespace VectorEngine.Server;
@@ -45,6 +46,7 @@ public static class VectorEngineServer
         {
             grpc.MaxReceiveMessageSize = settings.MaxMessageBytes;
             grpc.MaxSendMessageSize = settings.MaxMessageBytes;
+            grpc.Interceptors.Add<ApiKeyInterceptor>();
             grpc.Interceptors.Add<ErrorInterceptor>();
         });
         builder.Services.AddGrpcReflection();

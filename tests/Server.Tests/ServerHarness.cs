@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using VectorEngine.Client;
 using VectorEngine.Tests.TestKit;
 
@@ -30,13 +31,24 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public GrpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>Every log line the server wrote, with its exception, for checks that secrets never reach the log.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
+
     /// <summary>Starts a server and waits (bounded) until health says SERVING.</summary>
     public static async Task<ServerHarness> StartAsync(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
     {
         TempDirectory? owned = dataDirectory is null ? Data.TempDir() : null;
         var harness = new ServerHarness(dataDirectory ?? owned!.Path, owned);
-        await harness.StartServerAsync(settings);
-        return harness;
+        try
+        {
+            await harness.StartServerAsync(settings);
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Stops the server (flushing the database) and starts another on the same data directory.</summary>
@@ -59,14 +71,24 @@ internal sealed class ServerHarness : IAsyncDisposable
             values[pair.Key] = pair.Value;
         }
 
-        _app = VectorEngineServer.Build([], builder => builder.Configuration.AddInMemoryCollection(values));
+        _app = VectorEngineServer.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(values);
+            builder.Logging.AddProvider(new CapturingLoggerProvider(Logs));
+        });
         await _app.StartAsync();
         Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()
             .Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
         Assert.StartsWith("http://127.0.0.1:", Address);
         Channel = GrpcChannel.ForAddress(Address);
         Client = new VectorEngineClient(Channel);
-        var health = new Health.HealthClient(Channel);
+        await WaitServingAsync(Channel);
+    }
+
+    /// <summary>Polls grpc.health.v1 (bounded: 30 s) until it says SERVING.</summary>
+    public static async Task WaitServingAsync(GrpcChannel channel)
+    {
+        var health = new Health.HealthClient(channel);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while ((await health.CheckAsync(new HealthCheckRequest())).Status != HealthCheckResponse.Types.ServingStatus.Serving)
         {
@@ -91,5 +113,26 @@ internal sealed class ServerHarness : IAsyncDisposable
     {
         await StopServerAsync();
         _ownedDirectory?.Dispose();
+    }
+}
+
+/// <summary>Keeps every formatted log line (and exception text) in a queue.</summary>
+internal sealed class CapturingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
     }
 }

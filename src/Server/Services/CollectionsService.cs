@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 using VectorEngine.Api.V1;
 using VectorEngine.Client.Mapping;
 using VectorEngine.Server.Hosting;
+using VectorEngine.Server.Security;
 
 namespace VectorEngine.Server.Services;
 
@@ -23,9 +23,16 @@ public sealed class CollectionsService(DatabaseHost host) : Api.V1.Collections.C
     public override Task<ListCollectionsResponse> List(ListCollectionsRequest request, ServerCallContext context)
     {
         var clock = Stopwatch.StartNew();
+        // A key limited to some collections sees only those.
+        List<string>? allowed = context?.UserState.TryGetValue(typeof(ApiKeyOptions), out object? key) == true ? ((ApiKeyOptions)key!).Collections : null;
         var response = new ListCollectionsResponse
         {
-            Collections = { host.Database.ListCollections().Select(name => new CollectionDescription { Name = name }) },
+            Collections =
+            {
+                host.Database.ListCollections()
+                    .Where(name => allowed is null || allowed.Count == 0 || allowed.Contains(name))
+                    .Select(name => new CollectionDescription { Name = name }),
+            },
         };
         response.Time = clock.Elapsed.TotalSeconds;
         return Task.FromResult(response);
