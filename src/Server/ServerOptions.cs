@@ -15,6 +15,18 @@ public sealed class ServerOptions
     /// <summary>gRPC port. Default 6334 (Qdrant's gRPC port).</summary>
     public int Port { get; set; } = 6334;
 
+    /// <summary>
+    /// Port of the Prometheus endpoint (HTTP/1.1, GET /metrics) on the same address; a separate port so scrapers never
+    /// share the gRPC listener. Default 9464; -1 turns it off.
+    /// </summary>
+    public int MetricsPort { get; set; } = 9464;
+
+    /// <summary>
+    /// OTLP endpoint traces are exported to (e.g. http://127.0.0.1:4317); empty (the default) uses OTEL_EXPORTER_OTLP_ENDPOINT
+    /// when that is set, and exports nothing otherwise.
+    /// </summary>
+    public string OtlpEndpoint { get; set; } = string.Empty;
+
     /// <summary>The database directory, created when missing. Default ./data (relative to the working directory).</summary>
     public string DataDirectory { get; set; } = "data";
 
@@ -45,7 +57,7 @@ public sealed class ServerOptions
             throw new InvalidOperationException($"Server:BindAddress '{BindAddress}' is not an IP address.");
         }
 
-        if (Port is < 0 or > 65535 || MaxMessageBytes < 1024 || MaxBatchPoints < 1 || MaxLimit < 1 || MaxBatchSearches < 1
+        if (Port is < 0 or > 65535 || MetricsPort is < -1 or > 65535 || MaxMessageBytes < 1024 || MaxBatchPoints < 1 || MaxLimit < 1 || MaxBatchSearches < 1
             || string.IsNullOrWhiteSpace(DataDirectory))
         {
             throw new InvalidOperationException("Server settings out of range: Port 0-65535, MaxMessageBytes >= 1024, limits >= 1, DataDirectory set.");

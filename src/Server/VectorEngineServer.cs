@@ -1,7 +1,11 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Prometheus;
 using VectorEngine.Server.Hosting;
+using VectorEngine.Server.Observability;
 using VectorEngine.Server.Security;
 using VectorEngine.Server.Services;
 
@@ -37,15 +41,21 @@ public static class VectorEngineServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Parse(settings.BindAddress), settings.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            if (settings.MetricsPort >= 0)
+            {
+                kestrel.Listen(IPAddress.Parse(settings.BindAddress), settings.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
+            }
             kestrel.Limits.MaxRequestBodySize = settings.MaxMessageBytes;
         });
 
         builder.Services.AddSingleton<DatabaseHost>();
+        builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseHost>());
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = settings.MaxMessageBytes;
             grpc.MaxSendMessageSize = settings.MaxMessageBytes;
+            grpc.Interceptors.Add<MetricsInterceptor>();
             grpc.Interceptors.Add<ApiKeyInterceptor>();
             grpc.Interceptors.Add<ErrorInterceptor>();
         });
@@ -59,11 +69,35 @@ public static class VectorEngineServer
             publisher.Period = TimeSpan.FromSeconds(1);
         });
 
+        AddTracing(builder, settings);
         WebApplication app = builder.Build();
         app.MapGrpcService<CollectionsService>();
         app.MapGrpcService<PointsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        if (settings.MetricsPort >= 0)
+        {
+            // Only on the metrics listener: the gRPC port answers nothing but gRPC.
+            app.MapMetrics("/metrics", app.Services.GetRequiredService<ServerMetrics>().Registry)
+                .RequireHost($"*:{settings.MetricsPort}");
+        }
+
         return app;
+    }
+
+    /// <summary>A span per call (ASP.NET Core's instrumentation), exported over OTLP when an endpoint is configured.</summary>
+    private static void AddTracing(WebApplicationBuilder builder, ServerOptions settings)
+    {
+        string endpoint = settings.OtlpEndpoint.Length > 0 ? settings.OtlpEndpoint : builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? string.Empty;
+        if (endpoint.Length == 0)
+        {
+            return;
+        }
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("vectorengine-server"))
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint)));
     }
 }

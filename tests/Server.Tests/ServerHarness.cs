@@ -63,6 +63,7 @@ internal sealed class ServerHarness : IAsyncDisposable
         var values = new Dictionary<string, string?>
         {
             ["Server:Port"] = "0",
+            ["Server:MetricsPort"] = "-1",
             ["Server:DataDirectory"] = DataDirectory,
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -77,12 +78,21 @@ internal sealed class ServerHarness : IAsyncDisposable
             builder.Logging.AddProvider(new CapturingLoggerProvider(Logs));
         });
         await _app.StartAsync();
-        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()
-            .Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+        string? metricsPort = values["Server:MetricsPort"];
+        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Single(a => metricsPort == "-1" || !a.EndsWith(":" + metricsPort, StringComparison.Ordinal));
         Assert.StartsWith("http://127.0.0.1:", Address);
         Channel = GrpcChannel.ForAddress(Address);
         Client = new VectorEngineClient(Channel);
         await WaitServingAsync(Channel);
+    }
+
+    /// <summary>A port free on 127.0.0.1 a moment ago (for the metrics listener, whose port a test must know).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Polls grpc.health.v1 (bounded: 30 s) until it says SERVING.</summary>
