@@ -8,22 +8,31 @@ namespace VectorEngine.Server.Hosting;
 
 /// <summary>
 /// Owns the database: opens it (replaying the WAL) in the background once the server listens, so health reports
-/// NOT_SERVING during recovery instead of the port staying closed, and disposes it on shutdown, which flushes the WAL.
+/// NOT_SERVING during recovery instead of the port staying closed, and disposes it (flushing the WAL) once the host has
+/// stopped — after the web server has drained its in-flight calls, never under them.
 /// </summary>
 public sealed class DatabaseHost : BackgroundService
 {
     private readonly ServerOptions _options;
     private readonly ILogger<DatabaseHost> _logger;
+    private readonly Lock _gate = new();
     private VectorDatabase? _database;
+    private bool _closed;
 
     /// <summary>Creates the host.</summary>
     /// <param name="options">Server settings.</param>
     /// <param name="logger">Where recovery is reported.</param>
-    public DatabaseHost(IOptions<ServerOptions> options, ILogger<DatabaseHost> logger)
+    /// <param name="lifetime">Signals when the host has stopped (the web server included).</param>
+    public DatabaseHost(IOptions<ServerOptions> options, ILogger<DatabaseHost> logger, IHostApplicationLifetime lifetime)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(lifetime);
         _options = options.Value;
         _logger = logger;
+
+        // Hosted services stop in reverse order of registration, and this one was registered after the web server's:
+        // closing in StopAsync would run before in-flight calls have drained.
+        lifetime.ApplicationStopped.Register(Close);
     }
 
     /// <summary>True once the database is open and serving.</summary>
@@ -53,15 +62,29 @@ public sealed class DatabaseHost : BackgroundService
         _logger.LogInformation("Opening database at {DataDirectory}", path);
         VectorDatabase database = VectorDatabase.Open(path, EngineOptions());
         RecoverySeconds = clock.Elapsed.TotalSeconds;
-        Volatile.Write(ref _database, database);
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                database.Dispose();
+                return;
+            }
+
+            Volatile.Write(ref _database, database);
+        }
+
         _logger.LogInformation("Database open in {RecoverySeconds:F3} s: {Collections} collections", RecoverySeconds, database.ListCollections().Count);
     }, stoppingToken);
 
-    /// <inheritdoc />
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    private void Close()
     {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        VectorDatabase? database = Interlocked.Exchange(ref _database, null);
+        VectorDatabase? database;
+        lock (_gate)
+        {
+            _closed = true;
+            database = Interlocked.Exchange(ref _database, null);
+        }
+
         if (database is not null)
         {
             database.Dispose();
