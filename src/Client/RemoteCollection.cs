@@ -140,6 +140,47 @@ public sealed class RemoteCollection
         return response.Result.Select(r => (IReadOnlyList<ScoredPoint>)r.Result.Select(p => p.ToEngine()).ToList()).ToList();
     }
 
+    /// <summary>Writes a snapshot on the server; returns its name.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<string> CreateSnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        CreateSnapshotResponse response = await VectorEngineClient.Call(() =>
+            _client.Snapshots.CreateAsync(new CreateSnapshotRequest { CollectionName = Name }, _client.Headers,
+                cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return response.SnapshotDescription.Name;
+    }
+
+    /// <summary>The snapshots kept on the server for this collection: name, creation time (UTC) and size.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IReadOnlyList<(string Name, DateTime Created, long Bytes)>> ListSnapshotsAsync(CancellationToken cancellationToken = default)
+    {
+        ListSnapshotsResponse response = await VectorEngineClient.Call(() =>
+            _client.Snapshots.ListAsync(new ListSnapshotsRequest { CollectionName = Name }, _client.Headers,
+                cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return response.SnapshotDescriptions.Select(s => (s.Name, s.CreationTime.ToDateTime(), (long)s.Size)).ToList();
+    }
+
+    /// <summary>Streams a snapshot archive into <paramref name="destination"/>.</summary>
+    /// <param name="snapshotName">A name from <see cref="ListSnapshotsAsync"/>.</param>
+    /// <param name="destination">Receives the archive's bytes.</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
+    public Task DownloadSnapshotAsync(string snapshotName, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return VectorEngineClient.Call(async () =>
+        {
+            using AsyncServerStreamingCall<SnapshotChunk> call = _client.Snapshots.Download(
+                new DownloadSnapshotRequest { CollectionName = Name, SnapshotName = snapshotName }, _client.Headers,
+                cancellationToken: cancellationToken);
+            await foreach (SnapshotChunk chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await destination.WriteAsync(chunk.Data.Memory, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        });
+    }
+
     private async Task<long> Delete(DeletePoints request, CancellationToken cancellationToken)
     {
         PointsOperationResponse response = await VectorEngineClient.Call(() =>

@@ -42,6 +42,7 @@ public sealed class VectorEngineClient : IDisposable
         Headers = apiKey is null ? [] : new Metadata { { "api-key", apiKey } };
         Collections = new Api.V1.Collections.CollectionsClient(channel);
         Points = new Api.V1.Points.PointsClient(channel);
+        Snapshots = new Api.V1.Snapshots.SnapshotsClient(channel);
     }
 
     internal Metadata Headers { get; }
@@ -49,6 +50,8 @@ public sealed class VectorEngineClient : IDisposable
     internal Api.V1.Collections.CollectionsClient Collections { get; }
 
     internal Api.V1.Points.PointsClient Points { get; }
+
+    internal Api.V1.Snapshots.SnapshotsClient Snapshots { get; }
 
     /// <summary>Creates a collection and returns a handle to it.</summary>
     /// <param name="name">The collection name.</param>
@@ -80,6 +83,37 @@ public sealed class VectorEngineClient : IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task DropCollectionAsync(string name, CancellationToken cancellationToken = default) =>
         Call(() => Collections.DeleteAsync(new DeleteCollection { CollectionName = name }, Headers, cancellationToken: cancellationToken).ResponseAsync);
+
+    /// <summary>Restores a snapshot archive (from <see cref="RemoteCollection.DownloadSnapshotAsync"/>) as a new collection.</summary>
+    /// <param name="archive">The archive's bytes, read to the end.</param>
+    /// <param name="name">The new collection's name.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
+    public async Task<RemoteCollection> RestoreSnapshotAsync(Stream archive, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        await Call(async () =>
+        {
+            using AsyncClientStreamingCall<RestoreSnapshotRequest, CollectionOperationResponse> call =
+                Snapshots.Restore(Headers, cancellationToken: cancellationToken);
+            byte[] buffer = new byte[1 << 20];
+            int read;
+            bool first = true;
+            while ((read = await archive.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0 || first)
+            {
+                await call.RequestStream.WriteAsync(new RestoreSnapshotRequest
+                {
+                    CollectionName = first ? name : string.Empty,
+                    Data = Google.Protobuf.ByteString.CopyFrom(buffer, 0, read),
+                }, cancellationToken).ConfigureAwait(false);
+                first = false;
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            return await call.ResponseAsync.ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return new RemoteCollection(this, name);
+    }
 
     /// <inheritdoc />
     public void Dispose()

@@ -30,6 +30,12 @@ public sealed class ServerOptions
     /// <summary>The database directory, created when missing. Default ./data (relative to the working directory).</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>Where snapshots are kept, one folder per collection; empty (the default) uses DATA/snapshots.</summary>
+    public string SnapshotsDirectory { get; set; } = string.Empty;
+
+    /// <summary>The snapshot folder in effect.</summary>
+    public string EffectiveSnapshotsDirectory => SnapshotsDirectory.Length > 0 ? SnapshotsDirectory : Path.Combine(DataDirectory, "snapshots");
+
     /// <summary>Largest gRPC message accepted or sent, in bytes. Default 64 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 64 << 20;
 

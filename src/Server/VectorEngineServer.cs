@@ -73,6 +73,7 @@ public static class VectorEngineServer
         WebApplication app = builder.Build();
         app.MapGrpcService<CollectionsService>();
         app.MapGrpcService<PointsService>();
+        app.MapGrpcService<SnapshotsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.MetricsPort >= 0)

@@ -130,7 +130,8 @@ public sealed class ApiKeyInterceptor : Interceptor
         }
 
         FieldDescriptor? field = message.Descriptor.FindFieldByName("collection_name");
-        if (field?.Accessor.GetValue(message) is string name && !key.Collections.Contains(name, StringComparer.Ordinal))
+        // An empty name targets no collection by itself (the data messages of a restore stream after the first).
+        if (field?.Accessor.GetValue(message) is string { Length: > 0 } name && !key.Collections.Contains(name, StringComparer.Ordinal))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"This API key may not access collection '{name}'."));
         }
