@@ -4,6 +4,7 @@ using VectorEngine.Bench.Commands;
 var root = new RootCommand("VectorEngine benchmark and demo CLI")
 {
     AnnCommand.Create(),
+    LoadCommand.Create(),
     IngestCommand.Create(),
     DemoCommand.Create(),
 };

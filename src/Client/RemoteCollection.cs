@@ -140,6 +140,12 @@ public sealed class RemoteCollection
         return response.Result.Select(r => (IReadOnlyList<ScoredPoint>)r.Result.Select(p => p.ToEngine()).ToList()).ToList();
     }
 
+    /// <summary>Seals the mutable segment and builds its index now, as <see cref="Collection.Checkpoint"/>.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task CheckpointAsync(CancellationToken cancellationToken = default) =>
+        VectorEngineClient.Call(() => _client.Collections.CheckpointAsync(new CheckpointCollection { CollectionName = Name }, _client.Headers,
+            cancellationToken: cancellationToken).ResponseAsync);
+
     /// <summary>Writes a snapshot on the server; returns its name.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<string> CreateSnapshotAsync(CancellationToken cancellationToken = default)

@@ -23,6 +23,7 @@ public sealed class ApiKeyInterceptor : Interceptor
         ["Collections/Get"] = ApiKeyScope.Read,
         ["Collections/Create"] = ApiKeyScope.Admin,
         ["Collections/Delete"] = ApiKeyScope.Admin,
+        ["Collections/Checkpoint"] = ApiKeyScope.Admin,
         ["Points/Get"] = ApiKeyScope.Read,
         ["Points/Scroll"] = ApiKeyScope.Read,
         ["Points/Count"] = ApiKeyScope.Read,

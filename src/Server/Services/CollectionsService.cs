@@ -47,6 +47,14 @@ public sealed class CollectionsService(DatabaseHost host) : Api.V1.Collections.C
     }
 
     /// <inheritdoc />
+    public override Task<CollectionOperationResponse> Checkpoint(CheckpointCollection request, ServerCallContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        host.Database.GetCollection(request.CollectionName).Checkpoint();
+        return Task.FromResult(new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds });
+    }
+
+    /// <inheritdoc />
     public override Task<CollectionOperationResponse> Delete(DeleteCollection request, ServerCallContext context)
     {
         var clock = Stopwatch.StartNew();

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using VectorEngine.Bench.Datasets;
+using VectorEngine.Bench.Load;
+using VectorEngine.Client;
+
+namespace VectorEngine.Bench.Commands;
+
+/// <summary><c>bench load</c>: QPS and latency percentiles of a running server under a closed-loop mix of calls.</summary>
+internal static class LoadCommand
+{
+    public static Command Create()
+    {
+        var target = new Option<string>("--target") { Description = "Server address (host:port or http://host:port)", DefaultValueFactory = _ => "127.0.0.1:6334" };
+        var collection = new Option<string>("--collection") { Description = "Collection to load", Required = true };
+        var clients = new Option<int>("--clients") { Description = "Concurrent clients, each with its own connection", DefaultValueFactory = _ => 8 };
+        var duration = new Option<double>("--duration") { Description = "Seconds of load", DefaultValueFactory = _ => 10 };
+        var mix = new Option<string>("--mix") { Description = "Operation shares, e.g. search=0.9,upsert=0.1", DefaultValueFactory = _ => "search=1" };
+        var dataset = new Option<DirectoryInfo?>("--dataset") { Description = "Dataset whose queries are searched (and, with --setup, whose base is loaded)" };
+        var setup = new Option<bool>("--setup") { Description = "Create the collection from --dataset's base vectors (HNSW) and checkpoint it first" };
+        var k = new Option<int>("--k") { Description = "Neighbours per search", DefaultValueFactory = _ => 10 };
+        var ef = new Option<int?>("--ef") { Description = "HNSW beam width per search (default: the index's)" };
+        var queries = new Option<int?>("--queries") { Description = "Use only the first N dataset queries" };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key sent with every call" };
+        var output = new Option<FileInfo?>("--out") { Description = "Write the JSON report here" };
+        var command = new Command("load", "Closed-loop load on a running server: QPS and p50/p95/p99 latency per operation")
+        {
+            target, collection, clients, duration, mix, dataset, setup, k, ef, queries, apiKey, output,
+        };
+        command.SetAction(parse => Run(
+            parse.GetValue(target)!, parse.GetValue(collection)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(mix)!,
+            parse.GetValue(dataset), parse.GetValue(setup), parse.GetValue(k), parse.GetValue(ef), parse.GetValue(queries),
+            parse.GetValue(apiKey), parse.GetValue(output)).GetAwaiter().GetResult());
+        return command;
+    }
+
+    private static async Task<int> Run(string target, string collection, int clients, double duration, string mixText, DirectoryInfo? datasetDir,
+        bool setup, int k, int? ef, int? maxQueries, string? apiKey, FileInfo? output)
+    {
+        if (clients < 1 || duration <= 0 || (setup && datasetDir is null))
+        {
+            throw new ArgumentException("--clients >= 1, --duration > 0, and --setup needs --dataset.");
+        }
+
+        Dictionary<string, double> mix = ParseMix(mixText);
+        var runner = new LoadRunner(target, collection, apiKey);
+        Dataset? data = datasetDir is null ? null : Dataset.Load(datasetDir.FullName, maxQueries);
+        if (setup)
+        {
+            double seconds = await runner.SetupAsync(data!, 16, 200, null);
+            AnsiConsole.MarkupLineInterpolated($"setup: {data!.Base.Length} points upserted and checkpointed in {seconds:F1} s");
+        }
+
+        using var client = new VectorEngineClient(runner.Address, apiKey);
+        CollectionInfo info = await client.GetCollection(collection).GetInfoAsync();
+        float[][] searchVectors = data?.Queries ?? Enumerable.Range(0, 1_000)
+            .Select(i => { var r = new Random(i); return Enumerable.Range(0, info.Dimension).Select(_ => (float)r.NextDouble()).ToArray(); }).ToArray();
+        var parameters = new SearchParams { Ef = ef };
+        double? recall = data is not null && setup ? Math.Round(await runner.RecallAsync(data, k, parameters), 5) : null;
+
+        LoadReport report = await runner.RunAsync(clients, TimeSpan.FromSeconds(duration), mix, searchVectors, k, parameters, info.Dimension);
+        report.RecallAtK = recall;
+        var table = new Table().AddColumns("op", "calls", "errors", "QPS", "p50 µs", "p95 µs", "p99 µs");
+        foreach (LoadOp op in report.Ops)
+        {
+            table.AddRow(op.Op, op.Count.ToString(CultureInfo.InvariantCulture), op.Errors.ToString(CultureInfo.InvariantCulture),
+                op.Qps.ToString("N1", CultureInfo.InvariantCulture), op.P50Us.ToString("N0", CultureInfo.InvariantCulture),
+                op.P95Us.ToString("N0", CultureInfo.InvariantCulture), op.P99Us.ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"{clients} clients, {report.DurationSeconds:F1} s, total {report.TotalQps:N1} calls/s{(recall is null ? "" : $", recall@{k} {recall:F4}")}");
+        AnsiConsole.Write(table);
+        if (output is not null)
+        {
+            await File.WriteAllTextAsync(output.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        }
+
+        return 0;
+    }
+
+    private static Dictionary<string, double> ParseMix(string text)
+    {
+        var mix = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] pair = part.Split('=', 2);
+            if (pair.Length != 2 || pair[0] is not ("search" or "upsert")
+                || !double.TryParse(pair[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double share) || share < 0)
+            {
+                throw new ArgumentException($"--mix takes search=SHARE,upsert=SHARE; got '{text}'.");
+            }
+
+            mix[pair[0]] = share;
+        }
+
+        return mix.Values.Sum() > 0 ? mix : throw new ArgumentException("--mix needs a positive share.");
+    }
+}

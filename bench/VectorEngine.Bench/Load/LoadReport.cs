@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization;
+
+namespace VectorEngine.Bench.Load;
+
+/// <summary>The JSON of <c>bench load</c>, in the style of <c>bench ann</c>'s report.</summary>
+internal sealed class LoadReport
+{
+    [JsonPropertyName("target")] public required string Target { get; init; }
+    [JsonPropertyName("collection")] public required string Collection { get; init; }
+    [JsonPropertyName("clients")] public int Clients { get; init; }
+    [JsonPropertyName("duration_s")] public double DurationSeconds { get; init; }
+    [JsonPropertyName("mix")] public required Dictionary<string, double> Mix { get; init; }
+    [JsonPropertyName("search_params")] public required Dictionary<string, object> SearchParams { get; init; }
+    [JsonPropertyName("k")] public int K { get; init; }
+    [JsonPropertyName("total_qps")] public double TotalQps { get; init; }
+    [JsonPropertyName("recall_at_k")] public double? RecallAtK { get; set; }
+    [JsonPropertyName("ops")] public List<LoadOp> Ops { get; } = [];
+}
+
+/// <summary>One operation's figures.</summary>
+internal sealed class LoadOp
+{
+    [JsonPropertyName("op")] public required string Op { get; init; }
+    [JsonPropertyName("count")] public long Count { get; init; }
+    [JsonPropertyName("errors")] public long Errors { get; init; }
+    [JsonPropertyName("qps")] public double Qps { get; init; }
+    [JsonPropertyName("p50_us")] public double P50Us { get; init; }
+    [JsonPropertyName("p95_us")] public double P95Us { get; init; }
+    [JsonPropertyName("p99_us")] public double P99Us { get; init; }
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using Grpc.Net.Client;
+using VectorEngine.Bench.Datasets;
+using VectorEngine.Client;
+
+namespace VectorEngine.Bench.Load;
+
+/// <summary>
+/// Closed-loop load on a server: N clients, each on its own HTTP/2 connection, each issuing its next call when the
+/// previous one returns, with operations drawn from a mix. Every loop is bounded by the duration and by a call count.
+/// </summary>
+internal sealed class LoadRunner(string target, string collection, string? apiKey)
+{
+    /// <summary>Calls per client at most, whatever the duration.</summary>
+    private const int MaxCallsPerClient = 10_000_000;
+
+    public string Address { get; } = target.StartsWith("http", StringComparison.Ordinal) ? target : "http://" + target;
+
+    /// <summary>Creates the collection from a dataset's base vectors (streamed in batches) and seals it into its index.</summary>
+    public async Task<double> SetupAsync(Dataset data, int m, int efConstruction, Action<int>? progress)
+    {
+        using var client = new VectorEngineClient(Address, apiKey);
+        var clock = Stopwatch.StartNew();
+        var options = new CollectionOptions(data.Dimension, data.Metric)
+        {
+            Index = Hnsw.HnswOptionsExtensions.Spec(new Hnsw.HnswParameters { M = m, EfConstruction = efConstruction }),
+        };
+        RemoteCollection remote = await client.CreateCollectionAsync(collection, options);
+
+        async IAsyncEnumerable<IReadOnlyList<Point>> Batches()
+        {
+            for (int start = 0; start < data.Base.Length; start += 1_000)
+            {
+                int end = Math.Min(data.Base.Length, start + 1_000);
+                yield return Enumerable.Range(start, end - start).Select(i => new Point((ulong)i, data.Base[i])).ToArray();
+                progress?.Invoke(end);
+                await Task.Yield();
+            }
+        }
+
+        await remote.UpsertStreamAsync(Batches());
+        await remote.CheckpointAsync();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Recall@k of the server's answers to the dataset's queries against its ground truth (ids are row numbers).</summary>
+    public async Task<double> RecallAsync(Dataset data, int k, SearchParams parameters)
+    {
+        using var client = new VectorEngineClient(Address, apiKey);
+        RemoteCollection remote = client.GetCollection(collection);
+        double total = 0;
+        for (int q = 0; q < data.Queries.Length; q++)
+        {
+            IReadOnlyList<ScoredPoint> hits = await remote.SearchAsync(new SearchRequest(data.Queries[q], k) { WithPayload = false, Params = parameters });
+            var truth = data.GroundTruth[q].Take(k).ToHashSet();
+            total += hits.Count(h => truth.Contains((int)h.Id.Number)) / (double)k;
+        }
+
+        return total / data.Queries.Length;
+    }
+
+    /// <summary>Runs the mix for <paramref name="duration"/> with <paramref name="clients"/> clients.</summary>
+    public async Task<LoadReport> RunAsync(int clients, TimeSpan duration, Dictionary<string, double> mix, float[][] queries, int k,
+        SearchParams parameters, int dimension)
+    {
+        double searchShare = mix.GetValueOrDefault("search") / mix.Values.Sum();
+        var results = new ClientResult[clients];
+        var start = new TaskCompletionSource();
+        Task[] tasks = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            using GrpcChannel channel = GrpcChannel.ForAddress(Address);
+            using var client = new VectorEngineClient(channel, apiKey);
+            RemoteCollection remote = client.GetCollection(collection);
+            var random = new Random(c + 1);
+            var result = new ClientResult();
+            results[c] = result;
+
+            // One warm call per client outside the clock (connection set-up, first JIT).
+            await remote.SearchAsync(new SearchRequest(queries[0], k) { WithPayload = false, Params = parameters });
+            await start.Task;
+            var clock = Stopwatch.StartNew();
+            ulong nextId = (ulong)(1_000_000_000L + (c * 100_000_000L));
+            for (int call = 0; call < MaxCallsPerClient && clock.Elapsed < duration; call++)
+            {
+                bool search = random.NextDouble() < searchShare;
+                long began = Stopwatch.GetTimestamp();
+                try
+                {
+                    if (search)
+                    {
+                        await remote.SearchAsync(new SearchRequest(queries[random.Next(queries.Length)], k) { WithPayload = false, Params = parameters });
+                    }
+                    else
+                    {
+                        float[] vector = Enumerable.Range(0, dimension).Select(_ => (float)random.NextDouble()).ToArray();
+                        await remote.UpsertAsync([new Point(nextId++, vector)]);
+                    }
+
+                    (search ? result.Search : result.Upsert).Add(Stopwatch.GetElapsedTime(began).TotalMicroseconds);
+                }
+                catch (Exception) when (clock.Elapsed < duration)
+                {
+                    if (search)
+                    {
+                        result.SearchErrors++;
+                    }
+                    else
+                    {
+                        result.UpsertErrors++;
+                    }
+                }
+            }
+        })).ToArray();
+
+        // Start the clock once every client is connected and warm.
+        await Task.Delay(200);
+        var wall = Stopwatch.StartNew();
+        start.SetResult();
+        await Task.WhenAll(tasks);
+        double seconds = wall.Elapsed.TotalSeconds;
+
+        var report = new LoadReport
+        {
+            Target = Address,
+            Collection = collection,
+            Clients = clients,
+            DurationSeconds = Math.Round(seconds, 3),
+            Mix = mix,
+            K = k,
+            SearchParams = parameters.Ef is { } ef ? new() { ["ef"] = ef } : [],
+            TotalQps = Math.Round(results.Sum(r => r.Search.Count + r.Upsert.Count) / seconds, 1),
+        };
+        report.Ops.Add(Summarise("search", results.SelectMany(r => r.Search).ToList(), results.Sum(r => r.SearchErrors), seconds));
+        report.Ops.Add(Summarise("upsert", results.SelectMany(r => r.Upsert).ToList(), results.Sum(r => r.UpsertErrors), seconds));
+        report.Ops.RemoveAll(op => op.Count == 0 && op.Errors == 0);
+        return report;
+    }
+
+    private static LoadOp Summarise(string op, List<double> latencies, long errors, double seconds)
+    {
+        latencies.Sort();
+        double At(double p) => latencies.Count == 0 ? 0 : Math.Round(latencies[Math.Min(latencies.Count - 1, (int)(p * latencies.Count))], 1);
+        return new LoadOp
+        {
+            Op = op,
+            Count = latencies.Count,
+            Errors = errors,
+            Qps = Math.Round(latencies.Count / seconds, 1),
+            P50Us = At(0.50),
+            P95Us = At(0.95),
+            P99Us = At(0.99),
+        };
+    }
+
+    private sealed class ClientResult
+    {
+        public List<double> Search { get; } = [];
+
+        public List<double> Upsert { get; } = [];
+
+        public long SearchErrors { get; set; }
+
+        public long UpsertErrors { get; set; }
+    }
+}
