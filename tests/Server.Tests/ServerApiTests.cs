@@ -160,6 +160,10 @@ public sealed class ServerApiTests
             c.UpsertAsync(vectors.Select((v, i) => new Point((ulong)(200 + i), v)).ToArray()));
         Assert.Equal("points", tooMany.ParamName);
 
+        var hugePayload = await Assert.ThrowsAsync<VectorEngineArgumentException>(() =>
+            c.UpsertAsync([new Point(300UL, vectors[0], new Payload { ["text"] = new string('x', 70_000) })]));
+        Assert.Equal("points[0].payload", hugePayload.ParamName);
+
         var raw = new Api.V1.Points.PointsClient(server.Channel);
         var noId = await Assert.ThrowsAsync<RpcException>(() => raw.UpsertAsync(new Api.V1.UpsertPoints
         {

@@ -119,6 +119,13 @@ public sealed class PointsService : Api.V1.Points.PointsBase
         for (int i = 0; i < request.Searches.Count; i++)
         {
             CheckCount(request.Searches[i].Limit, _options.MaxLimit, $"searches[{i}].limit");
+            if (request.Searches[i].CollectionName is { Length: > 0 } inner && inner != request.CollectionName)
+            {
+                throw new VectorEngineArgumentException(
+                    $"searches[{i}].collection_name '{inner}' differs from the batch's '{request.CollectionName}'; leave it empty.",
+                    $"searches[{i}].collection_name");
+            }
+
             searches.Add(request.Searches[i].ToEngine($"searches[{i}]"));
         }
 
@@ -137,11 +144,27 @@ public sealed class PointsService : Api.V1.Points.PointsBase
         var points = new Point[request.Points.Count];
         for (int i = 0; i < points.Length; i++)
         {
+            CheckPayloadSize(request.Points[i], i);
             points[i] = request.Points[i].ToEngine($"points[{i}]");
         }
 
         collection.Upsert(points);
         return points.Length;
+    }
+
+    private void CheckPayloadSize(PointStruct point, int index)
+    {
+        long bytes = 0;
+        foreach (KeyValuePair<string, Api.V1.Value> pair in point.Payload)
+        {
+            bytes += System.Text.Encoding.UTF8.GetByteCount(pair.Key) + pair.Value.CalculateSize();
+        }
+
+        if (bytes > _options.MaxPayloadBytes)
+        {
+            throw new VectorEngineArgumentException(
+                $"points[{index}].payload: {bytes} bytes exceed the server's limit of {_options.MaxPayloadBytes}.", $"points[{index}].payload");
+        }
     }
 
     private static void CheckCount(ulong count, int limit, string field)
