@@ -16,6 +16,15 @@ public sealed class ServerOptions
     public int Port { get; set; } = 6334;
 
     /// <summary>
+    /// A PKCS#12 (.pfx) certificate file: when set, the gRPC port serves TLS only (HTTP/2 over TLS with ALPN). The
+    /// metrics port stays plain HTTP. Default: none (plain HTTP/2, for the loopback default).
+    /// </summary>
+    public string TlsCertificatePath { get; set; } = string.Empty;
+
+    /// <summary>The certificate file's password, if it has one (prefer VECTORENGINE_SERVER__TLSCERTIFICATEPASSWORD).</summary>
+    public string TlsCertificatePassword { get; set; } = string.Empty;
+
+    /// <summary>
     /// Port of the Prometheus endpoint (HTTP/1.1, GET /metrics) on the same address; a separate port so scrapers never
     /// share the gRPC listener. Default 9464; -1 turns it off.
     /// </summary>
@@ -70,6 +79,11 @@ public sealed class ServerOptions
             || string.IsNullOrWhiteSpace(DataDirectory))
         {
             throw new InvalidOperationException("Server settings out of range: Port 0-65535, MaxMessageBytes >= 1024, limits >= 1, DataDirectory set.");
+        }
+
+        if (TlsCertificatePath.Length > 0 && !File.Exists(TlsCertificatePath))
+        {
+            throw new InvalidOperationException($"Server:TlsCertificatePath '{TlsCertificatePath}' does not exist.");
         }
 
         if (ApiKeys.Any(k => k.Key.Length < 16 || !Enum.IsDefined(k.Scope)))

@@ -40,7 +40,14 @@ public static class VectorEngineServer
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Parse(settings.BindAddress), settings.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Parse(settings.BindAddress), settings.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (settings.TlsCertificatePath.Length > 0)
+                {
+                    listen.UseHttps(settings.TlsCertificatePath, settings.TlsCertificatePassword.Length > 0 ? settings.TlsCertificatePassword : null);
+                }
+            });
             if (settings.MetricsPort >= 0)
             {
                 kestrel.Listen(IPAddress.Parse(settings.BindAddress), settings.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
