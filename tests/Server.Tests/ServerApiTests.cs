@@ -186,6 +186,11 @@ public sealed class ServerApiTests
             raw.CountAsync(new Api.V1.CountPoints { CollectionName = "missing" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
 
+        // A deadline already past: the search is not run.
+        var late = await Assert.ThrowsAsync<RpcException>(() => raw.SearchAsync(
+            new Api.V1.SearchPoints { CollectionName = "c", Vector = { vectors[0] }, Limit = 3 }, deadline: DateTime.UtcNow.AddMilliseconds(-1)).ResponseAsync);
+        Assert.Equal(StatusCode.DeadlineExceeded, late.StatusCode);
+
         Assert.Equal(10, await c.CountAsync());
         Assert.Equal(3UL, (await c.SearchAsync(new SearchRequest(vectors[3], 1)))[0].Id.Number);
     }

@@ -102,8 +102,9 @@ public sealed class PointsService : Api.V1.Points.PointsBase
         ArgumentNullException.ThrowIfNull(context);
         var clock = Stopwatch.StartNew();
         CheckCount(request.Limit, _options.MaxLimit, "limit");
-        context.CancellationToken.ThrowIfCancellationRequested();
-        IReadOnlyList<EngineScoredPoint> hits = _host.Database.GetCollection(request.CollectionName).Search(request.ToEngine("search"));
+        // The call's token is cancelled at its deadline or when the client goes away: the search then stops.
+        IReadOnlyList<EngineScoredPoint> hits = _host.Database.GetCollection(request.CollectionName)
+            .Search(request.ToEngine("search"), context.CancellationToken);
         var response = new SearchResponse { Result = { hits.Select(h => h.ToWire()) } };
         response.Time = clock.Elapsed.TotalSeconds;
         return Task.FromResult(response);
@@ -129,8 +130,8 @@ public sealed class PointsService : Api.V1.Points.PointsBase
             searches.Add(request.Searches[i].ToEngine($"searches[{i}]"));
         }
 
-        context.CancellationToken.ThrowIfCancellationRequested();
-        IReadOnlyList<IReadOnlyList<EngineScoredPoint>> results = _host.Database.GetCollection(request.CollectionName).SearchBatch(searches);
+        IReadOnlyList<IReadOnlyList<EngineScoredPoint>> results = _host.Database.GetCollection(request.CollectionName)
+            .SearchBatch(searches, context.CancellationToken);
         var response = new SearchBatchResponse { Result = { results.Select(r => new BatchResult { Result = { r.Select(h => h.ToWire()) } }) } };
         response.Time = clock.Elapsed.TotalSeconds;
         return Task.FromResult(response);

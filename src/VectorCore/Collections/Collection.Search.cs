@@ -29,13 +29,20 @@ public sealed partial class Collection
     /// <exception cref="InvalidVectorException">The query holds NaN or infinity.</exception>
     /// <exception cref="VectorEngineArgumentException">The limit is out of range, or the threshold is not finite.</exception>
     /// <exception cref="InvalidFilterException">The filter is malformed.</exception>
-    public IReadOnlyList<ScoredPoint> Search(SearchRequest request)
+    public IReadOnlyList<ScoredPoint> Search(SearchRequest request) => Search(request, CancellationToken.None);
+
+    /// <summary>Runs one search that stops when <paramref name="cancellationToken"/> is cancelled (a server call's deadline).</summary>
+    /// <param name="request">The search.</param>
+    /// <param name="cancellationToken">Checked before each segment and within exact scans, every block of rows.</param>
+    /// <exception cref="OperationCanceledException">The token was cancelled; no result is returned.</exception>
+    public IReadOnlyList<ScoredPoint> Search(SearchRequest request, CancellationToken cancellationToken)
     {
         float[] query = ValidateSearch(request, "request");
+        cancellationToken.ThrowIfCancellationRequested();
         EnterRead();
         try
         {
-            return SearchLocked(request, query);
+            return SearchLocked(request, query, cancellationToken);
         }
         finally
         {
@@ -48,7 +55,14 @@ public sealed partial class Collection
     /// request order. Each search sees a consistent state; writes may land between two searches of the batch.
     /// </summary>
     /// <param name="requests">The searches.</param>
-    public IReadOnlyList<IReadOnlyList<ScoredPoint>> SearchBatch(IReadOnlyList<SearchRequest> requests)
+    public IReadOnlyList<IReadOnlyList<ScoredPoint>> SearchBatch(IReadOnlyList<SearchRequest> requests) =>
+        SearchBatch(requests, CancellationToken.None);
+
+    /// <summary>Runs many searches, as <see cref="SearchBatch(IReadOnlyList{SearchRequest})"/>, until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="requests">The searches.</param>
+    /// <param name="cancellationToken">Stops the batch; no result is returned.</param>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public IReadOnlyList<IReadOnlyList<ScoredPoint>> SearchBatch(IReadOnlyList<SearchRequest> requests, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
         float[][] queries = new float[requests.Count][];
@@ -61,12 +75,12 @@ public sealed partial class Collection
 
         // Each search takes the read lock itself (read locks are per thread, and Parallel.For also runs iterations on
         // the calling thread), so writes may interleave between the searches of one batch.
-        Parallel.For(0, requests.Count, i =>
+        Parallel.For(0, requests.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             EnterRead();
             try
             {
-                results[i] = SearchLocked(requests[i], queries[i]);
+                results[i] = SearchLocked(requests[i], queries[i], cancellationToken);
             }
             finally
             {
@@ -109,7 +123,7 @@ public sealed partial class Collection
         return PrepareVector(request.Vector, "vector", copy: Metric == DistanceMetric.Cosine);
     }
 
-    private IReadOnlyList<ScoredPoint> SearchLocked(SearchRequest request, float[] query)
+    private IReadOnlyList<ScoredPoint> SearchLocked(SearchRequest request, float[] query, CancellationToken cancellationToken)
     {
         int k = request.Limit;
         float maxDistance = request.ScoreThreshold is { } t ? Metric.ToDistance(t) : float.PositiveInfinity;
@@ -127,8 +141,9 @@ public sealed partial class Collection
                     continue;
                 }
 
+                cancellationToken.ThrowIfCancellationRequested();
                 collector.Reset(k);
-                SearchSegment(segment, query, request, collector);
+                SearchSegment(segment, query, request, collector, cancellationToken);
                 int n = collector.DrainSorted(distances, offsets);
                 for (int i = 0; i < n; i++)
                 {
@@ -174,14 +189,14 @@ public sealed partial class Collection
     /// exactly when the estimate is small or the index is exact anyway, otherwise the index traversal with the filter
     /// tested on each visited node.
     /// </summary>
-    private void SearchSegment(Segment segment, float[] query, SearchRequest request, TopKCollector collector)
+    private void SearchSegment(Segment segment, float[] query, SearchRequest request, TopKCollector collector, CancellationToken cancellationToken)
     {
         if (request.Filter is null)
         {
             var live = new LiveFilter(segment.Deleted);
             if (request.Params.Exact || segment.Index.IsExact)
             {
-                ExactScan.All(segment.Store, query, live, collector);
+                ExactScan.All(segment.Store, query, live, collector, cancellationToken);
             }
             else
             {
@@ -202,7 +217,7 @@ public sealed partial class Collection
             List<uint> matching = MatchingOffsets(segment, request.Filter);
             if (matching.Count > 0)
             {
-                ExactScan.Gather(segment.Store, query, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), collector);
+                ExactScan.Gather(segment.Store, query, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), collector, cancellationToken);
             }
 
             return;
