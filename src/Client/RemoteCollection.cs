@@ -9,7 +9,7 @@ namespace VectorEngine.Client;
 /// A collection on a server, with the methods of the embedded <see cref="Collection"/> as asynchronous calls: the same
 /// points, requests and results, so code moves between the two by swapping the handle.
 /// </summary>
-public sealed class RemoteCollection
+public sealed class RemoteCollection : IVectorCollection
 {
     private readonly VectorEngineClient _client;
 

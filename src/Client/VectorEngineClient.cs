@@ -10,7 +10,7 @@ namespace VectorEngine.Client;
 /// results, and the same exception types for bad input (<see cref="VectorEngineArgumentException"/>) and for missing
 /// or conflicting objects (<see cref="VectorEngineException"/> with its <see cref="VectorEngineErrorKind"/>).
 /// </summary>
-public sealed class VectorEngineClient : IDisposable
+public sealed class VectorEngineClient : IVectorDatabase
 {
     private readonly GrpcChannel _channel;
     private readonly bool _ownsChannel;
@@ -64,6 +64,11 @@ public sealed class VectorEngineClient : IDisposable
             .ConfigureAwait(false);
         return new RemoteCollection(this, name);
     }
+
+    async Task<IVectorCollection> IVectorDatabase.CreateCollectionAsync(string name, CollectionOptions options, CancellationToken cancellationToken) =>
+        await CreateCollectionAsync(name, options, cancellationToken).ConfigureAwait(false);
+
+    IVectorCollection IVectorDatabase.OpenCollection(string name) => GetCollection(name);
 
     /// <summary>A handle to a collection; calls on it fail with NotFound if it does not exist.</summary>
     /// <param name="name">The collection name.</param>

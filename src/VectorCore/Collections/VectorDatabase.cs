@@ -16,7 +16,7 @@ namespace VectorEngine;
 /// docs.Upsert(new Point(1UL, embedding, new Payload { ["lang"] = "en" }));
 /// var hits = docs.Search(query, limit: 10);
 /// </code></example>
-public sealed class VectorDatabase : IDisposable
+public sealed partial class VectorDatabase : IDisposable
 {
     private const string MarkerFile = "vectorengine.db";
     private const string LockFile = "LOCK";
