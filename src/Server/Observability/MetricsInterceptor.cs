@@ -9,53 +9,41 @@ namespace VectorEngine.Server.Observability;
 public sealed class MetricsInterceptor(ServerMetrics metrics) : Interceptor
 {
     /// <inheritdoc />
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        long start = Stopwatch.GetTimestamp();
-        try
-        {
-            TResponse response = await continuation(request, context).ConfigureAwait(false);
-            Record(context, start, StatusCode.OK);
-            return response;
-        }
-        catch (RpcException e)
-        {
-            Record(context, start, e.StatusCode);
-            throw;
-        }
+        return Measure(context, () => continuation(request, context));
     }
 
     /// <inheritdoc />
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
         ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        long start = Stopwatch.GetTimestamp();
-        try
-        {
-            TResponse response = await continuation(requestStream, context).ConfigureAwait(false);
-            Record(context, start, StatusCode.OK);
-            return response;
-        }
-        catch (RpcException e)
-        {
-            Record(context, start, e.StatusCode);
-            throw;
-        }
+        return Measure(context, () => continuation(requestStream, context));
     }
 
     /// <inheritdoc />
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
         ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
+        return Measure(context, async () =>
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+            return true;
+        });
+    }
+
+    private async Task<T> Measure<T>(ServerCallContext context, Func<Task<T>> call)
+    {
         long start = Stopwatch.GetTimestamp();
         try
         {
-            await continuation(request, responseStream, context).ConfigureAwait(false);
+            T response = await call().ConfigureAwait(false);
             Record(context, start, StatusCode.OK);
+            return response;
         }
         catch (RpcException e)
         {
