@@ -17,7 +17,7 @@ internal static class LoadCommand
         var collection = new Option<string>("--collection") { Description = "Collection to load", Required = true };
         var clients = new Option<int>("--clients") { Description = "Concurrent clients, each with its own connection", DefaultValueFactory = _ => 8 };
         var duration = new Option<double>("--duration") { Description = "Seconds of load", DefaultValueFactory = _ => 10 };
-        var mix = new Option<string>("--mix") { Description = "Operation shares, e.g. search=0.9,upsert=0.1", DefaultValueFactory = _ => "search=1" };
+        var mix = new Option<string>("--mix") { Description = "Operation shares, e.g. search=0.9,upsert=0.1 (count: an exact count, next to no engine work)", DefaultValueFactory = _ => "search=1" };
         var dataset = new Option<DirectoryInfo?>("--dataset") { Description = "Dataset whose queries are searched (and, with --setup, whose base is loaded)" };
         var setup = new Option<bool>("--setup") { Description = "Create the collection from --dataset's base vectors (HNSW) and checkpoint it first" };
         var k = new Option<int>("--k") { Description = "Neighbours per search", DefaultValueFactory = _ => 10 };
@@ -86,10 +86,10 @@ internal static class LoadCommand
         foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             string[] pair = part.Split('=', 2);
-            if (pair.Length != 2 || pair[0] is not ("search" or "upsert")
+            if (pair.Length != 2 || pair[0] is not ("search" or "upsert" or "count")
                 || !double.TryParse(pair[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double share) || share < 0)
             {
-                throw new ArgumentException($"--mix takes search=SHARE,upsert=SHARE; got '{text}'.");
+                throw new ArgumentException($"--mix takes search=SHARE,upsert=SHARE,count=SHARE; got '{text}'.");
             }
 
             mix[pair[0]] = share;

@@ -63,7 +63,9 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
     public async Task<LoadReport> RunAsync(int clients, TimeSpan duration, Dictionary<string, double> mix, float[][] queries, int k,
         SearchParams parameters, int dimension)
     {
-        double searchShare = mix.GetValueOrDefault("search") / mix.Values.Sum();
+        double total = mix.Values.Sum();
+        double searchShare = mix.GetValueOrDefault("search") / total;
+        double countShare = mix.GetValueOrDefault("count") / total;
         var results = new ClientResult[clients];
         var start = new TaskCompletionSource();
         Task[] tasks = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
@@ -82,32 +84,31 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
             ulong nextId = (ulong)(1_000_000_000L + (c * 100_000_000L));
             for (int call = 0; call < MaxCallsPerClient && clock.Elapsed < duration; call++)
             {
-                bool search = random.NextDouble() < searchShare;
+                double draw = random.NextDouble();
+                Op op = draw < searchShare ? Op.Search : draw < searchShare + countShare ? Op.Count : Op.Upsert;
                 long began = Stopwatch.GetTimestamp();
                 try
                 {
-                    if (search)
+                    switch (op)
                     {
-                        await remote.SearchAsync(new SearchRequest(queries[random.Next(queries.Length)], k) { WithPayload = false, Params = parameters });
-                    }
-                    else
-                    {
-                        float[] vector = Enumerable.Range(0, dimension).Select(_ => (float)random.NextDouble()).ToArray();
-                        await remote.UpsertAsync([new Point(nextId++, vector)]);
+                        case Op.Search:
+                            await remote.SearchAsync(new SearchRequest(queries[random.Next(queries.Length)], k) { WithPayload = false, Params = parameters });
+                            break;
+                        case Op.Count:
+                            // Next to no engine work: what a call costs in the network stack alone.
+                            await remote.CountAsync();
+                            break;
+                        default:
+                            float[] vector = Enumerable.Range(0, dimension).Select(_ => (float)random.NextDouble()).ToArray();
+                            await remote.UpsertAsync([new Point(nextId++, vector)]);
+                            break;
                     }
 
-                    (search ? result.Search : result.Upsert).Add(Stopwatch.GetElapsedTime(began).TotalMicroseconds);
+                    result.Latencies[(int)op].Add(Stopwatch.GetElapsedTime(began).TotalMicroseconds);
                 }
                 catch (Exception) when (clock.Elapsed < duration)
                 {
-                    if (search)
-                    {
-                        result.SearchErrors++;
-                    }
-                    else
-                    {
-                        result.UpsertErrors++;
-                    }
+                    result.Errors[(int)op]++;
                 }
             }
         })).ToArray();
@@ -128,10 +129,14 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
             Mix = mix,
             K = k,
             SearchParams = parameters.Ef is { } ef ? new() { ["ef"] = ef } : [],
-            TotalQps = Math.Round(results.Sum(r => r.Search.Count + r.Upsert.Count) / seconds, 1),
+            TotalQps = Math.Round(results.Sum(r => r.Latencies.Sum(l => l.Count)) / seconds, 1),
         };
-        report.Ops.Add(Summarise("search", results.SelectMany(r => r.Search).ToList(), results.Sum(r => r.SearchErrors), seconds));
-        report.Ops.Add(Summarise("upsert", results.SelectMany(r => r.Upsert).ToList(), results.Sum(r => r.UpsertErrors), seconds));
+        foreach (Op op in Enum.GetValues<Op>())
+        {
+            report.Ops.Add(Summarise(op.ToString().ToLowerInvariant(), results.SelectMany(r => r.Latencies[(int)op]).ToList(),
+                results.Sum(r => r.Errors[(int)op]), seconds));
+        }
+
         report.Ops.RemoveAll(op => op.Count == 0 && op.Errors == 0);
         return report;
     }
@@ -152,14 +157,17 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
         };
     }
 
+    private enum Op
+    {
+        Search,
+        Upsert,
+        Count,
+    }
+
     private sealed class ClientResult
     {
-        public List<double> Search { get; } = [];
+        public List<double>[] Latencies { get; } = [[], [], []];
 
-        public List<double> Upsert { get; } = [];
-
-        public long SearchErrors { get; set; }
-
-        public long UpsertErrors { get; set; }
+        public long[] Errors { get; } = new long[3];
     }
 }
