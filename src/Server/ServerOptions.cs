@@ -54,6 +54,9 @@ public sealed class ServerOptions
     /// <summary>Largest payload of one point, in bytes as encoded on the wire (keys and values). Default 64 KiB.</summary>
     public int MaxPayloadBytes { get; set; } = 64 << 10;
 
+    /// <summary>Deepest filter nesting accepted, from 1 to the engine's 16. Default 16.</summary>
+    public int MaxFilterDepth { get; set; } = Filters.Filter.MaxDepth;
+
     /// <summary>Largest search limit (k) and scroll page. Default 10,000.</summary>
     public int MaxLimit { get; set; } = 10_000;
 
@@ -75,7 +78,7 @@ public sealed class ServerOptions
             throw new InvalidOperationException($"Server:BindAddress '{BindAddress}' is not an IP address.");
         }
 
-        if (Port is < 0 or > 65535 || MetricsPort is < -1 or > 65535 || MaxMessageBytes < 1024 || MaxBatchPoints < 1 || MaxPayloadBytes < 1 || MaxLimit < 1 || MaxBatchSearches < 1
+        if (Port is < 0 or > 65535 || MetricsPort is < -1 or > 65535 || MaxMessageBytes < 1024 || MaxBatchPoints < 1 || MaxPayloadBytes < 1 || MaxFilterDepth is < 1 or > Filters.Filter.MaxDepth || MaxLimit < 1 || MaxBatchSearches < 1
             || string.IsNullOrWhiteSpace(DataDirectory))
         {
             throw new InvalidOperationException("Server settings out of range: Port 0-65535, MaxMessageBytes >= 1024, limits >= 1, DataDirectory set.");

@@ -145,7 +145,11 @@ public sealed class ServerApiTests
     [Fact]
     public async Task Bad_requests_get_InvalidArgument_naming_the_field_change_nothing_and_the_server_keeps_serving()
     {
-        await using ServerHarness server = await ServerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Server:MaxBatchPoints"] = "50" });
+        await using ServerHarness server = await ServerHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Server:MaxBatchPoints"] = "50",
+            ["Server:MaxFilterDepth"] = "2",
+        });
         RemoteCollection c = await server.Client.CreateCollectionAsync("c", new CollectionOptions(Dim, DistanceMetric.L2));
         float[][] vectors = Data.RandomVectors(4, 60, Dim);
         await c.UpsertAsync(vectors.Take(10).Select((v, i) => new Point((ulong)i, v)).ToArray());
@@ -181,6 +185,13 @@ public sealed class ServerApiTests
         var emptyCondition = await Assert.ThrowsAsync<VectorEngineArgumentException>(() =>
             c.CountAsync(new Filter { Must = [Condition.Range("rank")] }));
         Assert.Contains("rank", emptyCondition.Message);
+
+        Filter Nested(int depth) => depth == 1
+            ? new Filter { Must = [Condition.HasId(Enumerable.Range(0, 10).Select(i => new PointId((ulong)i)).ToArray())] }
+            : new Filter { Must = [Nested(depth - 1)] };
+        Assert.Equal(10, await c.CountAsync(Nested(2)));
+        var tooDeep = await Assert.ThrowsAsync<VectorEngineArgumentException>(() => c.CountAsync(Nested(3)));
+        Assert.Contains("limit of 2", tooDeep.Message);
 
         var missing = await Assert.ThrowsAsync<RpcException>(() =>
             raw.CountAsync(new Api.V1.CountPoints { CollectionName = "missing" }).ResponseAsync);

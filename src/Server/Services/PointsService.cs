@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VectorEngine.Api.V1;
 using VectorEngine.Client.Mapping;
+using VectorEngine.Filters;
 using VectorEngine.Server.Hosting;
 using EngineScoredPoint = VectorEngine.ScoredPoint;
 
@@ -55,7 +56,7 @@ public sealed class PointsService : Api.V1.Points.PointsBase
         int deleted = request.PointsSelectorCase switch
         {
             DeletePoints.PointsSelectorOneofCase.Points => collection.Delete(request.Points.Ids.ToEngine("points.ids")),
-            DeletePoints.PointsSelectorOneofCase.Filter => collection.Delete(request.Filter.ToEngine("filter")!),
+            DeletePoints.PointsSelectorOneofCase.Filter => collection.Delete(CheckDepth(request.Filter, "filter").ToEngine("filter")!),
             _ => throw new VectorEngineArgumentException("points_selector is required: points (ids) or filter.", "points_selector"),
         };
         return Task.FromResult(new PointsOperationResponse { Count = (ulong)deleted, Time = clock.Elapsed.TotalSeconds });
@@ -82,6 +83,7 @@ public sealed class PointsService : Api.V1.Points.PointsBase
             CheckCount(request.Limit, _options.MaxLimit, "limit");
         }
 
+        CheckDepth(request.Filter, "filter");
         ScrollPage page = _host.Database.GetCollection(request.CollectionName).Scroll(request.ToEngine("scroll"));
         var response = new ScrollResponse { Result = { page.Points.Select(p => p.ToWire()) }, NextPageOffset = page.NextOffset?.ToWire() };
         response.Time = clock.Elapsed.TotalSeconds;
@@ -92,7 +94,7 @@ public sealed class PointsService : Api.V1.Points.PointsBase
     public override Task<CountResponse> Count(CountPoints request, ServerCallContext context)
     {
         var clock = Stopwatch.StartNew();
-        long count = _host.Database.GetCollection(request.CollectionName).Count(request.Filter.ToEngine("filter"));
+        long count = _host.Database.GetCollection(request.CollectionName).Count(CheckDepth(request.Filter, "filter").ToEngine("filter"));
         return Task.FromResult(new CountResponse { Count = (ulong)count, Time = clock.Elapsed.TotalSeconds });
     }
 
@@ -102,6 +104,8 @@ public sealed class PointsService : Api.V1.Points.PointsBase
         ArgumentNullException.ThrowIfNull(context);
         var clock = Stopwatch.StartNew();
         CheckCount(request.Limit, _options.MaxLimit, "limit");
+        CheckDepth(request.Filter, "filter");
+
         // The call's token is cancelled at its deadline or when the client goes away: the search then stops.
         IReadOnlyList<EngineScoredPoint> hits = _host.Database.GetCollection(request.CollectionName)
             .Search(request.ToEngine("search"), context.CancellationToken);
@@ -120,6 +124,7 @@ public sealed class PointsService : Api.V1.Points.PointsBase
         for (int i = 0; i < request.Searches.Count; i++)
         {
             CheckCount(request.Searches[i].Limit, _options.MaxLimit, $"searches[{i}].limit");
+            CheckDepth(request.Searches[i].Filter, $"searches[{i}].filter");
             if (request.Searches[i].CollectionName is { Length: > 0 } inner && inner != request.CollectionName)
             {
                 throw new VectorEngineArgumentException(
@@ -151,6 +156,36 @@ public sealed class PointsService : Api.V1.Points.PointsBase
 
         collection.Upsert(points);
         return points.Length;
+    }
+
+    /// <summary>Refuses filters nested deeper than the server allows (counted without recursing past the limit).</summary>
+    private Api.V1.Filter? CheckDepth(Api.V1.Filter? filter, string field)
+    {
+        if (filter is not null && Depth(filter, _options.MaxFilterDepth + 1) > _options.MaxFilterDepth)
+        {
+            throw new InvalidFilterException($"{field} is nested deeper than the server's limit of {_options.MaxFilterDepth} levels.");
+        }
+
+        return filter;
+    }
+
+    private static int Depth(Api.V1.Filter filter, int stopAt)
+    {
+        if (stopAt <= 1)
+        {
+            return 1;
+        }
+
+        int deepest = 0;
+        foreach (Api.V1.Condition condition in filter.Must.Concat(filter.Should).Concat(filter.MustNot))
+        {
+            if (condition.Filter is { } nested)
+            {
+                deepest = Math.Max(deepest, Depth(nested, stopAt - 1));
+            }
+        }
+
+        return 1 + deepest;
     }
 
     private void CheckPayloadSize(PointStruct point, int index)
