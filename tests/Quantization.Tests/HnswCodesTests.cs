@@ -70,6 +70,24 @@ public sealed class HnswCodesTests
             Enumerable.Range(0, Latent).Sum(l => latent[i][l] * map[l][d]) / MathF.Sqrt(Latent) + (0.1f * noise[i][d])).ToArray()).ToArray();
     }
 
+    [Fact]
+    public void Bad_PQ_and_binary_parameters_are_refused_at_creation_and_nothing_is_created()
+    {
+        using VectorEngine.Tests.TestKit.TempDirectory dir = VectorEngine.Tests.TestKit.Data.TempDir();
+        using VectorDatabase db = VectorDatabase.Open(dir.Path,
+            new VectorDatabaseOptions { EnableBackgroundOptimizer = false, WalSyncMode = WalSyncMode.None }.UseHnsw().UseQuantization());
+        void Create(string quantizer, Dictionary<string, string> parameters) =>
+            db.CreateCollection("c", new CollectionOptions(4, DistanceMetric.L2)
+            {
+                Index = HnswOptionsExtensions.Spec(Float with { Quantization = quantizer, QuantizerParameters = parameters }),
+            });
+
+        Assert.Contains("divide", Assert.Throws<VectorEngineArgumentException>(() => Create("pq", new() { ["m"] = "3" })).Message);
+        Assert.Contains("nbits", Assert.Throws<VectorEngineArgumentException>(() => Create("pq", new() { ["nbits"] = "4" })).Message);
+        Assert.Contains("no parameters", Assert.Throws<VectorEngineArgumentException>(() => Create("binary", new() { ["bits"] = "2" })).Message);
+        Assert.Empty(db.ListCollections());
+    }
+
     private static float[][] Gaussian(int seed, int count, int dim)
     {
         var random = new Random(seed);
