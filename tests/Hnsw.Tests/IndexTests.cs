@@ -142,7 +142,9 @@ public class IndexTests
         Assert.Null(failure);
         Assert.True(searches > 0);
         Assert.Equal(all.Length, index.Count);
-        Assert.True(harness.Recall(index, Clustered.Vectors(32, 50, Dim), 10, 64) >= 0.95);
+        // ef 128: at 64 the graph grown under concurrent readers sat at 0.950-0.964, too close to the bar to be stable.
+        double recall = harness.Recall(index, Clustered.Vectors(32, 50, Dim), 10, 128);
+        Assert.True(recall >= 0.95, $"recall {recall:F4} after concurrent inserts");
     }
 
     [Fact]
