@@ -127,6 +127,11 @@ public sealed class RemoteCollection : IVectorCollection
         return response.Result.Select(p => p.ToEngine()).ToList();
     }
 
+    /// <summary>Opens a search stream on this collection: many searches over one long-lived call, for high rates.</summary>
+    /// <param name="cancellationToken">Ends the stream and every search on it.</param>
+    public SearchStream OpenSearchStream(CancellationToken cancellationToken = default) =>
+        new(_client.Points.SearchStream(_client.Headers, cancellationToken: cancellationToken), Name);
+
     /// <summary>Several searches in one call, answered in order.</summary>
     /// <param name="requests">The searches.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

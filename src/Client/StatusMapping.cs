@@ -26,15 +26,26 @@ public static class StatusMapping
     public static Exception ToException(RpcException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        string message = error.Status.Detail;
-        return error.StatusCode switch
+        return ToException(error.StatusCode, error.Status.Detail, error.Trailers.GetValue("field"), error);
+    }
+
+    /// <summary>The exception for one failed message of a stream (or a call): the engine's types where the status has
+    /// one, else an <see cref="RpcException"/> with the status.</summary>
+    /// <param name="code">The status code.</param>
+    /// <param name="message">The status detail.</param>
+    /// <param name="field">The request field at fault, for InvalidArgument.</param>
+    /// <param name="call">The failed call, when the whole call failed.</param>
+    public static Exception ToException(StatusCode code, string message, string? field, RpcException? call = null)
+    {
+        RpcException rpc = call ?? new RpcException(new Status(code, message));
+        return code switch
         {
-            StatusCode.InvalidArgument => new VectorEngineArgumentException(message, error.Trailers.GetValue("field") ?? "request"),
-            StatusCode.NotFound => new VectorEngineException(VectorEngineErrorKind.NotFound, message, error),
-            StatusCode.AlreadyExists => new VectorEngineException(VectorEngineErrorKind.AlreadyExists, message, error),
-            StatusCode.FailedPrecondition => new VectorEngineException(VectorEngineErrorKind.FailedPrecondition, message, error),
-            StatusCode.DataLoss => new VectorEngineException(VectorEngineErrorKind.DataCorruption, message, error),
-            _ => error,
+            StatusCode.InvalidArgument => new VectorEngineArgumentException(message, string.IsNullOrEmpty(field) ? "request" : field),
+            StatusCode.NotFound => new VectorEngineException(VectorEngineErrorKind.NotFound, message, rpc),
+            StatusCode.AlreadyExists => new VectorEngineException(VectorEngineErrorKind.AlreadyExists, message, rpc),
+            StatusCode.FailedPrecondition => new VectorEngineException(VectorEngineErrorKind.FailedPrecondition, message, rpc),
+            StatusCode.DataLoss => new VectorEngineException(VectorEngineErrorKind.DataCorruption, message, rpc),
+            _ => rpc,
         };
     }
 }

@@ -15,7 +15,10 @@ internal static class LoadCommand
     {
         var target = new Option<string>("--target") { Description = "Server address (host:port or http://host:port)", DefaultValueFactory = _ => "127.0.0.1:6334" };
         var collection = new Option<string>("--collection") { Description = "Collection to load", Required = true };
-        var clients = new Option<int>("--clients") { Description = "Concurrent clients, each with its own connection", DefaultValueFactory = _ => 8 };
+        var clients = new Option<int>("--clients") { Description = "Concurrent clients", DefaultValueFactory = _ => 8 };
+        var searchApi = new Option<string>("--search-api") { Description = "How searches travel: 'unary' (a Search call each) or 'stream' (a SearchStream per client)", DefaultValueFactory = _ => "unary" };
+        searchApi.AcceptOnlyFromAmong("unary", "stream");
+        var connections = new Option<int?>("--connections") { Description = "HTTP/2 connections the clients share round-robin (default: one per client)" };
         var duration = new Option<double>("--duration") { Description = "Seconds of load", DefaultValueFactory = _ => 10 };
         var mix = new Option<string>("--mix") { Description = "Operation shares, e.g. search=0.9,upsert=0.1 (count: an exact count, next to no engine work)", DefaultValueFactory = _ => "search=1" };
         var dataset = new Option<DirectoryInfo?>("--dataset") { Description = "Dataset whose queries are searched (and, with --setup, whose base is loaded)" };
@@ -27,25 +30,25 @@ internal static class LoadCommand
         var output = new Option<FileInfo?>("--out") { Description = "Write the JSON report here" };
         var command = new Command("load", "Closed-loop load on a running server: QPS and p50/p95/p99 latency per operation")
         {
-            target, collection, clients, duration, mix, dataset, setup, k, ef, queries, apiKey, output,
+            target, collection, clients, connections, searchApi, duration, mix, dataset, setup, k, ef, queries, apiKey, output,
         };
         command.SetAction(parse => Run(
-            parse.GetValue(target)!, parse.GetValue(collection)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(mix)!,
+            parse.GetValue(target)!, parse.GetValue(collection)!, parse.GetValue(clients), parse.GetValue(connections) ?? parse.GetValue(clients), parse.GetValue(searchApi) == "stream" ? SearchApi.Stream : SearchApi.Unary, parse.GetValue(duration), parse.GetValue(mix)!,
             parse.GetValue(dataset), parse.GetValue(setup), parse.GetValue(k), parse.GetValue(ef), parse.GetValue(queries),
             parse.GetValue(apiKey), parse.GetValue(output)).GetAwaiter().GetResult());
         return command;
     }
 
-    private static async Task<int> Run(string target, string collection, int clients, double duration, string mixText, DirectoryInfo? datasetDir,
+    private static async Task<int> Run(string target, string collection, int clients, int connections, SearchApi searchApi, double duration, string mixText, DirectoryInfo? datasetDir,
         bool setup, int k, int? ef, int? maxQueries, string? apiKey, FileInfo? output)
     {
-        if (clients < 1 || duration <= 0 || (setup && datasetDir is null))
+        if (clients < 1 || connections < 1 || duration <= 0 || (setup && datasetDir is null))
         {
-            throw new ArgumentException("--clients >= 1, --duration > 0, and --setup needs --dataset.");
+            throw new ArgumentException("--clients >= 1, --connections >= 1, --duration > 0, and --setup needs --dataset.");
         }
 
         Dictionary<string, double> mix = ParseMix(mixText);
-        var runner = new LoadRunner(target, collection, apiKey);
+        var runner = new LoadRunner(target, collection, apiKey, searchApi);
         Dataset? data = datasetDir is null ? null : Dataset.Load(datasetDir.FullName, maxQueries);
         if (setup)
         {
@@ -58,9 +61,11 @@ internal static class LoadCommand
         float[][] searchVectors = data?.Queries ?? Enumerable.Range(0, 1_000)
             .Select(i => { var r = new Random(i); return Enumerable.Range(0, info.Dimension).Select(_ => (float)r.NextDouble()).ToArray(); }).ToArray();
         var parameters = new SearchParams { Ef = ef };
-        double? recall = data is not null && setup ? Math.Round(await runner.RecallAsync(data, k, parameters), 5) : null;
+        // Ground truth holds for a collection loaded from this dataset (ids are row numbers): set up here, or as many points.
+        bool fromDataset = data is not null && (setup || info.PointCount == data.Base.Length);
+        double? recall = fromDataset ? Math.Round(await runner.RecallAsync(data!, k, parameters), 5) : null;
 
-        LoadReport report = await runner.RunAsync(clients, TimeSpan.FromSeconds(duration), mix, searchVectors, k, parameters, info.Dimension);
+        LoadReport report = await runner.RunAsync(clients, connections, TimeSpan.FromSeconds(duration), mix, searchVectors, k, parameters, info.Dimension);
         report.RecallAtK = recall;
         var table = new Table().AddColumns("op", "calls", "errors", "QPS", "p50 µs", "p95 µs", "p99 µs");
         foreach (LoadOp op in report.Ops)
@@ -70,7 +75,7 @@ internal static class LoadCommand
                 op.P95Us.ToString("N0", CultureInfo.InvariantCulture), op.P99Us.ToString("N0", CultureInfo.InvariantCulture));
         }
 
-        AnsiConsole.MarkupLineInterpolated($"{clients} clients, {report.DurationSeconds:F1} s, total {report.TotalQps:N1} calls/s{(recall is null ? "" : $", recall@{k} {recall:F4}")}");
+        AnsiConsole.MarkupLineInterpolated($"{clients} clients on {connections} connection(s), {report.DurationSeconds:F1} s, total {report.TotalQps:N1} calls/s{(recall is null ? "" : $", recall@{k} {recall:F4}")}");
         AnsiConsole.Write(table);
         if (output is not null)
         {

@@ -8,6 +8,8 @@ internal sealed class LoadReport
     [JsonPropertyName("target")] public required string Target { get; init; }
     [JsonPropertyName("collection")] public required string Collection { get; init; }
     [JsonPropertyName("clients")] public int Clients { get; init; }
+    [JsonPropertyName("connections")] public int Connections { get; init; }
+    [JsonPropertyName("search_api")] public required string SearchApi { get; init; }
     [JsonPropertyName("duration_s")] public double DurationSeconds { get; init; }
     [JsonPropertyName("mix")] public required Dictionary<string, double> Mix { get; init; }
     [JsonPropertyName("search_params")] public required Dictionary<string, object> SearchParams { get; init; }

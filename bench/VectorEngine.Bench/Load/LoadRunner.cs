@@ -6,10 +6,10 @@ using VectorEngine.Client;
 namespace VectorEngine.Bench.Load;
 
 /// <summary>
-/// Closed-loop load on a server: N clients, each on its own HTTP/2 connection, each issuing its next call when the
+/// Closed-loop load on a server: N clients on C HTTP/2 connections, each issuing its next call when the
 /// previous one returns, with operations drawn from a mix. Every loop is bounded by the duration and by a call count.
 /// </summary>
-internal sealed class LoadRunner(string target, string collection, string? apiKey)
+internal sealed class LoadRunner(string target, string collection, string? apiKey, SearchApi searchApi)
 {
     /// <summary>Calls per client at most, whatever the duration.</summary>
     private const int MaxCallsPerClient = 10_000_000;
@@ -60,9 +60,13 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
     }
 
     /// <summary>Runs the mix for <paramref name="duration"/> with <paramref name="clients"/> clients.</summary>
-    public async Task<LoadReport> RunAsync(int clients, TimeSpan duration, Dictionary<string, double> mix, float[][] queries, int k,
+    public async Task<LoadReport> RunAsync(int clients, int connections, TimeSpan duration, Dictionary<string, double> mix, float[][] queries, int k,
         SearchParams parameters, int dimension)
     {
+        // Clients share connections round-robin: HTTP/2 multiplexes their calls, and both ends then coalesce frames of
+        // concurrent calls into fewer socket reads and writes.
+        GrpcChannel[] channels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(Address)).ToArray();
+
         double total = mix.Values.Sum();
         double searchShare = mix.GetValueOrDefault("search") / total;
         double countShare = mix.GetValueOrDefault("count") / total;
@@ -70,15 +74,16 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
         var start = new TaskCompletionSource();
         Task[] tasks = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
-            using GrpcChannel channel = GrpcChannel.ForAddress(Address);
-            using var client = new VectorEngineClient(channel, apiKey);
+            using var client = new VectorEngineClient(channels[c % connections], apiKey);
             RemoteCollection remote = client.GetCollection(collection);
+            await using SearchStream? stream = searchApi == SearchApi.Stream ? remote.OpenSearchStream() : null;
+            Func<SearchRequest, Task<IReadOnlyList<ScoredPoint>>> search = stream is null ? r => remote.SearchAsync(r) : r => stream.SearchAsync(r);
             var random = new Random(c + 1);
             var result = new ClientResult();
             results[c] = result;
 
             // One warm call per client outside the clock (connection set-up, first JIT).
-            await remote.SearchAsync(new SearchRequest(queries[0], k) { WithPayload = false, Params = parameters });
+            await search(new SearchRequest(queries[0], k) { WithPayload = false, Params = parameters });
             await start.Task;
             var clock = Stopwatch.StartNew();
             ulong nextId = (ulong)(1_000_000_000L + (c * 100_000_000L));
@@ -92,7 +97,7 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
                     switch (op)
                     {
                         case Op.Search:
-                            await remote.SearchAsync(new SearchRequest(queries[random.Next(queries.Length)], k) { WithPayload = false, Params = parameters });
+                            await search(new SearchRequest(queries[random.Next(queries.Length)], k) { WithPayload = false, Params = parameters });
                             break;
                         case Op.Count:
                             // Next to no engine work: what a call costs in the network stack alone.
@@ -119,12 +124,18 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
         start.SetResult();
         await Task.WhenAll(tasks);
         double seconds = wall.Elapsed.TotalSeconds;
+        foreach (GrpcChannel channel in channels)
+        {
+            channel.Dispose();
+        }
 
         var report = new LoadReport
         {
             Target = Address,
             Collection = collection,
             Clients = clients,
+            Connections = connections,
+            SearchApi = searchApi == SearchApi.Stream ? "stream" : "unary",
             DurationSeconds = Math.Round(seconds, 3),
             Mix = mix,
             K = k,
@@ -170,4 +181,14 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
 
         public long[] Errors { get; } = new long[3];
     }
+}
+
+/// <summary>How the load's searches travel.</summary>
+internal enum SearchApi
+{
+    /// <summary>One Search call each.</summary>
+    Unary,
+
+    /// <summary>A SearchStream per client, one search in flight.</summary>
+    Stream,
 }

@@ -4,7 +4,7 @@ using Grpc.Core.Interceptors;
 namespace VectorEngine.Server.Hosting;
 
 /// <summary>
-/// An interceptor that wraps every server call — unary, client-streaming and server-streaming alike — in one
+/// An interceptor that wraps every server call — unary, client-, server- and bidirectional streaming alike — in one
 /// <see cref="AroundAsync{T}"/>, so timing or error translation is written once for all call shapes.
 /// </summary>
 public abstract class AroundCallInterceptor : Interceptor
@@ -33,6 +33,18 @@ public abstract class AroundCallInterceptor : Interceptor
         return AroundAsync(context, async () =>
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
+            return true;
+        });
+    }
+
+    /// <inheritdoc />
+    public sealed override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        return AroundAsync(context, async () =>
+        {
+            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
             return true;
         });
     }

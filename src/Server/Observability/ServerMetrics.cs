@@ -5,8 +5,8 @@ namespace VectorEngine.Server.Observability;
 
 /// <summary>
 /// The server's Prometheus metrics, in a registry of its own (two servers in one process never mix): calls and latency
-/// per gRPC method, and per collection its points, segments, deleted points, WAL and index bytes, refreshed from the
-/// engine at each scrape; plus the last recovery's duration. Labels carry method, status code and collection names
+/// per gRPC method and per message inside a search stream; per collection its points, segments, deleted points, WAL
+/// and index bytes, refreshed from the engine at each scrape; plus the last recovery's duration. Labels carry method, status code and collection names
 /// only — never keys or payloads.
 /// </summary>
 public sealed class ServerMetrics
@@ -33,6 +33,12 @@ public sealed class ServerMetrics
             new CounterConfiguration { LabelNames = ["method", "code"] });
         Latency = factory.CreateHistogram("vectorengine_grpc_request_duration_seconds", "gRPC call latency by method.",
             new HistogramConfiguration { LabelNames = ["method"], Buckets = Histogram.ExponentialBuckets(0.00005, 2, 20) });
+        StreamMessages = factory.CreateCounter("vectorengine_grpc_stream_messages_total",
+            "Requests answered inside streaming calls (SearchStream), by method and per-message status code.",
+            new CounterConfiguration { LabelNames = ["method", "code"] });
+        StreamMessageLatency = factory.CreateHistogram("vectorengine_grpc_stream_message_duration_seconds",
+            "Time from reading a streamed request to its response being written, by method.",
+            new HistogramConfiguration { LabelNames = ["method"], Buckets = Histogram.ExponentialBuckets(0.00005, 2, 20) });
         _points = factory.CreateGauge("vectorengine_collection_points", "Live points per collection.", PerCollection);
         _segments = factory.CreateGauge("vectorengine_collection_segments", "Segments per collection (sealed and mutable).", PerCollection);
         _deleted = factory.CreateGauge("vectorengine_collection_deleted_points", "Deleted points not yet merged away.", PerCollection);
@@ -50,6 +56,12 @@ public sealed class ServerMetrics
 
     /// <summary>Latency by method.</summary>
     public Histogram Latency { get; }
+
+    /// <summary>Requests answered inside streaming calls, by method and per-message status code.</summary>
+    public Counter StreamMessages { get; }
+
+    /// <summary>Per-message latency inside streaming calls, by method.</summary>
+    public Histogram StreamMessageLatency { get; }
 
     private void Refresh()
     {

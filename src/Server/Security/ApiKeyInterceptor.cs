@@ -29,6 +29,7 @@ public sealed class ApiKeyInterceptor : Interceptor
         ["Points/Count"] = ApiKeyScope.Read,
         ["Points/Search"] = ApiKeyScope.Read,
         ["Points/SearchBatch"] = ApiKeyScope.Read,
+        ["Points/SearchStream"] = ApiKeyScope.Read,
         ["Points/Upsert"] = ApiKeyScope.Write,
         ["Points/UpsertStream"] = ApiKeyScope.Write,
         ["Points/Delete"] = ApiKeyScope.Write,
@@ -71,6 +72,15 @@ public sealed class ApiKeyInterceptor : Interceptor
         ApiKeyOptions? key = Authorize(context);
         CheckCollection(key, request);
         return continuation(request, responseStream, context);
+    }
+
+    /// <inheritdoc />
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        ApiKeyOptions? key = Authorize(context);
+        return continuation(key is null ? requestStream : new CheckedStream<TRequest>(requestStream, this, key), responseStream, context);
     }
 
     /// <summary>The caller's key when keys are configured and the method needs one; null when no check applies.</summary>

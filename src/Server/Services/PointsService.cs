@@ -5,6 +5,7 @@ using VectorEngine.Api.V1;
 using VectorEngine.Client.Mapping;
 using VectorEngine.Filters;
 using VectorEngine.Server.Hosting;
+using VectorEngine.Server.Observability;
 using EngineScoredPoint = VectorEngine.ScoredPoint;
 
 namespace VectorEngine.Server.Services;
@@ -14,15 +15,21 @@ public sealed class PointsService : Api.V1.Points.PointsBase
 {
     private readonly DatabaseHost _host;
     private readonly ServerOptions _options;
+    private readonly ServerMetrics _metrics;
+    private readonly ILogger<PointsService> _logger;
 
     /// <summary>Creates the service.</summary>
     /// <param name="host">The database.</param>
     /// <param name="options">Limits.</param>
-    public PointsService(DatabaseHost host, IOptions<ServerOptions> options)
+    /// <param name="metrics">Where per-message figures of streams go.</param>
+    /// <param name="logger">Where unexpected failures inside streams are logged.</param>
+    public PointsService(DatabaseHost host, IOptions<ServerOptions> options, ServerMetrics metrics, ILogger<PointsService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _host = host;
         _options = options.Value;
+        _metrics = metrics;
+        _logger = logger;
     }
 
     /// <inheritdoc />
@@ -103,15 +110,61 @@ public sealed class PointsService : Api.V1.Points.PointsBase
     {
         ArgumentNullException.ThrowIfNull(context);
         var clock = Stopwatch.StartNew();
-        CheckCount(request.Limit, _options.MaxLimit, "limit");
-        CheckDepth(request.Filter, "filter");
+        var response = new SearchResponse();
+        foreach (EngineScoredPoint hit in RunSearch(request, context.CancellationToken))
+        {
+            response.Result.Add(hit.ToWire());
+        }
 
-        // The call's token is cancelled at its deadline or when the client goes away: the search then stops.
-        IReadOnlyList<EngineScoredPoint> hits = _host.Database.GetCollection(request.CollectionName)
-            .Search(request.ToEngine("search"), context.CancellationToken);
-        var response = new SearchResponse { Result = { hits.Select(h => h.ToWire()) } };
         response.Time = clock.Elapsed.TotalSeconds;
         return Task.FromResult(response);
+    }
+
+    /// <inheritdoc />
+    public override async Task SearchStream(IAsyncStreamReader<SearchPoints> requestStream, IServerStreamWriter<SearchStreamResponse> responseStream,
+        ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        CancellationToken cancellation = context.CancellationToken;
+        Prometheus.Histogram.Child latency = _metrics.StreamMessageLatency.WithLabels(context.Method);
+        while (await requestStream.MoveNext(cancellation).ConfigureAwait(false))
+        {
+            long start = Stopwatch.GetTimestamp();
+            SearchPoints request = requestStream.Current;
+            var response = new SearchStreamResponse();
+            StatusCode code = StatusCode.OK;
+            try
+            {
+                foreach (EngineScoredPoint hit in RunSearch(request, cancellation))
+                {
+                    response.Result.Add(hit.ToWire());
+                }
+            }
+            catch (Exception e) when (!cancellation.IsCancellationRequested)
+            {
+                // One bad search is answered with its status; the stream and the searches sent after it go on.
+                (Status status, string? field) = ErrorTranslation.Translate(e, context, _logger);
+                code = status.StatusCode;
+                response.Result.Clear();
+                response.Error = new SearchError { Code = (int)code, Message = status.Detail, Field = field ?? string.Empty };
+            }
+
+            response.Time = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            await responseStream.WriteAsync(response, cancellation).ConfigureAwait(false);
+            _metrics.StreamMessages.WithLabels(context.Method, code.ToString()).Inc();
+            latency.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+    }
+
+    /// <summary>Checks a search against the server's limits and runs it; the token (the call's deadline or the client
+    /// going away) stops the search.</summary>
+    private IReadOnlyList<EngineScoredPoint> RunSearch(SearchPoints request, CancellationToken cancellation)
+    {
+        CheckCount(request.Limit, _options.MaxLimit, "limit");
+        CheckDepth(request.Filter, "filter");
+        return _host.Database.GetCollection(request.CollectionName).Search(request.ToEngine("search"), cancellation);
     }
 
     /// <inheritdoc />
