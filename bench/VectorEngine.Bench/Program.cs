@@ -4,6 +4,8 @@ using VectorEngine.Bench.Commands;
 var root = new RootCommand("VectorEngine benchmark and demo CLI")
 {
     AnnCommand.Create(),
+    PeersCommand.Create(),
+    ReportCommand.Create(),
     LoadCommand.Create(),
     IngestCommand.Create(),
     DemoCommand.Create(),

@@ -44,10 +44,18 @@ internal static class AnnCommand
         var pqM = new Option<int?>("--pq-m") { Description = "PQ: sub-quantizers (must divide the dimension; default dim/8 or the nearest divisor)" };
         var nbits = new Option<int?>("--nbits") { Description = "PQ: bits per sub-quantizer code (8, the only width)" };
         var maxPoints = new Option<int?>("--max-points-per-centroid") { Description = "IVF: coarse k-means trains on at most this many rows per list (default 256)" };
+        var repeat = new Option<int>("--repeat") { Description = "Time each search setting N times and report the median QPS (all N in qps_repeats)", DefaultValueFactory = _ => 1 };
+        repeat.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--repeat takes a count of at least 1.");
+            }
+        });
         var command = new Command("ann", "Build an index on a dataset and measure recall@k, QPS and latency")
         {
             dataset, index, threads, k, queries, output, workDir, quiet, m, efConstruction, buildThreads, sweep, selectivity, pin, exactThreshold, churn,
-            oversampling, noRescore, quantile, granularity, nlist, nprobe, pqM, nbits, maxPoints,
+            oversampling, noRescore, quantile, granularity, nlist, nprobe, pqM, nbits, maxPoints, repeat,
         };
         command.Validators.Add(result =>
         {
@@ -62,7 +70,7 @@ internal static class AnnCommand
             parse.GetValue(buildThreads), parse.GetValue(sweep), parse.GetValue(selectivity), parse.GetValue(pin), parse.GetValue(exactThreshold),
             parse.GetValue(churn), parse.GetValue(oversampling), parse.GetValue(noRescore), parse.GetValue(quantile),
             parse.GetValue(granularity), parse.GetValue(nlist), parse.GetValue(nprobe), parse.GetValue(pqM), parse.GetValue(nbits),
-            parse.GetValue(maxPoints))));
+            parse.GetValue(maxPoints), parse.GetValue(repeat))));
         return command;
     }
 
@@ -82,8 +90,11 @@ internal static class AnnCommand
         var runner = new AnnRunner(data, settings.Index, spec, settings.FilterSelectivity, settings.ExactFilterThreshold);
         string directory = Path.Combine(settings.WorkDir?.FullName ?? Path.GetTempPath(), "vectorengine-bench-" + Guid.NewGuid().ToString("N"));
         var report = new AnnReport { Dataset = data.Name, Metric = data.Metric.ToString(), N = data.Base.Length, Dim = data.Dimension };
+        long rssGrowth = 0;
         try
         {
+            GC.Collect();
+            long rssBefore = Environment.WorkingSet;
             BuildResult built = settings.Quiet
                 ? runner.Build(directory)
                 : AnsiConsole.Progress().Start(ctx =>
@@ -91,6 +102,7 @@ internal static class AnnCommand
                     ProgressTask task = ctx.AddTask("ingest", maxValue: data.Base.Length);
                     return runner.Build(directory, done => task.Value = done);
                 });
+            rssGrowth = Environment.WorkingSet - rssBefore;
             using (built.Db)
             {
                 Sweep(runner, built, settings, sweepName, sweepValues, report);
@@ -114,12 +126,18 @@ internal static class AnnCommand
             }
         }
 
-        var table = new Table().AddColumns("index", "stage", "search", "threads", "k", "recall@k", "QPS", "p50 µs", "p99 µs", "build s", "index MiB");
+        foreach (AnnRun run in report.Runs)
+        {
+            run.RssGrowthBytes = rssGrowth;
+        }
+
+        ParetoFrontier.Mark(report.Runs);
+        var table = new Table().AddColumns("index", "stage", "search", "threads", "k", "recall@k", "QPS", "p50 µs", "p99 µs", "build s", "index MiB", "pareto");
         foreach (AnnRun run in report.Runs)
         {
             table.AddRow(run.Index, run.BuildParams.TryGetValue("stage", out object? stage) ? stage.ToString()! : "fresh", string.Join(" ", run.SearchParams.Select(p => $"{p.Key}={p.Value}")), run.Threads.ToString(), run.K.ToString(),
-                run.RecallAtK.ToString("F4"), run.Qps.ToString("N1"), run.P50Us.ToString("N0"), run.P99Us.ToString("N0"),
-                run.BuildSeconds.ToString("F2"), (run.IndexBytes / 1048576.0).ToString("F1"));
+                run.RecallAtK.ToString("F4"), run.Qps.ToString("N1"), run.P50Us?.ToString("N0") ?? "-", run.P99Us?.ToString("N0") ?? "-",
+                run.BuildSeconds.ToString("F2"), (run.IndexBytes / 1048576.0).ToString("F1"), run.Pareto ? "*" : string.Empty);
         }
 
         if (Console.IsOutputRedirected)
@@ -154,7 +172,17 @@ internal static class AnnCommand
                     Pin(t);
                 }
 
-                report.Runs.Add(runner.Search(built, settings.K, t, searchParams, json));
+                // Repeats measure the same setting again (after its short warm-up each time); the median damps the
+                // drift of a shared machine, and every figure stays in the JSON.
+                AnnRun[] repeats = Enumerable.Range(0, settings.Repeat).Select(_ => runner.Search(built, settings.K, t, searchParams, json))
+                    .OrderBy(r => r.Qps).ToArray();
+                AnnRun median = repeats[repeats.Length / 2];
+                if (repeats.Length > 1)
+                {
+                    median.QpsRepeats = repeats.Select(r => r.Qps).ToList();
+                }
+
+                report.Runs.Add(median);
             }
         }
     }
@@ -276,5 +304,5 @@ internal static class AnnCommand
         DirectoryInfo Dataset, string Index, int[] Threads, int K, int? MaxQueries, FileInfo? Output, DirectoryInfo? WorkDir, bool Quiet,
         int? M, int? EfConstruction, int? BuildThreads, string? Sweep, double? FilterSelectivity, bool Pin, int? ExactFilterThreshold,
         double? Churn, double? Oversampling, bool NoRescore, double? Quantile, string? Granularity, int? NList, int? NProbe, int? PqM,
-        int? NBits, int? MaxPointsPerCentroid);
+        int? NBits, int? MaxPointsPerCentroid, int Repeat);
 }

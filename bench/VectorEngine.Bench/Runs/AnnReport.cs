@@ -24,6 +24,10 @@ internal sealed class AnnReport
 /// <summary>One index configuration at one search setting.</summary>
 internal sealed class AnnRun
 {
+    /// <summary>Who ran it: "vectorengine", or a peer ("hnswlib", "faiss") written by <c>bench peers</c>.</summary>
+    [JsonPropertyName("engine")]
+    public string Engine { get; init; } = "vectorengine";
+
     [JsonPropertyName("index")]
     public required string Index { get; init; }
 
@@ -38,6 +42,10 @@ internal sealed class AnnRun
 
     [JsonPropertyName("index_bytes")]
     public long IndexBytes { get; init; }
+
+    /// <summary>How much the process's resident set grew from before loading the points to after the build.</summary>
+    [JsonPropertyName("rss_growth_bytes")]
+    public long? RssGrowthBytes { get; set; }
 
     /// <summary>Bytes of vector data per point that searches traverse: 4 · stride for floats, the code size when quantized.</summary>
     [JsonPropertyName("vector_bytes_per_point")]
@@ -55,12 +63,29 @@ internal sealed class AnnRun
     [JsonPropertyName("recall_at_k")]
     public double RecallAtK { get; init; }
 
+    /// <summary>The median of <see cref="QpsRepeats"/> when the timing was repeated; latencies are that repeat's.</summary>
     [JsonPropertyName("qps")]
     public double Qps { get; init; }
 
+    [JsonPropertyName("qps_repeats")]
+    public List<double>? QpsRepeats { get; set; }
+
+    /// <summary>"single" (one query per call, latencies per call) or "batch" (a peer's whole query set in one call on
+    /// <see cref="Threads"/> threads: no per-query latencies).</summary>
+    [JsonPropertyName("call")]
+    public string Call { get; init; } = "single";
+
     [JsonPropertyName("p50_us")]
-    public double P50Us { get; init; }
+    public double? P50Us { get; init; }
+
+    [JsonPropertyName("p95_us")]
+    public double? P95Us { get; init; }
 
     [JsonPropertyName("p99_us")]
-    public double P99Us { get; init; }
+    public double? P99Us { get; init; }
+
+    /// <summary>On the recall/QPS Pareto frontier of its series (engine, index, build parameters, threads): no run of
+    /// the series has both higher recall and higher QPS.</summary>
+    [JsonPropertyName("pareto")]
+    public bool Pareto { get; set; }
 }

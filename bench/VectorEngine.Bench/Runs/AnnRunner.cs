@@ -229,6 +229,7 @@ internal sealed class AnnRunner
             RecallAtK = Math.Round(Recall(found, truth, k, _dataset.Base.Length), 5),
             Qps = Math.Round(calls / seconds, 1),
             P50Us = Math.Round(Percentile(latencies, 0.50), 1),
+            P95Us = Math.Round(Percentile(latencies, 0.95), 1),
             P99Us = Math.Round(Percentile(latencies, 0.99), 1),
         };
     }
