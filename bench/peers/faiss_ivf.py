@@ -18,11 +18,8 @@ import time
 
 import numpy as np
 
-
-def read_vecs(path, dtype):
-    raw = np.fromfile(path, dtype=np.int32)
-    dim = raw[0]
-    return raw.reshape(-1, dim + 1)[:, 1:].view(dtype).copy()
+# One reader, one PQ width rule and one recall for both peer drivers.
+from ann_peer import pq_m, read_vecs, recall
 
 
 def load(folder):
@@ -31,21 +28,6 @@ def load(folder):
     query = read_vecs(os.path.join(folder, meta["query"].removesuffix(".gz")), np.float32)
     truth = read_vecs(os.path.join(folder, meta["groundtruth"]), np.int32)
     return meta, np.ascontiguousarray(base), np.ascontiguousarray(query), truth
-
-
-def pq_m(dim):
-    lo, hi = max(1, dim // 8), max(1, dim // 4)
-    for m in range(lo, hi + 1):
-        if dim % m == 0:
-            return m
-    for m in range(lo, 0, -1):
-        if dim % m == 0:
-            return m
-    return 1
-
-
-def recall(found, truth, k=10):
-    return float(np.mean([len(set(f[:k]) & set(t[:k])) / k for f, t in zip(found, truth)]))
 
 
 def main():
@@ -95,7 +77,7 @@ def main():
             continue
         index.nprobe = nprobe
         _, found = index.search(xq, 10)
-        r = recall(found, gt)
+        r = recall(found, gt, 10)
         calls, t0 = 0, time.perf_counter()
         while time.perf_counter() - t0 < args.min_time:
             for q in xq:
