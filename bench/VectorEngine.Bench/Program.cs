@@ -6,6 +6,7 @@ var root = new RootCommand("VectorEngine benchmark and demo CLI")
     AnnCommand.Create(),
     PeersCommand.Create(),
     ReportCommand.Create(),
+    PlanCommand.Create(),
     LoadCommand.Create(),
     IngestCommand.Create(),
     DemoCommand.Create(),

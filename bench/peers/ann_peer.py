@@ -28,25 +28,39 @@ import numpy as np
 
 
 def read_vecs(path, dtype):
+    """TEXMEX .fvecs / .ivecs / .bvecs or NumPy .npy, optionally gzip-compressed, as a 2-D array of dtype."""
     if not os.path.exists(path) and os.path.exists(path + ".gz"):
         path += ".gz"
-    if path.endswith(".gz"):
-        with gzip.open(path, "rb") as f:
-            raw = np.frombuffer(f.read(), dtype=np.int32)
+    name = path.removesuffix(".gz")
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        if name.endswith(".npy"):
+            return np.ascontiguousarray(np.load(f), dtype=dtype)
+        raw = np.frombuffer(f.read(), dtype=np.uint8)
+    dim = int(raw[:4].view(np.int32)[0])
+    if name.endswith(".bvecs"):
+        return np.ascontiguousarray(raw.reshape(-1, dim + 4)[:, 4:], dtype=dtype)
+    return np.ascontiguousarray(raw.view(np.int32).reshape(-1, dim + 1)[:, 1:].view(np.float32 if dtype == np.float32 else np.int32), dtype=dtype)
+
+
+def load(path, queries):
+    """A ../shared/data folder (dataset.json) or an ann-benchmarks .hdf5 file (needs python3-h5py)."""
+    if path.endswith((".hdf5", ".h5")):
+        import h5py
+        with h5py.File(path, "r") as f:
+            meta = {"name": os.path.splitext(os.path.basename(path))[0]}
+            base, query, truth = np.asarray(f["train"], np.float32), np.asarray(f["test"], np.float32), np.asarray(f["neighbors"], np.int32)
+            metric = f.attrs.get("distance", "euclidean")
+            metric = metric.decode() if isinstance(metric, bytes) else str(metric)
     else:
-        raw = np.fromfile(path, dtype=np.int32)
-    dim = raw[0]
-    return np.ascontiguousarray(raw.reshape(-1, dim + 1)[:, 1:].view(dtype))
-
-
-def load(folder, queries):
-    meta = json.load(open(os.path.join(folder, "dataset.json")))
-    base = read_vecs(os.path.join(folder, meta["base"].removesuffix(".gz")), np.float32)
-    query = read_vecs(os.path.join(folder, meta["query"].removesuffix(".gz")), np.float32)
-    truth = read_vecs(os.path.join(folder, meta["groundtruth"]), np.int32)
+        meta = json.load(open(os.path.join(path, "dataset.json")))
+        meta.setdefault("name", os.path.basename(os.path.normpath(path)))
+        base = read_vecs(os.path.join(path, meta["base"].removesuffix(".gz")), np.float32)
+        query = read_vecs(os.path.join(path, meta["query"].removesuffix(".gz")), np.float32)
+        truth = read_vecs(os.path.join(path, meta["groundtruth"].removesuffix(".gz")), np.int32)
+        metric = meta.get("metric", "euclidean")
     if queries:
         query, truth = query[:queries], truth[:queries]
-    metric = meta.get("metric", "euclidean")
     if metric == "angular":
         # The engine's cosine: the same neighbours as inner product on normalized vectors.
         base = base / np.linalg.norm(base, axis=1, keepdims=True).clip(1e-30)

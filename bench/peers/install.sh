@@ -4,5 +4,5 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq python3-hnswlib python3-faiss python3-numpy libopenblas0-openmp
+$SUDO apt-get install -y -qq python3-hnswlib python3-faiss python3-numpy python3-h5py libopenblas0-openmp
 /usr/bin/python3 -c "import hnswlib, faiss, numpy; print('hnswlib, faiss', faiss.__version__, 'ready')"

@@ -16,7 +16,7 @@ internal static class AnnCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Dataset folder (dataset.json, base/query .fvecs[.gz], groundtruth.ivecs)", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset: a folder with dataset.json (base/query .fvecs, .bvecs or .npy, ground truth .ivecs or .npy, each optionally .gz) or an ann-benchmarks .hdf5 file", Required = true };
         var index = new Option<string>("--index") { Description = "Index type: flat, hnsw, hnsw-int8, hnsw-pq, hnsw-binary, ivf-flat, ivf-sq8 or ivf-pq", DefaultValueFactory = _ => "flat" };
         var threads = new Option<int[]>("--threads") { Description = "Search threads (repeat or comma-separate for several runs)", DefaultValueFactory = _ => [1], AllowMultipleArgumentsPerToken = true, CustomParser = ParseInts };
         var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10 };
@@ -44,6 +44,19 @@ internal static class AnnCommand
         var pqM = new Option<int?>("--pq-m") { Description = "PQ: sub-quantizers (must divide the dimension; default dim/8 or the nearest divisor)" };
         var nbits = new Option<int?>("--nbits") { Description = "PQ: bits per sub-quantizer code (8, the only width)" };
         var maxPoints = new Option<int?>("--max-points-per-centroid") { Description = "IVF: coarse k-means trains on at most this many rows per list (default 256)" };
+        var points = new Option<int[]>("--points")
+        {
+            Description = "Index only the first N base vectors, with exact ground truth recomputed; several sizes (comma-separated) build one index each, which is what bench plan calibrates on",
+            AllowMultipleArgumentsPerToken = true,
+            CustomParser = ParseInts,
+        };
+        points.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int[]>() is { } sizes && sizes.Any(s => s < 1))
+            {
+                r.AddError("--points takes sizes of at least 1.");
+            }
+        });
         var repeat = new Option<int>("--repeat") { Description = "Time each search setting N times and report the median QPS (all N in qps_repeats)", DefaultValueFactory = _ => 1 };
         repeat.Validators.Add(r =>
         {
@@ -55,7 +68,7 @@ internal static class AnnCommand
         var command = new Command("ann", "Build an index on a dataset and measure recall@k, QPS and latency")
         {
             dataset, index, threads, k, queries, output, workDir, quiet, m, efConstruction, buildThreads, sweep, selectivity, pin, exactThreshold, churn,
-            oversampling, noRescore, quantile, granularity, nlist, nprobe, pqM, nbits, maxPoints, repeat,
+            oversampling, noRescore, quantile, granularity, nlist, nprobe, pqM, nbits, maxPoints, repeat, points,
         };
         command.Validators.Add(result =>
         {
@@ -70,7 +83,7 @@ internal static class AnnCommand
             parse.GetValue(buildThreads), parse.GetValue(sweep), parse.GetValue(selectivity), parse.GetValue(pin), parse.GetValue(exactThreshold),
             parse.GetValue(churn), parse.GetValue(oversampling), parse.GetValue(noRescore), parse.GetValue(quantile),
             parse.GetValue(granularity), parse.GetValue(nlist), parse.GetValue(nprobe), parse.GetValue(pqM), parse.GetValue(nbits),
-            parse.GetValue(maxPoints), parse.GetValue(repeat))));
+            parse.GetValue(maxPoints), parse.GetValue(repeat), parse.GetValue(points) ?? [])));
         return command;
     }
 
@@ -79,7 +92,7 @@ internal static class AnnCommand
 
     private static int Run(AnnSettings settings)
     {
-        Dataset data = Dataset.Load(settings.Dataset.FullName, settings.MaxQueries);
+        Dataset data = Dataset.Load(settings.Dataset, settings.MaxQueries);
         if (!settings.Quiet)
         {
             AnsiConsole.MarkupLineInterpolated($"[bold]{data.Name}[/]: n={data.Base.Length}, dim={data.Dimension}, metric={data.Metric}, queries={data.Queries.Length}");
@@ -87,55 +100,27 @@ internal static class AnnCommand
 
         IndexSpec spec = IndexFor(settings);
         (string sweepName, int[] sweepValues) = ParseSweep(settings.Sweep);
-        var runner = new AnnRunner(data, settings.Index, spec, settings.FilterSelectivity, settings.ExactFilterThreshold);
-        string directory = Path.Combine(settings.WorkDir?.FullName ?? Path.GetTempPath(), "vectorengine-bench-" + Guid.NewGuid().ToString("N"));
         var report = new AnnReport { Dataset = data.Name, Metric = data.Metric.ToString(), N = data.Base.Length, Dim = data.Dimension };
-        long rssGrowth = 0;
-        try
+        int[] sizes = settings.Points.Length == 0 ? [data.Base.Length] : settings.Points.Select(p => Math.Min(p, data.Base.Length)).Distinct().Order().ToArray();
+        foreach (int size in sizes)
         {
-            GC.Collect();
-            long rssBefore = Environment.WorkingSet;
-            BuildResult built = settings.Quiet
-                ? runner.Build(directory)
-                : AnsiConsole.Progress().Start(ctx =>
-                {
-                    ProgressTask task = ctx.AddTask("ingest", maxValue: data.Base.Length);
-                    return runner.Build(directory, done => task.Value = done);
-                });
-            rssGrowth = Environment.WorkingSet - rssBefore;
-            using (built.Db)
+            Dataset part = data.Prefix(size);
+            var runner = new AnnRunner(part, settings.Index, spec, settings.FilterSelectivity, settings.ExactFilterThreshold);
+            int before = report.Runs.Count;
+            long rssGrowth = BuildAndSweep(runner, part, settings, sweepName, sweepValues, report);
+            foreach (AnnRun run in report.Runs.Skip(before))
             {
-                Sweep(runner, built, settings, sweepName, sweepValues, report);
-                if (settings.Churn is { } fraction)
-                {
-                    Unpin();
-                    int replaced = runner.Churn(built, fraction);
-                    Say(settings, $"churn: {replaced} points deleted and inserted again");
-                    Sweep(runner, built, settings, sweepName, sweepValues, report);
-                    Unpin();
-                    Say(settings, $"optimizer: {runner.Optimize(built)} segments merged");
-                    Sweep(runner, built, settings, sweepName, sweepValues, report);
-                }
+                run.RssGrowthBytes = rssGrowth;
             }
-        }
-        finally
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
 
-        foreach (AnnRun run in report.Runs)
-        {
-            run.RssGrowthBytes = rssGrowth;
+            Unpin();
         }
 
         ParetoFrontier.Mark(report.Runs);
-        var table = new Table().AddColumns("index", "stage", "search", "threads", "k", "recall@k", "QPS", "p50 µs", "p99 µs", "build s", "index MiB", "pareto");
+        var table = new Table().AddColumns("index", "points", "stage", "search", "threads", "k", "recall@k", "QPS", "p50 µs", "p99 µs", "build s", "index MiB", "pareto");
         foreach (AnnRun run in report.Runs)
         {
-            table.AddRow(run.Index, run.BuildParams.TryGetValue("stage", out object? stage) ? stage.ToString()! : "fresh", string.Join(" ", run.SearchParams.Select(p => $"{p.Key}={p.Value}")), run.Threads.ToString(), run.K.ToString(),
+            table.AddRow(run.Index, (run.Points ?? report.N).ToString("N0"), run.BuildParams.TryGetValue("stage", out object? stage) ? stage.ToString()! : "fresh", string.Join(" ", run.SearchParams.Select(p => $"{p.Key}={p.Value}")), run.Threads.ToString(), run.K.ToString(),
                 run.RecallAtK.ToString("F4"), run.Qps.ToString("N1"), run.P50Us?.ToString("N0") ?? "-", run.P99Us?.ToString("N0") ?? "-",
                 run.BuildSeconds.ToString("F2"), (run.IndexBytes / 1048576.0).ToString("F1"), run.Pareto ? "*" : string.Empty);
         }
@@ -154,7 +139,72 @@ internal static class AnnCommand
         return 0;
     }
 
+    /// <summary>Builds the index in a temporary database, sweeps it (and again after churn), and returns the RSS growth of the build.</summary>
+    private static long BuildAndSweep(AnnRunner runner, Dataset data, AnnSettings settings, string sweepName, int[] sweepValues, AnnReport report)
+    {
+        string directory = Path.Combine(settings.WorkDir?.FullName ?? Path.GetTempPath(), "vectorengine-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            GC.Collect();
+            long rssBefore = Environment.WorkingSet;
+            BuildResult built = settings.Quiet
+                ? runner.Build(directory)
+                : AnsiConsole.Progress().Start(ctx =>
+                {
+                    ProgressTask task = ctx.AddTask($"ingest {data.Base.Length:N0}", maxValue: data.Base.Length);
+                    return runner.Build(directory, done => task.Value = done);
+                });
+            long rssGrowth = Environment.WorkingSet - rssBefore;
+            using (built.Db)
+            {
+                Sweep(runner, built, settings, sweepName, sweepValues, report);
+                if (settings.Churn is { } fraction)
+                {
+                    Unpin();
+                    int replaced = runner.Churn(built, fraction);
+                    Say(settings, $"churn: {replaced} points deleted and inserted again");
+                    Sweep(runner, built, settings, sweepName, sweepValues, report);
+                    Unpin();
+                    Say(settings, $"optimizer: {runner.Optimize(built)} segments merged");
+                    Sweep(runner, built, settings, sweepName, sweepValues, report);
+                }
+            }
+
+            return rssGrowth;
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Times every search setting on every thread count. The progress bar redraws only between settings (no refresh
+    /// thread): a renderer waking every 100 ms would share the pinned CPU with the queries being timed.
+    /// </summary>
     private static void Sweep(AnnRunner runner, BuildResult built, AnnSettings settings, string sweepName, int[] sweepValues, AnnReport report)
+    {
+        if (settings.Quiet)
+        {
+            SweepSettings(runner, built, settings, sweepName, sweepValues, report, null);
+            return;
+        }
+
+        AnsiConsole.Progress().AutoRefresh(false).Start(ctx =>
+        {
+            ProgressTask task = ctx.AddTask($"search {built.Collection.GetInfo().PointCount:N0} points", maxValue: sweepValues.Length * settings.Threads.Length * settings.Repeat);
+            SweepSettings(runner, built, settings, sweepName, sweepValues, report, () =>
+            {
+                task.Increment(1);
+                ctx.Refresh();
+            });
+        });
+    }
+
+    private static void SweepSettings(AnnRunner runner, BuildResult built, AnnSettings settings, string sweepName, int[] sweepValues, AnnReport report, Action? measured)
     {
         foreach (int value in sweepValues)
         {
@@ -174,8 +224,16 @@ internal static class AnnCommand
 
                 // Repeats measure the same setting again (after its short warm-up each time); the median damps the
                 // drift of a shared machine, and every figure stays in the JSON.
-                AnnRun[] repeats = Enumerable.Range(0, settings.Repeat).Select(_ => runner.Search(built, settings.K, t, searchParams, json))
-                    .OrderBy(r => r.Qps).ToArray();
+                AnnRun[] repeats = Enumerable.Range(0, settings.Repeat)
+                    .Select(_ =>
+                    {
+                        AnnRun run = runner.Search(built, settings.K, t, searchParams, json);
+                        measured?.Invoke();
+                        return run;
+                    })
+                    .ToArray()
+                    .OrderBy(r => r.Qps)
+                    .ToArray();
                 AnnRun median = repeats[repeats.Length / 2];
                 if (repeats.Length > 1)
                 {
@@ -301,8 +359,8 @@ internal static class AnnCommand
     }
 
     private sealed record AnnSettings(
-        DirectoryInfo Dataset, string Index, int[] Threads, int K, int? MaxQueries, FileInfo? Output, DirectoryInfo? WorkDir, bool Quiet,
+        string Dataset, string Index, int[] Threads, int K, int? MaxQueries, FileInfo? Output, DirectoryInfo? WorkDir, bool Quiet,
         int? M, int? EfConstruction, int? BuildThreads, string? Sweep, double? FilterSelectivity, bool Pin, int? ExactFilterThreshold,
         double? Churn, double? Oversampling, bool NoRescore, double? Quantile, string? Granularity, int? NList, int? NProbe, int? PqM,
-        int? NBits, int? MaxPointsPerCentroid, int Repeat);
+        int? NBits, int? MaxPointsPerCentroid, int Repeat, int[] Points);
 }

@@ -14,7 +14,7 @@ internal static class PeersCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Dataset folder, as for bench ann", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset, as for bench ann (.hdf5 needs python3-h5py)", Required = true };
         var engines = new Option<string>("--engines") { Description = "Peers to run: hnswlib, faiss", DefaultValueFactory = _ => "hnswlib,faiss" };
         var indexes = new Option<string>("--indexes") { Description = "Index types: hnsw, ivf-flat, ivf-pq (IVF: FAISS only)", DefaultValueFactory = _ => "hnsw" };
         var m = new Option<int>("--m") { Description = "HNSW links per node", DefaultValueFactory = _ => 16 };
@@ -43,12 +43,12 @@ internal static class PeersCommand
         return command;
     }
 
-    private static int Run(DirectoryInfo dataset, FileInfo output, string python, bool quiet, string[] driverArgs)
+    private static int Run(string dataset, FileInfo output, string python, bool quiet, string[] driverArgs)
     {
         string driver = Path.Combine(AppContext.BaseDirectory, "peers", "ann_peer.py");
         string rows = Path.Combine(Path.GetTempPath(), $"vectorengine-peers-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo(python) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in (string[])[driver, "--dataset", dataset.FullName, .. driverArgs, "--out", rows])
+        foreach (string arg in (string[])[driver, "--dataset", Path.GetFullPath(dataset), .. driverArgs, "--out", rows])
         {
             start.ArgumentList.Add(arg);
         }

@@ -13,31 +13,53 @@ internal sealed class Dataset
 
     public required float[][] Queries { get; init; }
 
-    public required int[][] GroundTruth { get; init; }
+    /// <summary>Row numbers of each query's true nearest neighbours; null when the base was cut to a prefix (the
+    /// runner then computes them with the engine's exact scan).</summary>
+    public required int[][]? GroundTruth { get; init; }
 
     public int Dimension => Base[0].Length;
 
-    public static Dataset Load(string directory, int? maxQueries = null)
+    /// <summary>The first <paramref name="points"/> base vectors, with the same queries and no ground truth.</summary>
+    public Dataset Prefix(int points) =>
+        points >= Base.Length ? this : new Dataset { Name = Name, Metric = Metric, Base = Base[..points], Queries = Queries, GroundTruth = null };
+
+    /// <summary>
+    /// Loads a dataset: a folder in the ../shared/data layout (dataset.json naming .fvecs / .bvecs / .npy vectors and
+    /// .ivecs / .npy ground truth, each optionally .gz), or an ann-benchmarks .hdf5 file.
+    /// </summary>
+    public static Dataset Load(string path, int? maxQueries = null)
     {
-        string manifest = Path.Combine(directory, "dataset.json");
+        if (AnnBenchmarksFile.Handles(path))
+        {
+            return AnnBenchmarksFile.Load(path, maxQueries);
+        }
+
+        string manifest = Path.Combine(path, "dataset.json");
+        if (!File.Exists(manifest))
+        {
+            throw new FileNotFoundException($"{path}: neither an ann-benchmarks .hdf5 file nor a folder with dataset.json.");
+        }
+
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(manifest));
         JsonElement root = doc.RootElement;
-        string metric = root.GetProperty("metric").GetString() ?? "euclidean";
         return new Dataset
         {
-            Name = root.TryGetProperty("name", out JsonElement n) ? n.GetString()! : Path.GetFileName(directory),
-            Metric = metric switch
-            {
-                "euclidean" or "l2" => DistanceMetric.L2,
-                "angular" or "cosine" => DistanceMetric.Cosine,
-                "ip" or "dot" or "inner_product" => DistanceMetric.InnerProduct,
-                _ => throw new InvalidDataException($"Unknown metric '{metric}' in {manifest}."),
-            },
-            Base = VectorFile.ReadFvecs(Resolve(directory, root, "base")),
-            Queries = VectorFile.ReadFvecs(Resolve(directory, root, "query"), maxQueries),
-            GroundTruth = VectorFile.ReadIvecs(Resolve(directory, root, "groundtruth"), maxQueries),
+            Name = root.TryGetProperty("name", out JsonElement n) ? n.GetString()! : Path.GetFileName(path),
+            Metric = MetricOf(root.GetProperty("metric").GetString() ?? "euclidean", manifest),
+            Base = VectorFile.ReadVectors(Resolve(path, root, "base")),
+            Queries = VectorFile.ReadVectors(Resolve(path, root, "query"), maxQueries),
+            GroundTruth = VectorFile.ReadNeighbors(Resolve(path, root, "groundtruth"), maxQueries),
         };
     }
+
+    /// <summary>The engine's metric for a dataset's distance name (ann-benchmarks and ../shared/data spellings).</summary>
+    public static DistanceMetric MetricOf(string distance, string source) => distance.ToLowerInvariant() switch
+    {
+        "euclidean" or "l2" => DistanceMetric.L2,
+        "angular" or "cosine" => DistanceMetric.Cosine,
+        "ip" or "dot" or "inner_product" => DistanceMetric.InnerProduct,
+        _ => throw new InvalidDataException($"{source}: distance '{distance}' is not supported (euclidean, angular, dot)."),
+    };
 
     /// <summary>The file named in dataset.json, or its decompressed / compressed sibling when only that exists.</summary>
     private static string Resolve(string directory, JsonElement root, string key)

@@ -46,13 +46,14 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
     /// <summary>Recall@k of the server's answers to the dataset's queries against its ground truth (ids are row numbers).</summary>
     public async Task<double> RecallAsync(Dataset data, int k, SearchParams parameters)
     {
+        int[][] groundTruth = data.GroundTruth ?? throw new ArgumentException("The dataset carries no ground truth.", nameof(data));
         using var client = new VectorEngineClient(Address, apiKey);
         RemoteCollection remote = client.GetCollection(collection);
         double total = 0;
         for (int q = 0; q < data.Queries.Length; q++)
         {
             IReadOnlyList<ScoredPoint> hits = await remote.SearchAsync(new SearchRequest(data.Queries[q], k) { WithPayload = false, Params = parameters });
-            var truth = data.GroundTruth[q].Take(k).ToHashSet();
+            var truth = groundTruth[q].Take(k).ToHashSet();
             total += hits.Count(h => truth.Contains((int)h.Id.Number)) / (double)k;
         }
 

@@ -52,7 +52,7 @@ internal static class MarkdownReport
             md.AppendLine();
             List<AnnRun> builds = runs.GroupBy(r => $"{r.Engine} {r.Index}").Select(g => g.First()).OrderBy(r => r.Engine).ThenBy(r => r.Index).ToList();
             ReportPlots.Bars($"{first.Dataset}: index bytes per vector", "bytes per vector",
-                builds.Select(r => ($"{r.Engine} {r.Index}", r.IndexBytes / (double)first.N)).ToList(), Path.Combine(directory, slug + "-bytes"));
+                builds.Select(r => ($"{r.Engine} {r.Index}", r.IndexBytes / (double)(r.Points ?? first.N))).ToList(), Path.Combine(directory, slug + "-bytes"));
             ReportPlots.Bars($"{first.Dataset}: build time", "seconds",
                 builds.Select(r => ($"{r.Engine} {r.Index}", r.BuildSeconds)).ToList(), Path.Combine(directory, slug + "-build"));
             md.AppendLine("### Memory and build").AppendLine();
@@ -63,7 +63,7 @@ internal static class MarkdownReport
             {
                 string phases = string.Join(", ", r.BuildPhases.Select(p => Inv($"{p.Key.Replace("_seconds", "", StringComparison.Ordinal)} {p.Value:F2}")));
                 string parameters = string.Join(" ", r.BuildParams.Select(p => $"{p.Key}={p.Value}"));
-                md.AppendLine(Inv($"| {r.Engine} | {r.Index} | {parameters} | {r.BuildSeconds:F2} | {phases} | {r.IndexBytes / (double)first.N:N0} | {r.VectorBytesPerPoint:N0} | {(r.RssGrowthBytes is { } rss ? (rss / 1048576.0).ToString("F0", CultureInfo.InvariantCulture) : "-")} |"));
+                md.AppendLine(Inv($"| {r.Engine} | {r.Index} | {parameters} | {r.BuildSeconds:F2} | {phases} | {r.IndexBytes / (double)(r.Points ?? first.N):N0} | {r.VectorBytesPerPoint:N0} | {(r.RssGrowthBytes is { } rss ? (rss / 1048576.0).ToString("F0", CultureInfo.InvariantCulture) : "-")} |"));
             }
 
             md.AppendLine();

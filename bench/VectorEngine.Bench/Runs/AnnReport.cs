@@ -31,6 +31,10 @@ internal sealed class AnnRun
     [JsonPropertyName("index")]
     public required string Index { get; init; }
 
+    /// <summary>Points indexed when the run used a prefix of the base (<c>bench ann --points</c>); null: all of them.</summary>
+    [JsonPropertyName("points")]
+    public int? Points { get; init; }
+
     [JsonPropertyName("build_params")]
     public Dictionary<string, object> BuildParams { get; init; } = [];
 
@@ -42,6 +46,10 @@ internal sealed class AnnRun
 
     [JsonPropertyName("index_bytes")]
     public long IndexBytes { get; init; }
+
+    /// <summary>Bytes of the database directory after the build: segment files, index files, the write-ahead log.</summary>
+    [JsonPropertyName("disk_bytes")]
+    public long? DiskBytes { get; init; }
 
     /// <summary>How much the process's resident set grew from before loading the points to after the build.</summary>
     [JsonPropertyName("rss_growth_bytes")]

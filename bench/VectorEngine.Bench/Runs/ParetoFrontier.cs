@@ -5,7 +5,8 @@ internal static class ParetoFrontier
 {
     /// <summary>The series a run belongs to: one curve in a plot.</summary>
     public static string SeriesOf(AnnRun run) =>
-        $"{run.Engine} {run.Index}" + (run.BuildParams.TryGetValue("stage", out object? stage) ? $" ({stage})" : string.Empty) + $", {run.Threads} thread" + (run.Threads == 1 ? string.Empty : "s");
+        $"{run.Engine} {run.Index}" + (run.BuildParams.TryGetValue("stage", out object? stage) ? $" ({stage})" : string.Empty)
+        + (run.Points is { } points ? $", {points:N0} points" : string.Empty) + $", {run.Threads} thread" + (run.Threads == 1 ? string.Empty : "s");
 
     /// <summary>Sets <see cref="AnnRun.Pareto"/> on every run.</summary>
     public static void Mark(IEnumerable<AnnRun> runs)

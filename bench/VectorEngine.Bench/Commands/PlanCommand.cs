@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using VectorEngine.Bench.Planning;
+
+namespace VectorEngine.Bench.Commands;
+
+/// <summary><c>bench plan</c>: index, quantization, shards, replicas and nodes for a workload, from calibrated measurements.</summary>
+internal static class PlanCommand
+{
+    /// <summary>Where the calibration measured on the project's own machine travels with the CLI (used without --calibration).</summary>
+    private static string DefaultCalibrationDirectory => Path.Combine(AppContext.BaseDirectory, "calibration");
+
+    public static Command Create()
+    {
+        var vectors = new Option<long>("--vectors") { Description = "Vectors to hold (suffixes k, M, B: 50M)", Required = true, CustomParser = ParseCount };
+        var dim = new Option<int>("--dim") { Description = "Their dimension", Required = true };
+        var recall = new Option<double>("--target-recall") { Description = "Recall@k every search must reach on average", DefaultValueFactory = _ => 0.95 };
+        var p95 = new Option<double>("--p95-ms") { Description = "p95 latency limit at the target load, milliseconds", Required = true };
+        var qps = new Option<double>("--qps") { Description = "Queries per second to sustain", Required = true };
+        var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10 };
+        var calibration = new Option<FileInfo[]>("--calibration")
+        {
+            Description = "bench ann JSON files measured on your machine at three or more sizes (bench ann --points); default: the calibration shipped with the CLI",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var replicas = new Option<int>("--replicas") { Description = "Copies of every shard, at least", DefaultValueFactory = _ => 2 };
+        var nodeCores = new Option<int>("--node-cores") { Description = "Cores per node", DefaultValueFactory = _ => 16 };
+        var nodeRam = new Option<double>("--node-ram-gib") { Description = "Memory per node, GiB", DefaultValueFactory = _ => 64 };
+        var nodeDisk = new Option<double>("--node-disk-gib") { Description = "Disk per node, GiB", DefaultValueFactory = _ => 1024 };
+        var ramFraction = new Option<double>("--ram-fraction") { Description = "Share of a node's memory the indexes may fill", DefaultValueFactory = _ => 0.7 };
+        var utilization = new Option<double>("--cpu-utilization") { Description = "Share of the cores the target load may keep busy", DefaultValueFactory = _ => 0.5 };
+        var network = new Option<double>("--network-ms") { Description = "Latency of one network hop, milliseconds", DefaultValueFactory = _ => 1.0 };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the plans as JSON here" };
+        var command = new Command("plan", "Recommend index, quantization, shards, replicas, RAM and disk per node, and node count for a workload")
+        {
+            vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, utilization, network, json,
+        };
+        command.SetAction(parse =>
+        {
+            var request = new PlanRequest
+            {
+                Vectors = parse.GetValue(vectors),
+                Dimension = parse.GetValue(dim),
+                TargetRecall = parse.GetValue(recall),
+                P95Ms = parse.GetValue(p95),
+                Qps = parse.GetValue(qps),
+                K = parse.GetValue(k),
+                MinReplicas = parse.GetValue(replicas),
+                NodeCores = parse.GetValue(nodeCores),
+                NodeRamBytes = (long)(parse.GetValue(nodeRam) * (1L << 30)),
+                NodeDiskBytes = (long)(parse.GetValue(nodeDisk) * (1L << 30)),
+                RamFraction = parse.GetValue(ramFraction),
+                CpuUtilization = parse.GetValue(utilization),
+                NetworkMs = parse.GetValue(network),
+            };
+            FileInfo[] files = parse.GetValue(calibration) ?? [];
+            return Run(request, files, parse.GetValue(json));
+        });
+        return command;
+    }
+
+    private static int Run(PlanRequest request, FileInfo[] files, FileInfo? json)
+    {
+        string[] paths = files.Length > 0
+            ? files.Select(f => f.FullName).ToArray()
+            : Directory.Exists(DefaultCalibrationDirectory) ? Directory.GetFiles(DefaultCalibrationDirectory, "*.json") : [];
+        if (paths.Length == 0)
+        {
+            AnsiConsole.MarkupLine("[red]No calibration: pass --calibration with bench ann JSON files (see bench/README.md).[/]");
+            return 1;
+        }
+
+        IReadOnlyList<CostModel> models;
+        IReadOnlyList<string> skipped;
+        IReadOnlyList<DeploymentPlan> plans;
+        try
+        {
+            models = Calibration.Load(paths, out skipped);
+            plans = DeploymentPlanner.Plan(request, models);
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidDataException or JsonException or IOException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]{e.Message}[/]");
+            return 1;
+        }
+
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 200;
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"[bold]Workload[/]: {request.Vectors:N0} vectors × {request.Dimension} dims, recall@{request.K} ≥ {request.TargetRecall}, p95 ≤ {request.P95Ms} ms at {request.Qps:N0} QPS; nodes of {request.NodeCores} cores, {request.NodeRamBytes / (double)(1L << 30):N0} GiB RAM, {request.NodeDiskBytes / (double)(1L << 30):N0} GiB disk.");
+        AnsiConsole.WriteLine();
+        AnsiConsole.MarkupLine("[bold]Assumptions[/]");
+        foreach (string line in Assumptions(request, files.Length == 0, paths))
+        {
+            AnsiConsole.MarkupLineInterpolated($"- {line}");
+        }
+
+        foreach (CostModel model in models)
+        {
+            AnsiConsole.MarkupLineInterpolated($"- model {model.Label}: {model.Describe()}");
+        }
+
+        foreach (string reason in skipped)
+        {
+            AnsiConsole.MarkupLineInterpolated($"- [yellow]not used[/]: {reason}");
+        }
+
+        AnsiConsole.WriteLine();
+        if (plans.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[red]No calibrated index meets the targets at up to 4,096 shards: relax the recall or latency target, or calibrate another index (see the models above for what each reaches).[/]");
+            return 2;
+        }
+
+        var table = new Table().AddColumns("index", "search", "shards", "replicas", "nodes", "limited by", "recall", "p95 ms", "capacity QPS", "RAM/node GiB", "disk/node GiB");
+        foreach (DeploymentPlan plan in plans)
+        {
+            table.AddRow(plan.Model.Label, plan.Model.Knob.Length == 0 ? "exact" : $"{plan.Model.Knob}={plan.KnobValue}", plan.Shards.ToString(CultureInfo.InvariantCulture),
+                plan.Replicas.ToString(CultureInfo.InvariantCulture), plan.Nodes.ToString(CultureInfo.InvariantCulture), plan.LimitedBy, plan.Recall.ToString("F3", CultureInfo.InvariantCulture),
+                plan.P95Ms.ToString("F2", CultureInfo.InvariantCulture), plan.CapacityQps.ToString("N0", CultureInfo.InvariantCulture),
+                (plan.RamPerNodeBytes / (1L << 30)).ToString("F1", CultureInfo.InvariantCulture), (plan.DiskPerNodeBytes / (1L << 30)).ToString("F1", CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(table);
+        DeploymentPlan best = plans[0];
+        AnsiConsole.MarkupLineInterpolated($"[bold green]Recommended[/]: {best.Model.Label}, {(best.Model.Knob.Length == 0 ? "exact search" : $"{best.Model.Knob}={best.KnobValue}")}; {best.Shards} shard(s) of {best.PointsPerShard:N0} vectors × {best.Replicas} replicas on {best.Nodes} node(s), each with ≥ {best.RamPerNodeBytes / (1L << 30):F1} GiB RAM for indexes and ≥ {best.DiskPerNodeBytes / (1L << 30):F1} GiB disk.");
+        if (json is not null)
+        {
+            var rows = plans.Select(p => new Dictionary<string, object>
+            {
+                ["series"] = p.Model.Series, ["index"] = p.Model.Index, ["knob"] = p.Model.Knob, ["knob_value"] = p.KnobValue, ["shards"] = p.Shards,
+                ["replicas"] = p.Replicas, ["nodes"] = p.Nodes, ["limited_by"] = p.LimitedBy, ["points_per_shard"] = p.PointsPerShard,
+                ["recall"] = Math.Round(p.Recall, 4), ["p95_ms"] = Math.Round(p.P95Ms, 3), ["capacity_qps"] = Math.Round(p.CapacityQps),
+                ["ram_per_node_bytes"] = Math.Round(p.RamPerNodeBytes), ["disk_per_node_bytes"] = Math.Round(p.DiskPerNodeBytes),
+            });
+            File.WriteAllText(json.FullName, JsonSerializer.Serialize(new { request, plans = rows }, new JsonSerializerOptions { WriteIndented = true }));
+        }
+
+        return 0;
+    }
+
+    private static IEnumerable<string> Assumptions(PlanRequest request, bool shipped, string[] paths)
+    {
+        yield return shipped
+            ? $"Calibration: the one shipped with the CLI ({string.Join(", ", paths.Select(Path.GetFileName))}), measured on a 2-core EPYC VM on fashion-mnist; calibrate on your own machine and data for a plan you can rely on (bench/README.md)."
+            : $"Calibration: {string.Join(", ", paths.Select(Path.GetFileName))}.";
+        yield return "Your vectors are as hard to search as the calibration data: the ef/nprobe for a recall comes from its recall curve, extrapolated in n.";
+        yield return "Time per query grows in proportion to the dimension (the distance kernels are linear in it) and with n as fitted; memory per point adds the vector bytes in proportion to the dimension; disk stores float vectors (4 bytes × dim) besides the index.";
+        yield return $"A query searches one replica of every shard; merged recall equals shard recall; p95 = shard p95 + the Erlang C wait for a core at the load on {request.NodeCores}-core nodes + {request.NetworkMs} ms per network hop (1 hop, 2 with more than one shard).";
+        yield return "Quantized indexes that rescore (hnsw-int8/pq, ivf-pq by default) keep their codes in RAM and read k × oversampling float rows per query from the segment files: those are counted on disk, not in RAM, and want a disk that serves that many random reads.";
+        yield return $"The target load keeps at most {request.CpuUtilization:P0} of the cores busy; indexes fill at most {request.RamFraction:P0} of a node's memory; each shard has room on disk for a merge to rewrite it (2×); at least {request.MinReplicas} replicas, on different nodes.";
+    }
+
+    private static long ParseCount(ArgumentResult result)
+    {
+        string text = result.Tokens.Single().Value.Trim();
+        (string digits, double scale) = char.ToUpperInvariant(text[^1]) switch
+        {
+            'K' => (text[..^1], 1e3),
+            'M' => (text[..^1], 1e6),
+            'B' or 'G' => (text[..^1], 1e9),
+            _ => (text, 1.0),
+        };
+        if (!double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0)
+        {
+            result.AddError($"--vectors takes a positive count such as 1000000, 50M or 1.5B; got '{text}'.");
+            return 0;
+        }
+
+        return (long)Math.Round(value * scale);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using VectorEngine.Bench.Runs;
+
+namespace VectorEngine.Bench.Planning;
+
+/// <summary>
+/// The measured runs a plan rests on: <c>bench ann</c> JSON files (one with <c>--points</c> at several sizes, or one
+/// file per size), read into one <see cref="CostModel"/> per index configuration. Peers' rows, filtered runs and runs
+/// after churn are left out: the planner sizes this engine's unfiltered search on freshly built segments.
+/// </summary>
+internal static class Calibration
+{
+    /// <summary>Reads the files and fits a model per index configuration that has enough runs.</summary>
+    /// <param name="files">bench ann JSON files.</param>
+    /// <param name="skipped">Configurations that could not be fitted, with the reason.</param>
+    public static IReadOnlyList<CostModel> Load(IEnumerable<string> files, out IReadOnlyList<string> skipped)
+    {
+        var points = new List<(string Series, CalibrationPoint Point)>();
+        foreach (string file in files)
+        {
+            AnnReport report = JsonSerializer.Deserialize<AnnReport>(File.ReadAllText(file))
+                ?? throw new InvalidDataException($"{file}: not a bench ann report.");
+            points.AddRange(report.Runs
+                .Where(r => r.Engine == "vectorengine" && !r.BuildParams.ContainsKey("stage") && !r.BuildParams.ContainsKey("filter_selectivity"))
+                .Select(r => (SeriesOf(r), new CalibrationPoint(r, r.Points ?? report.N, report.Dim))));
+        }
+
+        return FitAll(points, out skipped);
+    }
+
+    /// <summary>Fits a model per series from runs already in memory.</summary>
+    public static IReadOnlyList<CostModel> FitAll(IEnumerable<(string Series, CalibrationPoint Point)> points, out IReadOnlyList<string> skipped)
+    {
+        var models = new List<CostModel>();
+        var reasons = new List<string>();
+        foreach (IGrouping<string, (string Series, CalibrationPoint Point)> series in points.GroupBy(p => p.Series))
+        {
+            try
+            {
+                models.Add(CostModel.Fit(series.Key, series.Select(p => p.Point).ToList()));
+            }
+            catch (ArgumentException e)
+            {
+                reasons.Add(e.Message);
+            }
+        }
+
+        skipped = reasons;
+        return models;
+    }
+
+    /// <summary>Build parameters that do not tell configurations apart for a reader: seeds, training effort, the default search knob.</summary>
+    private static readonly HashSet<string> UnlabelledParameters =
+        ["seed", "pq.seed", "iterations", "pq.iterations", "pq.sample_size", "ef", "nprobe", "max_points_per_centroid"];
+
+    /// <summary>A series key without the parameters in <see cref="UnlabelledParameters"/>.</summary>
+    public static string LabelOf(string series) =>
+        string.Join(" ", series.Split(' ').Where(part => !UnlabelledParameters.Contains(part.Split('=')[0])));
+
+    /// <summary>An index configuration: the index and the build parameters that shape it (not the build's thread count).</summary>
+    public static string SeriesOf(AnnRun run)
+    {
+        string[] parameters = run.BuildParams.Where(p => p.Key != "build_threads").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}").ToArray();
+        return run.Index + (parameters.Length == 0 ? string.Empty : " " + string.Join(" ", parameters));
+    }
+}

@@ -1,0 +1,205 @@
+using System.Globalization;
+using VectorEngine.Bench.Runs;
+
+namespace VectorEngine.Bench.Planning;
+
+/// <summary>
+/// What one index configuration costs on the machine it was measured on, fitted from <c>bench ann</c> runs at several
+/// sizes: time per query and recall against the index size n and the search knob (ef for HNSW, nprobe for IVF), and
+/// memory and disk against n. Power laws in log space: HNSW's time grows like ef·log n and IVF's like nprobe·n/nlist,
+/// which over a decade or two of n a power law follows closely, and it extrapolates without inventing curvature the
+/// three or four calibration sizes cannot show.
+/// </summary>
+internal sealed class CostModel
+{
+    private const double MaxInformativeRecall = 0.9995;
+
+    private readonly double[] _time;
+    private readonly double[] _miss;
+
+    private CostModel(string series, string index, string knob, int dimension, double[] time, double[] miss, double bytesFixed, double bytesPerPoint,
+        double vectorBytesPerPoint, double diskFixed, double diskPerPoint, double tailRatio, double threadEfficiency, int[] sizes, int[] knobs)
+    {
+        Series = series;
+        Index = index;
+        Knob = knob;
+        Dimension = dimension;
+        _time = time;
+        _miss = miss;
+        BytesFixed = bytesFixed;
+        BytesPerPoint = bytesPerPoint;
+        VectorBytesPerPoint = vectorBytesPerPoint;
+        DiskFixed = diskFixed;
+        DiskPerPoint = diskPerPoint;
+        TailRatio = tailRatio;
+        ThreadEfficiency = threadEfficiency;
+        CalibratedSizes = sizes;
+        CalibratedKnobs = knobs;
+    }
+
+    /// <summary>The index configuration: index name and build parameters.</summary>
+    public string Series { get; }
+
+    /// <summary>The index and the build parameters that shape it, for tables (seeds, training iterations, sample sizes
+    /// and the default search knob left out).</summary>
+    public string Label => Calibration.LabelOf(Series);
+
+    /// <summary>The index type as <c>bench ann --index</c> names it.</summary>
+    public string Index { get; }
+
+    /// <summary>The search parameter the model varies ("ef", "nprobe"), or empty for an exact index.</summary>
+    public string Knob { get; }
+
+    /// <summary>The vectors' dimension in the calibration runs.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Index bytes that do not grow with n (IVF centroids, quantizer tables).</summary>
+    public double BytesFixed { get; }
+
+    /// <summary>Index bytes per point at the calibration dimension.</summary>
+    public double BytesPerPoint { get; }
+
+    /// <summary>Of <see cref="BytesPerPoint"/>, the vector data (floats or codes): the part that scales with the dimension.</summary>
+    public double VectorBytesPerPoint { get; }
+
+    /// <summary>Database directory bytes that do not grow with n.</summary>
+    public double DiskFixed { get; }
+
+    /// <summary>Database directory bytes per point at the calibration dimension.</summary>
+    public double DiskPerPoint { get; }
+
+    /// <summary>p95 latency over mean time per query, single thread (the median over the calibration runs).</summary>
+    public double TailRatio { get; }
+
+    /// <summary>QPS on T threads over T times the single-thread QPS (1 when no multi-thread run was measured).</summary>
+    public double ThreadEfficiency { get; }
+
+    /// <summary>The index sizes the model was fitted on.</summary>
+    public int[] CalibratedSizes { get; }
+
+    /// <summary>The knob values the model was fitted on.</summary>
+    public int[] CalibratedKnobs { get; }
+
+    /// <summary>Fits one series' model; every run must be of that series.</summary>
+    /// <exception cref="ArgumentException">Fewer than two sizes, or fewer than two knob values for an approximate index.</exception>
+    public static CostModel Fit(string series, IReadOnlyList<CalibrationPoint> points)
+    {
+        CalibrationPoint[] single = points.Where(p => p.Run.Threads == 1 && p.Run.Call == "single").ToArray();
+        int[] sizes = single.Select(p => p.Points).Distinct().Order().ToArray();
+        if (sizes.Length < 2)
+        {
+            throw new ArgumentException($"{series}: calibration needs single-thread runs at two or more sizes (bench ann --points), found {sizes.Length}.");
+        }
+
+        string knob = single[0].Run.SearchParams.Keys.FirstOrDefault(k => k is "ef" or "nprobe") ?? string.Empty;
+        int[] knobs = knob.Length == 0 ? [] : single.Select(p => KnobOf(p.Run, knob)).Distinct().Order().ToArray();
+        if (knob.Length > 0 && knobs.Length < 2)
+        {
+            throw new ArgumentException($"{series}: calibration needs two or more {knob} values (bench ann --sweep {knob}=...), found {knobs.Length}.");
+        }
+
+        (int Points, int Knob, double LogY) Row(CalibrationPoint p, double logY) => (p.Points, knob.Length == 0 ? 0 : KnobOf(p.Run, knob), logY);
+        (double t0, double t1, double t2) = PowerLawFit.Fit(single.Select(p => Row(p, Math.Log(1 / p.Run.Qps))).ToList());
+
+        // Runs at recall 1 say only that the miss rate is below 1/queries: they would pull the fitted curve, so the
+        // recall fit uses the others (all of them when too few are left at two sizes).
+        CalibrationPoint[] informative = single.Where(p => p.Run.RecallAtK < MaxInformativeRecall).ToArray();
+        if (informative.Select(p => p.Points).Distinct().Count() < 2)
+        {
+            informative = single;
+        }
+
+        (double m0, double m1, double m2) = PowerLawFit.Fit(informative.Select(p => Row(p, Math.Log(Miss(p.Run.RecallAtK)))).ToList());
+        double[] time = knob.Length == 0 ? [t0, t2] : [t0, t1, t2];
+        double[] miss = knob.Length == 0 ? [m0, m2] : [m0, m1, m2];
+
+        // One build per size: memory and disk are per build, not per search setting.
+        CalibrationPoint[] builds = single.GroupBy(p => p.Points).Select(g => g.First()).ToArray();
+        (double bytesFixed, double bytesPerPoint) = Line(builds.Select(b => (double)b.Points).ToArray(), builds.Select(b => (double)b.Run.IndexBytes).ToArray());
+        (double diskFixed, double diskPerPoint) = builds.All(b => b.Run.DiskBytes is not null)
+            ? Line(builds.Select(b => (double)b.Points).ToArray(), builds.Select(b => (double)b.Run.DiskBytes!.Value).ToArray())
+            : (0, 0);
+        double[] tails = single.Where(p => p.Run.P95Us is not null).Select(p => p.Run.P95Us!.Value * p.Run.Qps / 1e6).Order().ToArray();
+        double[] efficiencies = points
+            .Where(p => p.Run.Threads > 1 && p.Run.Call == "single")
+            .Select(p => (p, one: single.FirstOrDefault(s => s.Points == p.Points && SameSearch(s.Run, p.Run))))
+            .Where(pair => pair.one is not null)
+            .Select(pair => pair.p.Run.Qps / (pair.p.Run.Threads * pair.one!.Run.Qps))
+            .Order()
+            .ToArray();
+
+        return new CostModel(series, single[0].Run.Index, knob, single[0].Dimension, time, miss, Math.Max(0, bytesFixed), bytesPerPoint,
+            builds.Select(b => b.Run.VectorBytesPerPoint).Average(), Math.Max(0, diskFixed), diskPerPoint,
+            tails.Length == 0 ? 2.0 : tails[tails.Length / 2], efficiencies.Length == 0 ? 1.0 : Math.Min(1, efficiencies[efficiencies.Length / 2]),
+            sizes, knobs);
+    }
+
+    /// <summary>Seconds of one thread per query on an index of <paramref name="points"/> points.</summary>
+    public double SecondsPerQuery(double points, int knob, int dimension) =>
+        Math.Exp(Evaluate(_time, points, knob)) * dimension / Dimension;
+
+    /// <summary>Single-thread queries per second on an index of <paramref name="points"/> points at the calibration dimension.</summary>
+    public double Qps(double points, int knob) => 1 / SecondsPerQuery(points, knob, Dimension);
+
+    /// <summary>Predicted recall@k of an index of <paramref name="points"/> points.</summary>
+    public double Recall(double points, int knob) => 1 - Math.Exp(Evaluate(_miss, points, knob));
+
+    /// <summary>Predicted in-memory index bytes.</summary>
+    public double IndexBytes(double points, int dimension) =>
+        BytesFixed * dimension / Dimension + points * (BytesPerPoint + (VectorBytesPerPoint * ((double)dimension / Dimension - 1)));
+
+    /// <summary>Predicted database directory bytes (floats are always stored: they grow with the dimension).</summary>
+    public double DiskBytes(double points, int dimension) =>
+        DiskFixed + points * (DiskPerPoint + (4.0 * (dimension - Dimension)));
+
+    /// <summary>The smallest knob value whose predicted recall reaches <paramref name="target"/>, or null (searched up to 16× the largest calibrated value).</summary>
+    public int? KnobFor(double points, double target, int k)
+    {
+        if (Knob.Length == 0)
+        {
+            return Recall(points, 0) >= target ? 0 : null;
+        }
+
+        int low = Knob == "ef" ? k : 1;
+        for (int value = low; value <= CalibratedKnobs[^1] * 16; value = Math.Max(value + 1, (int)(value * 1.05)))
+        {
+            if (Recall(points, value) >= target)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The fitted formulas, for the planner's assumptions.</summary>
+    public string Describe()
+    {
+        string knobTerm = Knob.Length == 0 ? string.Empty : Inv($" · {Knob}^{_time[1]:F2}");
+        string missKnob = Knob.Length == 0 ? string.Empty : Inv($" · {Knob}^{_miss[1]:F2}");
+        return Inv($"time/query = {Math.Exp(_time[0]) * 1e6:G3} µs{knobTerm} · n^{_time[^1]:F3} · dim/{Dimension}; 1 - recall = {Math.Exp(_miss[0]):G3}{missKnob} · n^{_miss[^1]:F3}; ")
+            + Inv($"memory = {BytesPerPoint:F0} B/point ({VectorBytesPerPoint:F0} of them vector data) + {BytesFixed / 1048576:F1} MiB; p95 = {TailRatio:F2} × mean; ")
+            + Inv($"{ThreadEfficiency:P0} per-thread efficiency; fitted on n = {string.Join(", ", CalibratedSizes)}")
+            + (Knob.Length == 0 ? string.Empty : $", {Knob} = {string.Join(", ", CalibratedKnobs)}");
+    }
+
+    private static string Inv(FormattableString text) => FormattableString.Invariant(text);
+
+    private double Evaluate(double[] coefficients, double points, int knob) =>
+        Knob.Length == 0
+            ? coefficients[0] + (coefficients[1] * Math.Log(points))
+            : coefficients[0] + (coefficients[1] * Math.Log(knob)) + (coefficients[2] * Math.Log(points));
+
+    private static (double Intercept, double Slope) Line(double[] x, double[] y) => MathNet.Numerics.Fit.Line(x, y);
+
+    /// <summary>1 - recall, kept off 0 so that perfect runs do not send the log to minus infinity.</summary>
+    private static double Miss(double recall) => Math.Max(1 - recall, 1e-4);
+
+    private static int KnobOf(AnnRun run, string knob) => Convert.ToInt32(run.SearchParams[knob].ToString(), CultureInfo.InvariantCulture);
+
+    private static bool SameSearch(AnnRun a, AnnRun b) =>
+        a.SearchParams.Count == b.SearchParams.Count && a.SearchParams.All(p => b.SearchParams.TryGetValue(p.Key, out object? v) && v.ToString() == p.Value.ToString());
+}
+
+/// <summary>One measured run with the index size and dimension it was measured at.</summary>
+internal sealed record CalibrationPoint(AnnRun Run, int Points, int Dimension);
