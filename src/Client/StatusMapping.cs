@@ -18,6 +18,7 @@ public static class StatusMapping
         VectorEngineErrorKind.FailedPrecondition => StatusCode.FailedPrecondition,
         VectorEngineErrorKind.DataCorruption => StatusCode.DataLoss,
         VectorEngineErrorKind.Closed => StatusCode.Unavailable,
+        VectorEngineErrorKind.StorageFailure => StatusCode.Unavailable,
         _ => StatusCode.Internal,
     };
 

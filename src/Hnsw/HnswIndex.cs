@@ -4,6 +4,7 @@ using VectorEngine.Hnsw.Persistence;
 using VectorEngine.Hnsw.Search;
 using VectorEngine.Indexing;
 using VectorEngine.Indexing.Quantization;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Hnsw;
 
@@ -82,13 +83,13 @@ public sealed partial class HnswIndex : IVectorIndex
     /// <summary>Loads a graph saved by <see cref="Save"/>; null when none is there or it does not match the store.</summary>
     /// <param name="store">The vectors the graph was built over.</param>
     /// <param name="parameters">The parameters the collection asks for.</param>
-    /// <param name="directory">The segment folder.</param>
+    /// <param name="folder">The segment folder.</param>
     /// <param name="quantizer">The quantizer, for a quantized graph; codes that are missing or stale are trained again and saved.</param>
-    public static HnswIndex? Load(IVectorStore store, HnswParameters parameters, string directory, IQuantizerFactory? quantizer = null)
+    public static HnswIndex? Load(IVectorStore store, HnswParameters parameters, StorageFolder folder, IQuantizerFactory? quantizer = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(parameters);
-        HnswGraph? graph = HnswGraphFile.TryRead(directory, parameters.M, store.Count, store.Metric);
+        HnswGraph? graph = HnswGraphFile.TryRead(folder, parameters.M, store.Count, store.Metric);
         if (graph is null)
         {
             return null;
@@ -97,11 +98,11 @@ public sealed partial class HnswIndex : IVectorIndex
         IQuantizedVectors? codes = null;
         if (Quantizer(parameters, quantizer) is { } factory)
         {
-            codes = factory.Load(store, parameters.QuantizerParameters, directory);
+            codes = factory.Load(store, parameters.QuantizerParameters, folder);
             if (codes is null)
             {
                 codes = factory.Train(store, parameters.QuantizerParameters);
-                codes.Save(directory);
+                codes.Save(folder);
             }
         }
 
@@ -109,10 +110,10 @@ public sealed partial class HnswIndex : IVectorIndex
     }
 
     /// <inheritdoc />
-    public void Save(string directory)
+    public void Save(StorageFolder folder)
     {
-        HnswGraphFile.Write(directory, _graph, Count, _store.Metric);
-        _codes?.Save(directory);
+        HnswGraphFile.Write(folder, _graph, Count, _store.Metric);
+        _codes?.Save(folder);
     }
 
     /// <inheritdoc />

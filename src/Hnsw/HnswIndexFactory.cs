@@ -1,5 +1,6 @@
 using VectorEngine.Indexing;
 using VectorEngine.Indexing.Quantization;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Hnsw;
 
@@ -38,10 +39,10 @@ public sealed class HnswIndexFactory(QuantizerRegistry? quantizers = null) : IVe
     }
 
     /// <inheritdoc />
-    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory)
+    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder)
     {
         HnswParameters parsed = HnswParameters.Parse(parameters);
-        return HnswIndex.Load(store, parsed, directory, parsed.Quantization is { } name ? Quantizer(name) : null);
+        return HnswIndex.Load(store, parsed, folder, parsed.Quantization is { } name ? Quantizer(name) : null);
     }
 
     private IQuantizerFactory Quantizer(string name) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VectorEngine.Indexing;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Bench.Runs;
 
@@ -31,6 +32,6 @@ internal sealed class TimedIndexFactory(IVectorIndexFactory inner) : IVectorInde
         }
     }
 
-    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory) =>
-        inner.Load(store, parameters, directory);
+    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder) =>
+        inner.Load(store, parameters, folder);
 }

@@ -24,7 +24,7 @@ public class WalAppendBenchmarks
     {
         _directory = Path.Combine(Path.GetTempPath(), "ve-bdn-wal-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
-        _wal = WalWriter.Create(Path.Combine(_directory, "wal.log"), generation: 1);
+        _wal = WalWriter.Create(LocalFileSystem.Instance, Path.Combine(_directory, "wal.log"), generation: 1);
         _body = new byte[(Dim * sizeof(float)) + 64];
         new Random(5).NextBytes(_body);
     }
@@ -44,7 +44,7 @@ public class WalAppendBenchmarks
         {
             _wal.Dispose();
             File.Delete(_wal.Path);
-            _wal = WalWriter.Create(Path.Combine(_directory, "wal.log"), generation: 1);
+            _wal = WalWriter.Create(LocalFileSystem.Instance, Path.Combine(_directory, "wal.log"), generation: 1);
         }
 
         _record.Reset();

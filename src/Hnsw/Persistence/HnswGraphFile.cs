@@ -19,7 +19,7 @@ internal static class HnswGraphFile
 
     private static ReadOnlySpan<byte> Magic => "VEHNSW01"u8;
 
-    public static void Write(string directory, HnswGraph graph, int count, DistanceMetric metric)
+    public static void Write(StorageFolder folder, HnswGraph graph, int count, DistanceMetric metric)
     {
         (uint[] level0, byte[] levels, int[] upperStart, uint[] upper, int upperUsed) = graph.Raw();
         (uint entry, int maxLevel) = graph.Entry;
@@ -43,18 +43,17 @@ internal static class HnswGraphFile
         position += Copy(MemoryMarshal.AsBytes(level0.AsSpan(0, count * graph.Stride0)), file, position);
         position += Copy(MemoryMarshal.AsBytes(upper.AsSpan(0, upperUsed)), file, position);
         BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(position), Crc32C.Compute(file.AsSpan(0, position)));
-        DurableFile.WriteAllBytes(Path.Combine(directory, FileName), file);
+        folder.WriteDurably(FileName, file);
     }
 
-    public static HnswGraph? TryRead(string directory, int m, int count, DistanceMetric metric)
+    public static HnswGraph? TryRead(StorageFolder folder, int m, int count, DistanceMetric metric)
     {
-        string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
+        byte[]? file = folder.TryRead(FileName);
+        if (file is null)
         {
             return null;
         }
 
-        byte[] file = File.ReadAllBytes(path);
         if (file.Length < HeaderBytes + 4 || !file.AsSpan(0, 8).SequenceEqual(Magic))
         {
             return null;

@@ -3,6 +3,7 @@ using VectorEngine.Indexing;
 using VectorEngine.Indexing.Quantization;
 using VectorEngine.Indexing.Scoring;
 using VectorEngine.Quantization.Persistence;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Quantization.Binary;
 
@@ -156,10 +157,10 @@ public sealed unsafe class BinaryCodes : IQuantizedVectors
     }
 
     /// <inheritdoc />
-    public void Save(string directory)
+    public void Save(StorageFolder folder)
     {
         int count = Count;
-        ChecksummedFile.Write(Path.Combine(directory, FileName), writer =>
+        ChecksummedFile.Write(folder, FileName, writer =>
         {
             writer.Write(Magic);
             writer.Write(Version);
@@ -172,10 +173,10 @@ public sealed unsafe class BinaryCodes : IQuantizedVectors
     }
 
     /// <summary>Reads codes saved for <paramref name="store"/>; null when absent, damaged or for other rows.</summary>
-    internal static BinaryCodes? TryLoad(IVectorStore store, string directory)
+    internal static BinaryCodes? TryLoad(IVectorStore store, StorageFolder folder)
     {
         int dim = store.Dimension, count = store.Count, words = (dim + 63) / 64;
-        return ChecksummedFile.Read(Path.Combine(directory, FileName), reader =>
+        return ChecksummedFile.Read(folder, FileName, reader =>
         {
             if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic) || reader.ReadUInt32() != Version || reader.ReadInt32() != dim
                 || reader.ReadInt32() != (int)store.Metric || reader.ReadInt32() != count)

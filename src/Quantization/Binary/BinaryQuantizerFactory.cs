@@ -1,5 +1,6 @@
 using VectorEngine.Indexing;
 using VectorEngine.Indexing.Quantization;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Quantization.Binary;
 
@@ -32,10 +33,10 @@ public sealed class BinaryQuantizerFactory : IQuantizerFactory
     }
 
     /// <inheritdoc />
-    public IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory)
+    public IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder)
     {
         ArgumentNullException.ThrowIfNull(store);
         Validate(parameters);
-        return BinaryCodes.TryLoad(store, directory);
+        return BinaryCodes.TryLoad(store, folder);
     }
 }

@@ -3,6 +3,7 @@ using VectorEngine.Indexing;
 using VectorEngine.Quantization.Product;
 using VectorEngine.Quantization.Scalar;
 using VectorEngine.Quantization.Persistence;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Quantization.Ivf;
 
@@ -20,10 +21,10 @@ public sealed partial class IvfIndex
     private static ReadOnlySpan<byte> Magic => "VEIVFX01"u8;
 
     /// <inheritdoc />
-    public void Save(string directory)
+    public void Save(StorageFolder folder)
     {
-        _int8?.Save(directory);
-        ChecksummedFile.Write(Path.Combine(directory, FileName), writer =>
+        _int8?.Save(folder);
+        ChecksummedFile.Write(folder, FileName, writer =>
         {
             writer.Write(Magic);
             writer.Write(Version);
@@ -53,15 +54,15 @@ public sealed partial class IvfIndex
     /// <summary>Loads the index saved for <paramref name="store"/> with the same training parameters; null when there is none.</summary>
     /// <param name="store">The vectors the index was built over.</param>
     /// <param name="parameters">The index parameters (search-time ones may differ from the saved index's).</param>
-    /// <param name="directory">The segment folder.</param>
-    public static IvfIndex? Load(IVectorStore store, IvfParameters parameters, string directory)
+    /// <param name="folder">The segment folder.</param>
+    public static IvfIndex? Load(IVectorStore store, IvfParameters parameters, StorageFolder folder)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(parameters);
-        return ChecksummedFile.Read(Path.Combine(directory, FileName), reader => Read(store, parameters, directory, reader));
+        return ChecksummedFile.Read(folder, FileName, reader => Read(store, parameters, folder, reader));
     }
 
-    private static IvfIndex? Read(IVectorStore store, IvfParameters parameters, string directory, BinaryReader reader)
+    private static IvfIndex? Read(IVectorStore store, IvfParameters parameters, StorageFolder folder, BinaryReader reader)
     {
         int dim = store.Dimension;
         if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic) || reader.ReadUInt32() != Version
@@ -112,11 +113,11 @@ public sealed partial class IvfIndex
         if (parameters.Encoding == IvfEncoding.Sq8)
         {
             // The lists hold offsets only, so damaged int8 codes are retrained without touching them.
-            int8 = Int8Codes.TryLoad(store, parameters.Sq8, directory);
+            int8 = Int8Codes.TryLoad(store, parameters.Sq8, folder);
             if (int8 is null)
             {
                 int8 = Int8Codes.Train(store, parameters.Sq8);
-                int8.Save(directory);
+                int8.Save(folder);
             }
         }
 

@@ -1,4 +1,5 @@
 using VectorEngine.Indexing;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Quantization.Ivf;
 
@@ -26,6 +27,6 @@ public sealed class IvfIndexFactory : IVectorIndexFactory
         IvfIndex.Build(store, IvfParameters.Parse(parameters));
 
     /// <inheritdoc />
-    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory) =>
-        IvfIndex.Load(store, IvfParameters.Parse(parameters), directory);
+    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder) =>
+        IvfIndex.Load(store, IvfParameters.Parse(parameters), folder);
 }

@@ -11,7 +11,7 @@ namespace VectorEngine.Quantization.Persistence;
 internal static class ChecksummedFile
 {
     /// <summary>Writes the body <paramref name="write"/> produces, then its checksum.</summary>
-    public static void Write(string path, Action<BinaryWriter> write)
+    public static void Write(StorageFolder folder, string name, Action<BinaryWriter> write)
     {
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
@@ -21,23 +21,18 @@ internal static class ChecksummedFile
 
         int length = (int)buffer.Length;
         buffer.Write(BitConverter.GetBytes(Crc32C.Compute(buffer.GetBuffer().AsSpan(0, length))));
-        DurableFile.WriteAllBytes(path, buffer.GetBuffer().AsSpan(0, length + 4));
+        folder.WriteDurably(name, buffer.GetBuffer().AsSpan(0, length + 4));
     }
 
     /// <summary>
     /// Reads the body with <paramref name="read"/> (which returns null for content it rejects); null when the file is
     /// absent, damaged, short, or longer than what <paramref name="read"/> consumed.
     /// </summary>
-    public static T? Read<T>(string path, Func<BinaryReader, T?> read)
+    public static T? Read<T>(StorageFolder folder, string name, Func<BinaryReader, T?> read)
         where T : class
     {
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        byte[] file = File.ReadAllBytes(path);
-        if (file.Length < 4 || Crc32C.Compute(file.AsSpan(0, file.Length - 4)) != BitConverter.ToUInt32(file, file.Length - 4))
+        byte[]? file = folder.TryRead(name);
+        if (file is null || file.Length < 4 || Crc32C.Compute(file.AsSpan(0, file.Length - 4)) != BitConverter.ToUInt32(file, file.Length - 4))
         {
             return null;
         }

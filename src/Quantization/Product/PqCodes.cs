@@ -4,6 +4,7 @@ using VectorEngine.Indexing.Quantization;
 using VectorEngine.Indexing.Scoring;
 using VectorEngine.Quantization.Clustering;
 using VectorEngine.Quantization.Persistence;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Quantization.Product;
 
@@ -138,10 +139,10 @@ public sealed unsafe class PqCodes : IQuantizedVectors
     }
 
     /// <inheritdoc />
-    public void Save(string directory)
+    public void Save(StorageFolder folder)
     {
         int count = Count, m = _pq.SubQuantizers;
-        ChecksummedFile.Write(Path.Combine(directory, FileName), writer =>
+        ChecksummedFile.Write(folder, FileName, writer =>
         {
             writer.Write(Magic);
             writer.Write(Version);
@@ -157,10 +158,10 @@ public sealed unsafe class PqCodes : IQuantizedVectors
     }
 
     /// <summary>Reads codes saved for <paramref name="store"/> with the same parameters; null when absent, damaged or different.</summary>
-    internal static PqCodes? TryLoad(IVectorStore store, PqParameters parameters, string directory)
+    internal static PqCodes? TryLoad(IVectorStore store, PqParameters parameters, StorageFolder folder)
     {
         int dim = store.Dimension, m = parameters.SubQuantizersFor(dim), count = store.Count;
-        return ChecksummedFile.Read(Path.Combine(directory, FileName), reader =>
+        return ChecksummedFile.Read(folder, FileName, reader =>
         {
             if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic) || reader.ReadUInt32() != Version || reader.ReadInt32() != dim
                 || reader.ReadInt32() != m || reader.ReadInt32() != count || reader.ReadInt32() != parameters.Iterations

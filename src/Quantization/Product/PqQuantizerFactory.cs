@@ -1,5 +1,6 @@
 using VectorEngine.Indexing;
 using VectorEngine.Indexing.Quantization;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Quantization.Product;
 
@@ -27,9 +28,9 @@ public sealed class PqQuantizerFactory : IQuantizerFactory
     }
 
     /// <inheritdoc />
-    public IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory)
+    public IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return PqCodes.TryLoad(store, PqParameters.Parse(parameters), directory);
+        return PqCodes.TryLoad(store, PqParameters.Parse(parameters), folder);
     }
 }

@@ -149,7 +149,7 @@ public sealed unsafe class Int8Codes : IQuantizedVectors
     }
 
     /// <inheritdoc />
-    public void Save(string directory)
+    public void Save(StorageFolder folder)
     {
         int dim = _store.Dimension;
         int count = Count;
@@ -173,19 +173,18 @@ public sealed unsafe class Int8Codes : IQuantizedVectors
         new ReadOnlySpan<byte>(_rows, count * Stride).CopyTo(file.AsSpan(position));
         position += count * Stride;
         BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(position), Crc32C.Compute(file.AsSpan(0, position)));
-        DurableFile.WriteAllBytes(Path.Combine(directory, FileName), file);
+        folder.WriteDurably(FileName, file);
     }
 
     /// <summary>Reads codes saved for <paramref name="store"/> with the same parameters; null when absent, damaged or different.</summary>
-    internal static Int8Codes? TryLoad(IVectorStore store, Int8Parameters parameters, string directory)
+    internal static Int8Codes? TryLoad(IVectorStore store, Int8Parameters parameters, StorageFolder folder)
     {
-        string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
+        byte[]? file = folder.TryRead(FileName);
+        if (file is null)
         {
             return null;
         }
 
-        byte[] file = File.ReadAllBytes(path);
         int dim = store.Dimension;
         int stride = StrideFor(dim);
         long expected = HeaderBytes + (8L * dim) + ((long)store.Count * stride) + 4;

@@ -1,5 +1,6 @@
 using VectorEngine.Indexing;
 using VectorEngine.Indexing.Quantization;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Quantization.Scalar;
 
@@ -23,9 +24,9 @@ public sealed class Int8QuantizerFactory : IQuantizerFactory
     }
 
     /// <inheritdoc />
-    public IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory)
+    public IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return Int8Codes.TryLoad(store, Int8Parameters.Parse(parameters), directory);
+        return Int8Codes.TryLoad(store, Int8Parameters.Parse(parameters), folder);
     }
 }

@@ -32,21 +32,7 @@ public sealed partial class Collection
             return 0;
         }
 
-        WalWriter wal;
-        long position;
-        int deleted;
-        EnterWrite();
-        try
-        {
-            deleted = LogAndApplyDelete(list, out wal, out position);
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-
-        Commit(wal, position);
-        return deleted;
+        return LogAndApplyDelete(list);
     }
 
     /// <summary>Deletes every point that passes <paramref name="filter"/>, atomically.</summary>
@@ -56,37 +42,33 @@ public sealed partial class Collection
     {
         ArgumentNullException.ThrowIfNull(filter);
         filter.Validate();
-        WalWriter wal;
-        long position;
-        int deleted;
-        EnterWrite();
-        try
+        // Holding the append gate with nothing in flight, the matching set is the state at this point of the log, and
+        // no write slips in between reading it and logging the delete (the gate is re-entered by the log step).
+        lock (_appendGate)
         {
-            List<PointId> ids = MatchingIds(filter);
-            if (ids.Count == 0)
+            ThrowIfNotWritable();
+            _sequencer.Drain();
+            List<PointId> ids;
+            EnterRead();
+            try
             {
-                return 0;
+                ids = MatchingIds(filter);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
             }
 
-            deleted = LogAndApplyDelete(ids, out wal, out position);
+            return ids.Count == 0 ? 0 : LogAndApplyDelete(ids);
         }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-
-        Commit(wal, position);
-        return deleted;
     }
 
-    /// <summary>Under the write lock: logs one delete record for the whole list, then applies it.</summary>
-    private int LogAndApplyDelete(List<PointId> ids, out WalWriter wal, out long position)
+    /// <summary>Logs one delete record for the whole list, then applies it once durable.</summary>
+    private int LogAndApplyDelete(List<PointId> ids)
     {
         using var record = new ByteWriter();
         WalRecords.EncodeDelete(record, ids);
-        wal = _wal;
-        position = wal.Append(record);
-        return ApplyDelete(ids);
+        return LogAndApply(record, () => ApplyDelete(ids));
     }
 
     private int ApplyDelete(List<PointId> ids)

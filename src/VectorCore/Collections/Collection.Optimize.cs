@@ -1,5 +1,6 @@
 using VectorEngine.Diagnostics;
 using VectorEngine.Segments;
+using VectorEngine.Storage;
 
 namespace VectorEngine;
 
@@ -48,56 +49,105 @@ public sealed partial class Collection
             }
 
             // Sealed rows are immutable and sources are only disposed by this gate's holder (or by Dispose, which
-            // stops the optimizer first), so the new segment is written without holding the collection lock.
+            // waits for this gate), so the new segment is written without holding the collection lock. A failure
+            // removes the new folder and changes nothing.
             Segment? merged = null;
             int newId = AllocateSegmentId();
             string directory = SegmentDirectory(newId);
             if (rows.Count > 0)
             {
-                SegmentFiles.Write(directory, Dimension, Metric, rows, deleted: null);
-                merged = SegmentFiles.Load(directory, newId, Dimension, Metric, Options.PayloadIndexes);
-                merged.Index = _indexFactory.Build(merged.Store, Options.EffectiveIndex.Parameters);
-                merged.Index.Save(directory);
+                try
+                {
+                    merged = WriteSegment(directory, newId, rows, deleted: null);
+                }
+                catch
+                {
+                    TryDelete(directory, isDirectory: true);
+                    throw;
+                }
             }
 
-            EnterWrite();
-            try
+            lock (_appendGate)
             {
-                for (int i = 0; i < rows.Count; i++)
+                _lock.EnterWriteLock();
+                try
                 {
-                    (Segment source, uint offset) = rows[i];
-                    if (source.IsLive(offset))
+                    if (_disposed || _storageFailure is not null)
                     {
-                        _idMap[source.IdAt(offset)] = new PointLocation(newId, (uint)i);
+                        merged?.Dispose();
+                        TryDelete(directory, isDirectory: true);
+                        ThrowIfNotWritable();
                     }
-                    else
+
+                    // Rows deleted or replaced while the merge ran are tombstoned in the merged segment, on disk before
+                    // the manifest names it: a seal during the merge may already have retired the WAL holding the delete.
+                    var moved = new List<(PointId Id, uint Offset)>(rows.Count);
+                    for (int i = 0; i < rows.Count; i++)
                     {
-                        // Deleted or replaced while the merge ran.
-                        merged!.Delete((uint)i);
+                        (Segment source, uint offset) = rows[i];
+                        if (source.IsLive(offset))
+                        {
+                            moved.Add((source.IdAt(offset), (uint)i));
+                        }
+                        else
+                        {
+                            merged!.Delete((uint)i);
+                        }
+                    }
+
+                    try
+                    {
+                        if (merged is { TombstonesDirty: true })
+                        {
+                            SegmentFiles.WriteTombstones(_fs, directory, merged.Deleted, merged.Count);
+                            merged.TombstonesDirty = false;
+                        }
+                    }
+                    catch
+                    {
+                        merged!.Dispose();
+                        TryDelete(directory, isDirectory: true);
+                        throw;
+                    }
+
+                    // The manifest replace commits the merge; if it fails the manifest on disk is in doubt: stop.
+                    try
+                    {
+                        WriteCheckpoint(_replayFromGeneration, _segments.Values
+                            .Where(s => s.IsSealed && !sources.Contains(s)).Select(s => s.Id)
+                            .Concat(merged is null ? [] : [newId]));
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        merged?.Dispose();
+                        throw Stop(e);
+                    }
+
+                    foreach ((PointId id, uint offset) in moved)
+                    {
+                        _idMap[id] = new PointLocation(newId, offset);
+                    }
+
+                    foreach (Segment source in sources)
+                    {
+                        _segments.Remove(source.Id);
+                    }
+
+                    if (merged is not null)
+                    {
+                        _segments.Add(newId, merged);
                     }
                 }
-
-                foreach (Segment source in sources)
+                finally
                 {
-                    _segments.Remove(source.Id);
+                    _lock.ExitWriteLock();
                 }
-
-                if (merged is not null)
-                {
-                    _segments.Add(newId, merged);
-                }
-
-                WriteCheckpoint(_walGeneration);
-            }
-            finally
-            {
-                _lock.ExitWriteLock();
             }
 
             foreach (Segment source in sources)
             {
                 source.Dispose();
-                System.IO.Directory.Delete(SegmentDirectory(source.Id), recursive: true);
+                TryDelete(SegmentDirectory(source.Id), isDirectory: true);
             }
 
             Log.SegmentsMerged(_logger, Name, string.Join(",", sources.Select(s => s.Id)), newId, merged?.LiveCount ?? 0);
@@ -143,7 +193,7 @@ public sealed partial class Collection
                 {
                     break;
                 }
-                catch (VectorEngineException e) when (e.Kind == VectorEngineErrorKind.Closed)
+                catch (VectorEngineException e) when (e.Kind is VectorEngineErrorKind.Closed or VectorEngineErrorKind.StorageFailure)
                 {
                     break;
                 }

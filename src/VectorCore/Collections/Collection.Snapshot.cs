@@ -1,8 +1,8 @@
-using System.Formats.Tar;
 using System.Text.Json;
 using VectorEngine.Collections;
 using VectorEngine.Diagnostics;
 using VectorEngine.Segments;
+using VectorEngine.Storage;
 
 namespace VectorEngine;
 
@@ -22,10 +22,13 @@ public sealed partial class Collection
     public void CreateSnapshot(string archivePath)
     {
         ArgumentException.ThrowIfNullOrEmpty(archivePath);
-        string staging = Path.Combine(Path.GetTempPath(), "vectorengine-snapshot-" + Guid.NewGuid().ToString("N"));
+        string fullArchivePath = Path.GetFullPath(archivePath);
+
+        // Staged inside the collection's folder, on the database's file system; an open removes a leftover one.
+        string staging = Path.Combine(_directory, SnapshotStagingPrefix + Guid.NewGuid().ToString("N"));
         try
         {
-            System.IO.Directory.CreateDirectory(Path.Combine(staging, "wal"));
+            _fs.CreateDirectory(Path.Combine(staging, "wal"));
             EnterRead();
             try
             {
@@ -44,45 +47,46 @@ public sealed partial class Collection
                 var manifest = new ManifestFile { WalGeneration = 1, NextSegmentId = 2 };
                 if (rows.Count > 0)
                 {
-                    SegmentFiles.Write(Path.Combine(staging, "segments", "00000001"), Dimension, Metric, rows, deleted: null);
+                    SegmentFiles.Write(_fs, Path.Combine(staging, SegmentsFolder, "00000001"), Dimension, Metric, rows, deleted: null);
                     manifest.Segments.Add(1);
                 }
                 else
                 {
-                    System.IO.Directory.CreateDirectory(Path.Combine(staging, "segments"));
+                    _fs.CreateDirectory(Path.Combine(staging, SegmentsFolder));
                 }
 
-                CollectionConfigFile.From(Name, Options).Save(staging);
-                manifest.Save(staging);
+                CollectionConfigFile.From(Name, Options).Save(_fs, staging);
+                manifest.Save(_fs, staging);
             }
             finally
             {
                 _lock.ExitReadLock();
             }
 
-            File.WriteAllBytes(Path.Combine(staging, SnapshotMarkerFile), JsonSerializer.SerializeToUtf8Bytes(
+            DurableFile.WriteAllBytes(_fs, Path.Combine(staging, SnapshotMarkerFile), JsonSerializer.SerializeToUtf8Bytes(
                 new Dictionary<string, object> { ["format"] = SnapshotFormat, ["version"] = SnapshotVersion, ["collection"] = Name, ["createdUtc"] = DateTime.UtcNow }));
-            string temp = archivePath + ".tmp";
-            TarFile.CreateFromDirectory(staging, temp, includeBaseDirectory: false);
-            Storage.DurableFile.FsyncFile(temp);
-            File.Move(temp, archivePath, overwrite: true);
+            SnapshotArchive.Write(_fs, staging, fullArchivePath);
         }
         finally
         {
-            if (System.IO.Directory.Exists(staging))
+            try
             {
-                System.IO.Directory.Delete(staging, recursive: true);
+                _fs.DeleteDirectory(staging);
+            }
+            catch (IOException)
+            {
+                // Removed at the next open.
             }
         }
     }
 
     /// <summary>Checks an extracted snapshot's marker; throws when the archive is not a VectorEngine snapshot.</summary>
-    internal static void ValidateSnapshot(string directory, string archivePath)
+    internal static void ValidateSnapshot(IFileSystem fs, string directory, string archivePath)
     {
         string marker = Path.Combine(directory, SnapshotMarkerFile);
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(marker));
+            using JsonDocument doc = JsonDocument.Parse(fs.FileExists(marker) ? DurableFile.ReadAllBytes(fs, marker) : []);
             if (doc.RootElement.GetProperty("format").GetString() == SnapshotFormat &&
                 doc.RootElement.GetProperty("version").GetInt32() == SnapshotVersion)
             {
@@ -91,9 +95,9 @@ public sealed partial class Collection
         }
         catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            ThrowHelper.ThrowCorrupt($"'{archivePath}' is not a VectorEngine snapshot.", e);
+            ThrowHelper.ThrowCorrupt($"'{Path.GetFileName(archivePath)}' is not a VectorEngine snapshot.", e);
         }
 
-        ThrowHelper.ThrowCorrupt($"'{archivePath}' is a snapshot of an unknown format or version.");
+        ThrowHelper.ThrowCorrupt($"'{Path.GetFileName(archivePath)}' is a snapshot of an unknown format or version.");
     }
 }

@@ -38,33 +38,11 @@ public sealed partial class Collection
         List<PreparedPoint> prepared = Prepare(points);
         using var record = new ByteWriter(EstimateRecordBytes(prepared.Count));
         WalRecords.EncodeUpsert(record, prepared, Dimension);
-        WalWriter wal;
-        long position;
-        EnterWrite();
-        try
+        LogAndApply(record, () =>
         {
-            wal = _wal;
-            position = wal.Append(record);
             ApplyUpsert(prepared);
-            if (MutableIsFull())
-            {
-                SealMutable();
-            }
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-
-        Commit(wal, position);
-    }
-
-    private void Commit(WalWriter wal, long position)
-    {
-        if (_dbOptions.WalSyncMode == WalSyncMode.PerWrite)
-        {
-            wal.WaitDurable(position);
-        }
+            return true;
+        });
     }
 
     private int EstimateRecordBytes(int count) => 64 + (count * ((Dimension * sizeof(float)) + 64));

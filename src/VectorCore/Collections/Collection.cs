@@ -3,6 +3,7 @@ using VectorEngine.Collections;
 using VectorEngine.Diagnostics;
 using VectorEngine.Indexing;
 using VectorEngine.Segments;
+using VectorEngine.Storage;
 using VectorEngine.Storage.Wal;
 
 namespace VectorEngine;
@@ -18,6 +19,11 @@ public sealed partial class Collection : IDisposable
     public const int MaxLimit = 10_000;
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+
+    // Taken to append to the WAL (so ticket order is log order), and by sealing and Dispose to stop new appends.
+    private readonly object _appendGate = new();
+    private readonly WriteSequencer _sequencer = new();
+    private readonly IFileSystem _fs;
     private readonly string _directory;
     private readonly VectorDatabaseOptions _dbOptions;
     private readonly ILogger _logger;
@@ -27,9 +33,14 @@ public sealed partial class Collection : IDisposable
     private Segment _mutable = null!;
     private WalWriter _wal = null!;
     private long _walGeneration;
+
+    // The oldest WAL generation holding records that no sealed segment has: the manifest's replay start. After a
+    // recovery it is older than the generation being written, whose predecessors were replayed into the mutable segment.
+    private long _replayFromGeneration;
     private int _nextSegmentId;
     private Timer? _walSyncTimer;
     private volatile bool _disposed;
+    private StorageFailureException? _storageFailure;
 
     private Collection(string name, string directory, CollectionOptions options, VectorDatabaseOptions dbOptions)
     {
@@ -37,6 +48,7 @@ public sealed partial class Collection : IDisposable
         _directory = directory;
         Options = options;
         _dbOptions = dbOptions;
+        _fs = dbOptions.FileSystem;
         _logger = dbOptions.LoggerFactory.CreateLogger("VectorEngine.Collection");
         _indexFactory = dbOptions.Indexes.Get(options.EffectiveIndex.Name);
     }
@@ -54,6 +66,12 @@ public sealed partial class Collection : IDisposable
     public DistanceMetric Metric => Options.Metric;
 
     internal string Directory => _directory;
+
+    /// <summary>
+    /// Set once a failed fsync or write stopped the collection: every write then throws it, reads go on, and reopening
+    /// the database recovers the collection from its write-ahead log. Null while the collection is healthy.
+    /// </summary>
+    public StorageFailureException? StorageFailure => Volatile.Read(ref _storageFailure);
 
     /// <summary>Current size and shape.</summary>
     public CollectionInfo GetInfo()
@@ -79,7 +97,10 @@ public sealed partial class Collection : IDisposable
         }
     }
 
-    /// <summary>Flushes the WAL and releases files. Further calls throw.</summary>
+    /// <summary>
+    /// Waits for writes in flight and a running optimizer pass, flushes the WAL and releases files. Further calls throw.
+    /// Never throws for a storage error: what was not durable is recovered, or not, from the WAL at the next open.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -88,29 +109,63 @@ public sealed partial class Collection : IDisposable
         }
 
         StopOptimizer();
-        _lock.EnterWriteLock();
-        try
-        {
-            if (_disposed)
-            {
-                return;
-            }
 
-            _disposed = true;
-            _walSyncTimer?.Dispose();
-            _wal.Flush();
-            _wal.Dispose();
-            foreach (Segment segment in _segments.Values)
-            {
-                segment.Dispose();
-            }
-
-            _segments.Clear();
-        }
-        finally
+        // A foreground Optimize() reads source segments without the collection lock: wait for it before unmapping them.
+        lock (_optimizeGate)
+        lock (_appendGate)
         {
-            _lock.ExitWriteLock();
+            _sequencer.Drain();
+            _lock.EnterWriteLock();
+            try
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _disposed = true;
+                _walSyncTimer?.Dispose();
+                if (_storageFailure is null)
+                {
+                    try
+                    {
+                        _wal.Flush();
+                    }
+                    catch (IOException e)
+                    {
+                        Stop(e);
+                    }
+                }
+
+                _wal.Dispose();
+                foreach (Segment segment in _segments.Values)
+                {
+                    segment.Dispose();
+                }
+
+                _segments.Clear();
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
         }
+    }
+
+    /// <summary>
+    /// Stops the collection after a storage error (first error wins): from now on writes throw, reads go on. Returns the
+    /// exception for the caller to throw.
+    /// </summary>
+    private StorageFailureException Stop(Exception error)
+    {
+        var failure = new StorageFailureException(Name, error);
+        if (Interlocked.CompareExchange(ref _storageFailure, failure, null) is { } earlier)
+        {
+            return earlier;
+        }
+
+        Log.StorageFailed(_logger, Name, error);
+        return failure;
     }
 
     private void EnterRead()

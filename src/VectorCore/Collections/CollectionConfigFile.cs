@@ -42,11 +42,12 @@ internal sealed class CollectionConfigFile
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(PayloadIndexes, StringComparer.Ordinal),
     };
 
-    public void Save(string directory) => JsonFile.Save(Path.Combine(directory, FileName), this);
+    public void Save(IFileSystem fs, string directory) => JsonFile.Save(fs, Path.Combine(directory, FileName), this);
 
-    public static CollectionConfigFile Load(string directory)
+    public static CollectionConfigFile Load(IFileSystem fs, string directory)
     {
         CollectionConfigFile config = JsonFile.Load<CollectionConfigFile>(
+            fs,
             Path.Combine(directory, FileName),
             c => c.Format == FormatName && c.Version == CurrentVersion && c.Dimension >= 1 && c.Name is not null,
             "Collection config");

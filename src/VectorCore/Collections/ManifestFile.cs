@@ -22,9 +22,10 @@ internal sealed class ManifestFile
 
     public List<int> Segments { get; set; } = [];
 
-    public void Save(string directory) => JsonFile.Save(Path.Combine(directory, FileName), this);
+    public void Save(IFileSystem fs, string directory) => JsonFile.Save(fs, Path.Combine(directory, FileName), this);
 
-    public static ManifestFile Load(string directory) => JsonFile.Load<ManifestFile>(
+    public static ManifestFile Load(IFileSystem fs, string directory) => JsonFile.Load<ManifestFile>(
+        fs,
         Path.Combine(directory, FileName),
         m => m.Format == FormatName && m.Version == CurrentVersion && m.WalGeneration >= 1 && m.Segments is not null,
         "Manifest");

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Formats.Tar;
+using Microsoft.Extensions.Logging;
 using VectorEngine.Collections;
 using VectorEngine.Diagnostics;
 using VectorEngine.Storage;
@@ -8,7 +8,9 @@ namespace VectorEngine;
 
 /// <summary>
 /// An embedded vector database in one directory: a set of named collections, each durable on disk. One process
-/// opens a directory at a time (an exclusive lock file enforces it). Thread-safe.
+/// opens a directory at a time (an exclusive lock file enforces it). Thread-safe: the database-wide lock guards only
+/// the name table; creating, dropping and restoring a collection reserve its name and do their work outside it, so
+/// one collection's restore never stalls another's reads and writes.
 /// </summary>
 /// <example><code>
 /// using var db = VectorDatabase.Open("./data");
@@ -25,14 +27,18 @@ public sealed partial class VectorDatabase : IDisposable
     private const uint FormatVersion = 1;
 
     private readonly Dictionary<string, Collection> _collections = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, VectorEngineException> _unavailable = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reserved = new(StringComparer.Ordinal);
     private readonly object _gate = new();
-    private readonly FileStream _lock;
+    private readonly IDisposable _lock;
+    private readonly IFileSystem _fs;
     private bool _disposed;
 
-    private VectorDatabase(string path, VectorDatabaseOptions options, FileStream lockFile)
+    private VectorDatabase(string path, VectorDatabaseOptions options, IDisposable lockFile)
     {
         Path = path;
         Options = options;
+        _fs = options.FileSystem;
         _lock = lockFile;
     }
 
@@ -45,35 +51,53 @@ public sealed partial class VectorDatabase : IDisposable
     public VectorDatabaseOptions Options { get; }
 
     /// <summary>
+    /// Collections whose files could not be opened (a damaged WAL, an unreadable manifest or segment), by name, with the
+    /// error that names the problem and how to recover. The rest of the database opened without them; their files are
+    /// untouched. <see cref="GetCollection"/> throws the same error for them.
+    /// </summary>
+    public IReadOnlyDictionary<string, VectorEngineException> UnavailableCollections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, VectorEngineException>(_unavailable, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>
     /// Opens the database in <paramref name="path"/>, creating it when the directory is missing or empty, and recovers
-    /// every collection (loads sealed segments, replays the WAL, truncates a torn WAL tail).
+    /// every collection (loads sealed segments, replays the WAL, truncates a torn WAL tail). A collection that cannot be
+    /// opened is skipped and listed in <see cref="UnavailableCollections"/>.
     /// </summary>
     /// <param name="path">The directory.</param>
     /// <param name="options">Options; null for defaults.</param>
     /// <exception cref="NotADatabaseException">The path is a file, or a non-empty directory that is not a database, or is in use.</exception>
-    /// <exception cref="DataCorruptionException">Stored data is unreadable.</exception>
     public static VectorDatabase Open(string path, VectorDatabaseOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new VectorDatabaseOptions();
         options.Validate();
+        IFileSystem fs = options.FileSystem;
         string full = System.IO.Path.GetFullPath(path);
-        if (File.Exists(full))
+        if (fs.FileExists(full))
         {
             throw new NotADatabaseException(full, "it is a file.");
         }
 
         string marker = System.IO.Path.Combine(full, MarkerFile);
-        if (Directory.Exists(full) && !File.Exists(marker) && Directory.EnumerateFileSystemEntries(full).Any())
+        bool existed = fs.DirectoryExists(full);
+        if (existed && !fs.FileExists(marker) && (fs.ListFiles(full).Count > 0 || fs.ListDirectories(full).Count > 0))
         {
             throw new NotADatabaseException(full, $"the directory is not empty and has no '{MarkerFile}' file.");
         }
 
-        Directory.CreateDirectory(System.IO.Path.Combine(full, CollectionsFolder));
-        FileStream lockFile;
+        fs.CreateDirectory(full);
+        IDisposable lockFile;
         try
         {
-            lockFile = new FileStream(System.IO.Path.Combine(full, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            lockFile = fs.AcquireLock(System.IO.Path.Combine(full, LockFile));
         }
         catch (IOException e)
         {
@@ -82,9 +106,9 @@ public sealed partial class VectorDatabase : IDisposable
 
         try
         {
-            if (File.Exists(marker))
+            if (fs.FileExists(marker))
             {
-                byte[] header = File.ReadAllBytes(marker);
+                byte[] header = DurableFile.ReadAllBytes(fs, marker);
                 if (header.Length < 12 || !header.AsSpan(0, 8).SequenceEqual(Magic) || BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(8)) != FormatVersion)
                 {
                     throw new NotADatabaseException(full, $"'{MarkerFile}' has an unknown format or version.");
@@ -92,12 +116,20 @@ public sealed partial class VectorDatabase : IDisposable
             }
             else
             {
+                // The folder's own entry must be durable before the marker that says it is a database.
+                if (!existed && System.IO.Path.GetDirectoryName(full) is { } parent)
+                {
+                    fs.SyncDirectory(parent);
+                }
+
+                fs.CreateDirectory(System.IO.Path.Combine(full, CollectionsFolder));
                 byte[] header = new byte[12];
                 Magic.CopyTo(header);
                 BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), FormatVersion);
-                DurableFile.WriteAllBytes(marker, header);
+                DurableFile.WriteAllBytes(fs, marker, header);
             }
 
+            fs.CreateDirectory(System.IO.Path.Combine(full, CollectionsFolder));
             var db = new VectorDatabase(full, options, lockFile);
             db.OpenCollections();
             return db;
@@ -120,39 +152,43 @@ public sealed partial class VectorDatabase : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options = options.WithDefaultIndex(Options.DefaultIndex);
         options.Validate(Options.Indexes);
-        lock (_gate)
+        Reserve(name);
+        try
         {
-            ThrowIfDisposed();
-            if (_collections.ContainsKey(name))
-            {
-                throw new CollectionAlreadyExistsException(name);
-            }
-
             // Build in a staging folder and rename into place, so a crash never leaves half a collection.
-            string staging = StagingPath();
-            Collection.Create(name, staging, options, WithoutOptimizer()).Dispose();
+            string staging = NewStagingPath();
+            Collection.Create(name, staging, options, _fs);
             string directory = CollectionPath(name);
-            Directory.Move(staging, directory);
-            DurableFile.SyncDirectory(System.IO.Path.Combine(Path, CollectionsFolder));
+            MoveIntoPlace(staging, directory);
             Collection collection = Collection.Open(directory, Options);
-            _collections.Add(name, collection);
+            Publish(name, collection);
             return collection;
+        }
+        finally
+        {
+            Release(name);
         }
     }
 
     /// <summary>Gets an open collection.</summary>
     /// <param name="name">The collection name.</param>
     /// <exception cref="CollectionNotFoundException">No such collection.</exception>
+    /// <exception cref="VectorEngineException">The collection exists but could not be opened (see <see cref="UnavailableCollections"/>).</exception>
     public Collection GetCollection(string name)
     {
         lock (_gate)
         {
             ThrowIfDisposed();
-            return _collections.TryGetValue(name ?? "", out Collection? c) ? c : throw new CollectionNotFoundException(name ?? "");
+            if (_collections.TryGetValue(name ?? "", out Collection? c))
+            {
+                return c;
+            }
+
+            throw _unavailable.TryGetValue(name ?? "", out VectorEngineException? why) ? why : new CollectionNotFoundException(name ?? "");
         }
     }
 
-    /// <summary>Gets a collection if it exists.</summary>
+    /// <summary>Gets a collection if it exists and is open.</summary>
     /// <param name="name">The collection name.</param>
     /// <param name="collection">The collection, or null.</param>
     public bool TryGetCollection(string name, out Collection? collection)
@@ -164,7 +200,7 @@ public sealed partial class VectorDatabase : IDisposable
         }
     }
 
-    /// <summary>The collection names, sorted.</summary>
+    /// <summary>The names of the open collections, sorted.</summary>
     public IReadOnlyList<string> ListCollections()
     {
         lock (_gate)
@@ -174,99 +210,110 @@ public sealed partial class VectorDatabase : IDisposable
         }
     }
 
-    /// <summary>Drops a collection and deletes its files.</summary>
+    /// <summary>
+    /// Drops a collection (an open one, or one listed in <see cref="UnavailableCollections"/>) and deletes its files. One
+    /// durable step: a rename out of the collections folder, fsynced; after a crash the collection is either whole or
+    /// gone. On failure the collection stays as it was.
+    /// </summary>
     /// <param name="name">The collection name.</param>
     /// <exception cref="CollectionNotFoundException">No such collection.</exception>
     public void DropCollection(string name)
     {
+        Collection? collection;
         lock (_gate)
         {
             ThrowIfDisposed();
-            if (name is null || !_collections.Remove(name, out Collection? collection))
+            if (name is null || _reserved.Contains(name) ||
+                (!_collections.TryGetValue(name, out collection) && !_unavailable.ContainsKey(name)))
             {
                 throw new CollectionNotFoundException(name ?? "");
             }
 
-            collection.Dispose();
-            string trash = StagingPath();
-            Directory.Move(CollectionPath(name), trash);
-            DurableFile.SyncDirectory(System.IO.Path.Combine(Path, CollectionsFolder));
-            Directory.Delete(trash, recursive: true);
+            _reserved.Add(name);
+            _collections.Remove(name);
+        }
+
+        try
+        {
+            collection?.Dispose();
+            string trash = System.IO.Path.Combine(StagingRoot(), Guid.NewGuid().ToString("N"));
+            try
+            {
+                _fs.MoveDirectory(CollectionPath(name), trash);
+                _fs.SyncDirectory(System.IO.Path.Combine(Path, CollectionsFolder));
+            }
+            catch
+            {
+                // Still in place (or, if only the fsync failed, maybe not: the next open settles it). Serve it again.
+                if (collection is not null && _fs.DirectoryExists(CollectionPath(name)))
+                {
+                    Publish(name, Collection.Open(CollectionPath(name), Options));
+                }
+
+                throw;
+            }
+
+            lock (_gate)
+            {
+                _unavailable.Remove(name);
+            }
+
+            try
+            {
+                _fs.DeleteDirectory(trash);
+            }
+            catch (IOException)
+            {
+                // Whatever is left in staging is removed at the next open.
+            }
+        }
+        finally
+        {
+            Release(name);
         }
     }
 
     /// <summary>
-    /// Restores a snapshot archive (from <see cref="Collection.CreateSnapshot"/>) as a new collection, in this or any
-    /// other database.
+    /// Opens a collection whose write-ahead log is damaged before its end (see <see cref="WalDamagedException"/>),
+    /// accepting the loss of the records from the damage on: a copy of the damaged file is kept beside it, the file is
+    /// cut at the damage, and the collection opens with every record before it.
     /// </summary>
-    /// <param name="archivePath">The archive.</param>
-    /// <param name="name">The new collection's name; null keeps the snapshot's.</param>
-    /// <exception cref="CollectionAlreadyExistsException">The name is taken.</exception>
-    /// <exception cref="DataCorruptionException">The file is not a readable snapshot.</exception>
-    public Collection RestoreSnapshot(string archivePath, string? name = null)
+    /// <param name="name">The collection name, as listed in <see cref="UnavailableCollections"/>.</param>
+    /// <exception cref="CollectionNotFoundException">No such unavailable collection.</exception>
+    public Collection RecoverDamagedCollection(string name)
     {
-        ArgumentException.ThrowIfNullOrEmpty(archivePath);
-        if (!File.Exists(archivePath))
-        {
-            throw new VectorEngineArgumentException($"Snapshot file '{archivePath}' does not exist.", nameof(archivePath));
-        }
-
-        if (name is not null)
-        {
-            CollectionOptions.ValidateName(name);
-        }
-
         lock (_gate)
         {
             ThrowIfDisposed();
-            string staging = StagingPath();
-            try
+            if (name is null || !_unavailable.ContainsKey(name) || _reserved.Contains(name))
             {
-                Directory.CreateDirectory(staging);
-                try
-                {
-                    TarFile.ExtractToDirectory(archivePath, staging, overwriteFiles: false);
-                }
-                catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
-                {
-                    throw new DataCorruptionException($"'{archivePath}' is not a readable snapshot archive.", e);
-                }
-
-                Collection.ValidateSnapshot(staging, archivePath);
-                CollectionConfigFile config = CollectionConfigFile.Load(staging);
-                config.Name = name ?? config.Name;
-                CollectionOptions.ValidateName(config.Name);
-                config.ToOptions().Validate(Options.Indexes);
-                if (_collections.ContainsKey(config.Name))
-                {
-                    throw new CollectionAlreadyExistsException(config.Name);
-                }
-
-                config.Save(staging);
-                File.Delete(System.IO.Path.Combine(staging, Collection.SnapshotMarkerFile));
-
-                // Open once from staging so a bad archive fails here, before it takes the name.
-                Collection.Open(staging, WithoutOptimizer()).Dispose();
-                string directory = CollectionPath(config.Name);
-                Directory.Move(staging, directory);
-                DurableFile.SyncDirectory(System.IO.Path.Combine(Path, CollectionsFolder));
-                Collection collection = Collection.Open(directory, Options);
-                _collections.Add(config.Name, collection);
-                return collection;
+                throw new CollectionNotFoundException(name ?? "");
             }
-            finally
+
+            _reserved.Add(name);
+        }
+
+        try
+        {
+            Collection collection = Collection.Open(CollectionPath(name), Options, acceptWalDamage: true);
+            lock (_gate)
             {
-                if (Directory.Exists(staging))
-                {
-                    Directory.Delete(staging, recursive: true);
-                }
+                _unavailable.Remove(name);
             }
+
+            Publish(name, collection);
+            return collection;
+        }
+        finally
+        {
+            Release(name);
         }
     }
 
     /// <summary>Closes every collection (flushing WALs) and releases the directory lock.</summary>
     public void Dispose()
     {
+        List<Collection> open;
         lock (_gate)
         {
             if (_disposed)
@@ -275,40 +322,102 @@ public sealed partial class VectorDatabase : IDisposable
             }
 
             _disposed = true;
-            foreach (Collection collection in _collections.Values)
-            {
-                collection.Dispose();
-            }
-
+            open = [.. _collections.Values];
             _collections.Clear();
-            _lock.Dispose();
         }
+
+        foreach (Collection collection in open)
+        {
+            collection.Dispose();
+        }
+
+        _lock.Dispose();
     }
 
     private void OpenCollections()
     {
         string staging = System.IO.Path.Combine(Path, StagingFolder);
-        if (Directory.Exists(staging))
+        _fs.DeleteDirectory(staging);
+        foreach (string directory in _fs.ListDirectories(System.IO.Path.Combine(Path, CollectionsFolder)))
         {
-            Directory.Delete(staging, recursive: true);
-        }
-
-        foreach (string directory in Directory.GetDirectories(System.IO.Path.Combine(Path, CollectionsFolder)).Order(StringComparer.Ordinal))
-        {
+            string folderName = System.IO.Path.GetFileName(directory);
             try
             {
                 Collection collection = Collection.Open(directory, Options);
                 _collections.Add(collection.Name, collection);
             }
-            catch
+            catch (Exception e) when (e is VectorEngineException or IOException or UnauthorizedAccessException or InvalidDataException)
             {
-                foreach (Collection opened in _collections.Values)
-                {
-                    opened.Dispose();
-                }
-
-                throw;
+                // One unreadable collection must not keep the others from serving: report it and go on.
+                VectorEngineException why = e as VectorEngineException ??
+                    new DataCorruptionException($"Collection '{folderName}' could not be opened: {e.Message}", e);
+                _unavailable[folderName] = why;
+                Log.CollectionSkipped(Options.LoggerFactory.CreateLogger("VectorEngine.Database"), folderName, why.Message);
             }
+        }
+    }
+
+    /// <summary>Claims a name for a create or restore; throws when it is taken, unavailable or being worked on.</summary>
+    private void Reserve(string name)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (_collections.ContainsKey(name) || _unavailable.ContainsKey(name) || !_reserved.Add(name))
+            {
+                throw new CollectionAlreadyExistsException(name);
+            }
+        }
+    }
+
+    private void Release(string name)
+    {
+        lock (_gate)
+        {
+            _reserved.Remove(name);
+        }
+    }
+
+    private void Publish(string name, Collection collection)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                collection.Dispose();
+                ThrowHelper.ThrowClosed("Database");
+            }
+
+            _collections.Add(name, collection);
+        }
+    }
+
+    /// <summary>Renames a finished staging folder into the collections folder and makes the rename durable.</summary>
+    private void MoveIntoPlace(string staging, string directory)
+    {
+        try
+        {
+            _fs.SyncDirectory(staging);
+            _fs.MoveDirectory(staging, directory);
+        }
+        catch
+        {
+            TryDeleteDirectory(staging);
+            throw;
+        }
+
+        _fs.SyncDirectory(System.IO.Path.Combine(Path, CollectionsFolder));
+    }
+
+    private void TryDeleteDirectory(string directory)
+    {
+        try
+        {
+            _fs.DeleteDirectory(directory);
+        }
+        catch (IOException)
+        {
+            // Staging is removed at the next open.
         }
     }
 
@@ -317,7 +426,11 @@ public sealed partial class VectorDatabase : IDisposable
         var copy = new VectorDatabaseOptions
         {
             WalSyncMode = Options.WalSyncMode,
+            WalSyncInterval = Options.WalSyncInterval,
+            MaxMutableSegmentPoints = Options.MaxMutableSegmentPoints,
+            MaxMutableSegmentBytes = Options.MaxMutableSegmentBytes,
             EnableBackgroundOptimizer = false,
+            FileSystem = Options.FileSystem,
             LoggerFactory = Options.LoggerFactory,
             DefaultIndex = Options.DefaultIndex,
         };
@@ -331,7 +444,28 @@ public sealed partial class VectorDatabase : IDisposable
 
     private string CollectionPath(string name) => System.IO.Path.Combine(Path, CollectionsFolder, name);
 
-    private string StagingPath() => System.IO.Path.Combine(Path, StagingFolder, Guid.NewGuid().ToString("N"));
+    /// <summary>The <c>.staging</c> folder, created durably when missing (an open removes it with everything in it).</summary>
+    private string StagingRoot()
+    {
+        string root = System.IO.Path.Combine(Path, StagingFolder);
+        if (!_fs.DirectoryExists(root))
+        {
+            _fs.CreateDirectory(root);
+            _fs.SyncDirectory(Path);
+        }
+
+        return root;
+    }
+
+    /// <summary>A new, empty folder under <c>.staging</c>, its entry durable.</summary>
+    private string NewStagingPath()
+    {
+        string root = StagingRoot();
+        string staging = System.IO.Path.Combine(root, Guid.NewGuid().ToString("N"));
+        _fs.CreateDirectory(staging);
+        _fs.SyncDirectory(root);
+        return staging;
+    }
 
     private void ThrowIfDisposed()
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using VectorEngine.Indexing;
+using VectorEngine.Storage;
 
 namespace VectorEngine;
 
@@ -39,6 +40,12 @@ public sealed class VectorDatabaseOptions
     /// </summary>
     public int? ExactFilterThreshold { get; set; }
 
+    /// <summary>
+    /// The file system every database file goes through (SQLite's VFS is the model). Default: the real one,
+    /// <see cref="LocalFileSystem.Instance"/>. Tests put a fault-injecting one here.
+    /// </summary>
+    public IFileSystem FileSystem { get; set; } = LocalFileSystem.Instance;
+
     /// <summary>Logging; defaults to none.</summary>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
@@ -69,6 +76,11 @@ public sealed class VectorDatabaseOptions
         if (WalSyncInterval <= TimeSpan.Zero || OptimizerInterval <= TimeSpan.Zero)
         {
             throw new VectorEngineArgumentException("Intervals must be positive.", nameof(WalSyncInterval));
+        }
+
+        if (FileSystem is null)
+        {
+            throw new VectorEngineArgumentException("FileSystem must not be null.", nameof(FileSystem));
         }
 
         if (DefaultIndex is null)

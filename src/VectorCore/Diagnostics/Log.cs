@@ -28,4 +28,24 @@ internal static partial class Log
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning,
         Message = "Collection {Collection}: removing leftover file {File} from an interrupted operation")]
     public static partial void LeftoverRemoved(ILogger logger, string collection, string file);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Critical,
+        Message = "Collection {Collection}: storage failed; the collection refuses writes until the database is reopened and recovers it from its WAL")]
+    public static partial void StorageFailed(ILogger logger, string collection, Exception exception);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error,
+        Message = "Collection {Collection}: sealing the mutable segment failed; nothing changed, it is retried later")]
+    public static partial void SealFailed(ILogger logger, string collection, Exception exception);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Error,
+        Message = "Collection in {Directory} could not be opened and is skipped: {Reason}")]
+    public static partial void CollectionSkipped(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning,
+        Message = "Collection {Collection}: WAL {File} damaged at byte {Offset} ({Reason}); the loss was accepted, the damaged file is kept as {Copy}")]
+    public static partial void WalDamageAccepted(ILogger logger, string collection, string file, long offset, string reason, string copy);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning,
+        Message = "Collection {Collection}: could not remove {File} after a checkpoint; it is removed at the next open")]
+    public static partial void CleanupFailed(ILogger logger, string collection, string file, Exception exception);
 }

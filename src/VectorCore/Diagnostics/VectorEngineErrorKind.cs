@@ -20,4 +20,10 @@ public enum VectorEngineErrorKind
 
     /// <summary>The database or collection has been closed (Unavailable).</summary>
     Closed,
+
+    /// <summary>
+    /// A collection stopped taking writes after its storage failed (a failed fsync or write); reads go on, and reopening
+    /// the database recovers it from the write-ahead log (Unavailable).
+    /// </summary>
+    StorageFailure,
 }

@@ -74,3 +74,60 @@ public sealed class NotADatabaseException : VectorEngineException
     /// <summary>The directory that was refused.</summary>
     public string Path { get; }
 }
+
+/// <summary>
+/// A collection's storage failed (an fsync or a write of its write-ahead log or files returned an error). As PostgreSQL
+/// does after a failed fsync, the collection then refuses every write: the failed write is neither acknowledged nor
+/// visible, and bytes the kernel may have dropped are never trusted. Reads go on; reopening the database (or restarting
+/// the server) recovers the collection from what is durable.
+/// </summary>
+public sealed class StorageFailureException : VectorEngineException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="collection">The collection that stopped.</param>
+    /// <param name="inner">The I/O error that stopped it.</param>
+    public StorageFailureException(string collection, Exception inner)
+        : base(VectorEngineErrorKind.StorageFailure,
+            $"Collection '{collection}' stopped accepting writes after a storage error ({inner?.Message}); reads go on. " +
+            "Reopen the database (restart the server) to recover it from its write-ahead log.", inner)
+    {
+        CollectionName = collection;
+    }
+
+    /// <summary>The collection that stopped.</summary>
+    public string CollectionName { get; }
+}
+
+/// <summary>
+/// A collection's write-ahead log is damaged before its end (a record fails its checksum and valid records follow, or
+/// the file has an unknown version): truncating it would silently drop acknowledged writes, so the collection is not
+/// opened and its files are left untouched. <see cref="VectorDatabase.RecoverDamagedCollection"/> opens it after keeping
+/// a copy of the damaged file, accepting the loss of the records from the damage on.
+/// </summary>
+public sealed class WalDamagedException : VectorEngineException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="collection">The collection.</param>
+    /// <param name="file">The WAL file (name only).</param>
+    /// <param name="offset">Where the damage starts.</param>
+    /// <param name="reason">What is wrong there.</param>
+    public WalDamagedException(string collection, string file, long offset, string reason)
+        : base(VectorEngineErrorKind.DataCorruption,
+            $"Collection '{collection}': write-ahead log '{file}' is damaged at byte {offset} ({reason}). The collection was not opened " +
+            $"and its files are untouched. To open it, accepting the loss of the records from byte {offset} on, call " +
+            $"VectorDatabase.RecoverDamagedCollection(\"{collection}\") (a copy of the damaged file is kept beside it); or restore a snapshot.")
+    {
+        CollectionName = collection;
+        File = file;
+        Offset = offset;
+    }
+
+    /// <summary>The collection.</summary>
+    public string CollectionName { get; }
+
+    /// <summary>The damaged WAL file's name.</summary>
+    public string File { get; }
+
+    /// <summary>Where the damage starts.</summary>
+    public long Offset { get; }
+}

@@ -1,3 +1,5 @@
+using VectorEngine.Storage;
+
 namespace VectorEngine.Indexing;
 
 /// <summary>
@@ -35,7 +37,7 @@ public sealed class FlatIndex : IVectorIndex
         ExactScan.All(_store, query, filter, results);
 
     /// <inheritdoc />
-    public void Save(string directory)
+    public void Save(StorageFolder folder)
     {
     }
 
@@ -67,5 +69,5 @@ public sealed class FlatIndexFactory : IVectorIndexFactory
     public IVectorIndex Build(IVectorStore store, IReadOnlyDictionary<string, string> parameters) => new FlatIndex(store);
 
     /// <inheritdoc />
-    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory) => new FlatIndex(store);
+    public IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder) => new FlatIndex(store);
 }

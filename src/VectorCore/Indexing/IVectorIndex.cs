@@ -1,3 +1,5 @@
+using VectorEngine.Storage;
+
 namespace VectorEngine.Indexing;
 
 /// <summary>
@@ -39,7 +41,7 @@ public interface IVectorIndex : IDisposable
     void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results)
         where TFilter : struct, IOffsetFilter;
 
-    /// <summary>Writes the index's files into <paramref name="directory"/> (the sealed segment's folder).</summary>
-    /// <param name="directory">The segment folder.</param>
-    void Save(string directory);
+    /// <summary>Writes the index's files into <paramref name="folder"/> (the sealed segment's folder).</summary>
+    /// <param name="folder">The segment folder, on the database's file system.</param>
+    void Save(StorageFolder folder);
 }

@@ -1,3 +1,5 @@
+using VectorEngine.Storage;
+
 namespace VectorEngine.Indexing;
 
 /// <summary>Creates and loads one index type; registered in an <see cref="IndexRegistry"/> under <see cref="Name"/>.</summary>
@@ -26,6 +28,6 @@ public interface IVectorIndexFactory
     /// <summary>Loads an index saved by <see cref="IVectorIndex.Save"/>; returns null when no saved index exists (the engine then builds one).</summary>
     /// <param name="store">The vectors.</param>
     /// <param name="parameters">Name/value parameters.</param>
-    /// <param name="directory">The segment folder.</param>
-    IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory);
+    /// <param name="folder">The segment folder, on the database's file system.</param>
+    IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder);
 }

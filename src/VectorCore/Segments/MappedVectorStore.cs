@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
 using VectorEngine.Diagnostics;
 using VectorEngine.Indexing;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Segments;
 
@@ -14,15 +14,13 @@ internal sealed unsafe class MappedVectorStore : IVectorStore, IDisposable
     public const int HeaderSize = 64;
     public const uint CurrentVersion = 1;
 
-    private readonly MemoryMappedFile _file;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly IMappedFile _mapping;
     private byte* _pointer;
 
-    private MappedVectorStore(MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, int count, int dimension, int stride, DistanceMetric metric)
+    private MappedVectorStore(IMappedFile mapping, int count, int dimension, int stride, DistanceMetric metric)
     {
-        _file = file;
-        _view = view;
-        _pointer = pointer;
+        _mapping = mapping;
+        _pointer = (byte*)mapping.Address;
         Count = count;
         Dimension = dimension;
         Stride = stride;
@@ -56,51 +54,54 @@ internal sealed unsafe class MappedVectorStore : IVectorStore, IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(header[24..], count);
     }
 
-    public static MappedVectorStore Open(string path, int expectedDimension, DistanceMetric expectedMetric)
+    public static MappedVectorStore Open(IFileSystem fs, string path, int expectedDimension, DistanceMetric expectedMetric)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists || info.Length < HeaderSize)
+        string name = JsonFile.Describe(path);
+        if (!fs.FileExists(path))
         {
-            ThrowHelper.ThrowCorrupt($"Vector file '{path}' is missing or shorter than its header.");
+            ThrowHelper.ThrowCorrupt($"Vector file '{name}' is missing.");
         }
 
-        Span<byte> header = stackalloc byte[HeaderSize];
-        using (FileStream stream = File.OpenRead(path))
+        IMappedFile mapping = fs.MapReadOnly(path);
+        try
         {
-            stream.ReadExactly(header);
-        }
+            long length = mapping.Length;
+            if (length < HeaderSize)
+            {
+                ThrowHelper.ThrowCorrupt($"Vector file '{name}' is shorter than its header.");
+            }
 
-        if (!header[..8].SequenceEqual(Magic) || BinaryPrimitives.ReadUInt32LittleEndian(header[8..]) != CurrentVersion)
+            var header = new ReadOnlySpan<byte>((void*)mapping.Address, HeaderSize);
+            if (!header[..8].SequenceEqual(Magic) || BinaryPrimitives.ReadUInt32LittleEndian(header[8..]) != CurrentVersion)
+            {
+                ThrowHelper.ThrowCorrupt($"Vector file '{name}' has a bad magic or an unknown version.");
+            }
+
+            int dimension = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
+            int stride = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
+            var metric = (DistanceMetric)BinaryPrimitives.ReadInt32LittleEndian(header[20..]);
+            long count = BinaryPrimitives.ReadInt64LittleEndian(header[24..]);
+            if (dimension != expectedDimension || metric != expectedMetric || stride != GrowableVectorStore.StrideFor(dimension) ||
+                count < 0 || count > int.MaxValue || length != HeaderSize + (count * stride * sizeof(float)))
+            {
+                ThrowHelper.ThrowCorrupt($"Vector file '{name}' does not match its collection (dim {dimension}, metric {metric}, {count} rows, {length} bytes).");
+            }
+
+            return new MappedVectorStore(mapping, (int)count, dimension, stride, metric);
+        }
+        catch
         {
-            ThrowHelper.ThrowCorrupt($"Vector file '{path}' has a bad magic or an unknown version.");
+            mapping.Dispose();
+            throw;
         }
-
-        int dimension = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
-        int stride = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
-        var metric = (DistanceMetric)BinaryPrimitives.ReadInt32LittleEndian(header[20..]);
-        long count = BinaryPrimitives.ReadInt64LittleEndian(header[24..]);
-        if (dimension != expectedDimension || metric != expectedMetric || stride != GrowableVectorStore.StrideFor(dimension) ||
-            count < 0 || count > int.MaxValue || info.Length != HeaderSize + (count * stride * sizeof(float)))
-        {
-            ThrowHelper.ThrowCorrupt($"Vector file '{path}' does not match its collection (dim {dimension}, metric {metric}, {count} rows, {info.Length} bytes).");
-        }
-
-        MemoryMappedFile file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        pointer += view.PointerOffset;
-        return new MappedVectorStore(file, view, pointer, (int)count, dimension, stride, metric);
     }
 
     public void Dispose()
     {
         if (_pointer != null)
         {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
             _pointer = null;
-            _view.Dispose();
-            _file.Dispose();
+            _mapping.Dispose();
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Microsoft.Win32.SafeHandles;
 using VectorEngine.Diagnostics;
 using VectorEngine.Indexing;
 using VectorEngine.Storage;
@@ -21,16 +20,16 @@ internal static class SegmentFiles
     private static ReadOnlySpan<byte> DeletedMagic => "VEDELETE"u8;
 
     /// <summary>Writes a new segment from <paramref name="rows"/>, copied in order: vectors, ids and payloads, and tombstones.</summary>
-    public static unsafe void Write(string directory, int dimension, DistanceMetric metric, IReadOnlyList<(Segment Segment, uint Offset)> rows, Bitset? deleted)
+    public static unsafe void Write(IFileSystem fs, string directory, int dimension, DistanceMetric metric, IReadOnlyList<(Segment Segment, uint Offset)> rows, Bitset? deleted)
     {
-        Directory.CreateDirectory(directory);
+        fs.CreateDirectory(directory);
         int stride = GrowableVectorStore.StrideFor(dimension);
         string vectorsPath = Path.Combine(directory, VectorsFile);
-        using (SafeFileHandle handle = File.OpenHandle(vectorsPath, FileMode.Create, FileAccess.Write))
+        using (IStorageFile file = fs.OpenFile(vectorsPath, StorageFileMode.Create))
         {
             byte[] header = new byte[MappedVectorStore.HeaderSize];
             MappedVectorStore.WriteHeader(header, rows.Count, dimension, stride, metric);
-            RandomAccess.Write(handle, header, 0);
+            file.Write(header, 0);
             long position = MappedVectorStore.HeaderSize;
             const int RowsPerWrite = 256;
             float[] buffer = new float[RowsPerWrite * stride];
@@ -45,15 +44,39 @@ internal static class SegmentFiles
                 }
 
                 ReadOnlySpan<byte> bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.AsSpan(0, n * stride));
-                RandomAccess.Write(handle, bytes, position);
+                file.Write(bytes, position);
                 position += bytes.Length;
             }
 
-            RandomAccess.FlushToDisk(handle);
+            file.Sync();
         }
 
-        using (var w = new ByteWriter(1 << 20))
+        WritePoints(fs, Path.Combine(directory, PointsFile), rows);
+        WriteTombstones(fs, directory, deleted ?? new Bitset(), rows.Count);
+        fs.SyncDirectory(directory);
+    }
+
+    /// <summary>
+    /// Streams ids and payloads to <c>points.bin</c> in chunks with a running CRC32C, so a segment's payloads may exceed
+    /// what one array holds; written to a temporary file and renamed, like every replaced file.
+    /// </summary>
+    private static void WritePoints(IFileSystem fs, string path, IReadOnlyList<(Segment Segment, uint Offset)> rows)
+    {
+        const int ChunkBytes = 1 << 20;
+        string temp = path + ".tmp";
+        using (IStorageFile file = fs.OpenFile(temp, StorageFileMode.Create))
+        using (var w = new ByteWriter(ChunkBytes * 2))
         {
+            long position = 0;
+            uint crc = ~0u;
+            void FlushChunk()
+            {
+                crc = Crc32C.Append(crc, w.WrittenSpan);
+                file.Write(w.WrittenSpan, position);
+                position += w.Length;
+                w.Reset();
+            }
+
             w.WriteBytes(PointsMagic);
             w.WriteUInt32(Version);
             w.WriteUInt32((uint)rows.Count);
@@ -61,17 +84,22 @@ internal static class SegmentFiles
             {
                 PointCodec.WriteId(w, segment.IdAt(offset));
                 PointCodec.WritePayload(w, segment.PayloadAt(offset));
+                if (w.Length >= ChunkBytes)
+                {
+                    FlushChunk();
+                }
             }
 
-            w.WriteUInt32(Crc32C.Compute(w.WrittenSpan));
-            DurableFile.WriteAllBytes(Path.Combine(directory, PointsFile), w.WrittenSpan);
+            FlushChunk();
+            w.WriteUInt32(~crc);
+            file.Write(w.WrittenSpan, position);
+            file.Sync();
         }
 
-        WriteTombstones(directory, deleted ?? new Bitset(), rows.Count);
-        DurableFile.SyncDirectory(directory);
+        fs.MoveFile(temp, path, overwrite: true);
     }
 
-    public static void WriteTombstones(string directory, Bitset deleted, int count)
+    public static void WriteTombstones(IFileSystem fs, string directory, Bitset deleted, int count)
     {
         using var w = new ByteWriter();
         w.WriteBytes(DeletedMagic);
@@ -84,16 +112,16 @@ internal static class SegmentFiles
         }
 
         w.WriteUInt32(Crc32C.Compute(w.WrittenSpan));
-        DurableFile.WriteAllBytes(Path.Combine(directory, DeletedFile), w.WrittenSpan);
+        DurableFile.WriteAllBytes(fs, Path.Combine(directory, DeletedFile), w.WrittenSpan);
     }
 
-    public static Segment Load(string directory, int id, int dimension, DistanceMetric metric, IReadOnlyDictionary<string, PayloadIndexType> schema)
+    public static Segment Load(IFileSystem fs, string directory, int id, int dimension, DistanceMetric metric, IReadOnlyDictionary<string, PayloadIndexType> schema)
     {
-        MappedVectorStore store = MappedVectorStore.Open(Path.Combine(directory, VectorsFile), dimension, metric);
+        MappedVectorStore store = MappedVectorStore.Open(fs, Path.Combine(directory, VectorsFile), dimension, metric);
         try
         {
-            (List<PointId> ids, List<Payload> payloads) = ReadPoints(Path.Combine(directory, PointsFile), store.Count);
-            Bitset deleted = ReadTombstones(Path.Combine(directory, DeletedFile), store.Count);
+            (List<PointId> ids, List<Payload> payloads) = ReadPoints(fs, Path.Combine(directory, PointsFile), store.Count);
+            Bitset deleted = ReadTombstones(fs, Path.Combine(directory, DeletedFile), store.Count);
             return new Segment(id, store, isSealed: true, ids, payloads, deleted, schema);
         }
         catch
@@ -103,15 +131,15 @@ internal static class SegmentFiles
         }
     }
 
-    private static (List<PointId>, List<Payload>) ReadPoints(string path, int expectedCount)
+    private static (List<PointId>, List<Payload>) ReadPoints(IFileSystem fs, string path, int expectedCount)
     {
-        byte[] data = ReadChecked(path, PointsMagic);
+        byte[] data = ReadChecked(fs, path, PointsMagic);
         var reader = new ByteReader(data.AsSpan(12, data.Length - 16));
         uint count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(12));
         reader.ReadUInt32();
         if (count != expectedCount)
         {
-            ThrowHelper.ThrowCorrupt($"'{path}' holds {count} points but the vector file {expectedCount}.");
+            ThrowHelper.ThrowCorrupt($"'{JsonFile.Describe(path)}' holds {count} points but the vector file {expectedCount}.");
         }
 
         var ids = new List<PointId>((int)count);
@@ -125,14 +153,14 @@ internal static class SegmentFiles
         return (ids, payloads);
     }
 
-    private static Bitset ReadTombstones(string path, int expectedCount)
+    private static Bitset ReadTombstones(IFileSystem fs, string path, int expectedCount)
     {
-        byte[] data = ReadChecked(path, DeletedMagic);
+        byte[] data = ReadChecked(fs, path, DeletedMagic);
         uint count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(12));
         int words = (expectedCount + 63) >> 6;
         if (count != expectedCount || data.Length != 16 + (words * 8) + 4)
         {
-            ThrowHelper.ThrowCorrupt($"'{path}' covers {count} points; expected {expectedCount}.");
+            ThrowHelper.ThrowCorrupt($"'{JsonFile.Describe(path)}' covers {count} points; expected {expectedCount}.");
         }
 
         var bits = new ulong[words];
@@ -145,23 +173,23 @@ internal static class SegmentFiles
     }
 
     /// <summary>Reads a whole file and checks magic, version and the CRC32C trailer.</summary>
-    private static byte[] ReadChecked(string path, ReadOnlySpan<byte> magic)
+    private static byte[] ReadChecked(IFileSystem fs, string path, ReadOnlySpan<byte> magic)
     {
-        if (!File.Exists(path))
+        if (!fs.FileExists(path))
         {
-            ThrowHelper.ThrowCorrupt($"Segment file '{path}' is missing.");
+            ThrowHelper.ThrowCorrupt($"Segment file '{JsonFile.Describe(path)}' is missing.");
         }
 
-        byte[] data = File.ReadAllBytes(path);
+        byte[] data = DurableFile.ReadAllBytes(fs, path);
         if (data.Length < 20 || !data.AsSpan(0, 8).SequenceEqual(magic) || BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(8)) != Version)
         {
-            ThrowHelper.ThrowCorrupt($"Segment file '{path}' has a bad header.");
+            ThrowHelper.ThrowCorrupt($"Segment file '{JsonFile.Describe(path)}' has a bad header.");
         }
 
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(data.Length - 4));
         if (Crc32C.Compute(data.AsSpan(0, data.Length - 4)) != stored)
         {
-            ThrowHelper.ThrowCorrupt($"Segment file '{path}' fails its checksum.");
+            ThrowHelper.ThrowCorrupt($"Segment file '{JsonFile.Describe(path)}' fails its checksum.");
         }
 
         return data;

@@ -62,9 +62,17 @@ internal sealed class ByteWriter : IDisposable
 
     private void Ensure(int count)
     {
-        if (_length + count > _buffer.Length)
+        long needed = (long)_length + count;
+        if (needed > _buffer.Length)
         {
-            byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + count));
+            // Doubling in long arithmetic: an int doubling past 1 GiB overflows to a negative size and never grows.
+            long grown = Math.Max((long)_buffer.Length * 2, needed);
+            if (needed > Array.MaxLength)
+            {
+                throw new InvalidOperationException($"A buffer of {needed} bytes exceeds the largest array ({Array.MaxLength} bytes); write it in parts.");
+            }
+
+            byte[] bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(grown, Array.MaxLength));
             _buffer.AsSpan(0, _length).CopyTo(bigger);
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = bigger;

@@ -1,7 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Microsoft.Extensions.Logging.Abstractions;
 using VectorEngine.Storage;
 using VectorEngine.Storage.Wal;
 using VectorEngine.Tests.TestKit;
@@ -11,15 +10,21 @@ namespace VectorEngine.Tests.Storage;
 /// <summary>WAL laws: records round-trip, and cutting or corrupting the file at any byte recovers a prefix.</summary>
 public sealed class WalPropertyTests
 {
-    [Property(MaxTest = 60)]
-    public Property Truncation_or_corruption_at_any_byte_recovers_a_prefix() =>
+    /// <summary>
+    /// Cutting the file anywhere is a torn tail: a prefix replays. Flipping a byte of record k replays records before k,
+    /// and is a torn tail only when k is the last record: a later record was appended after k was durable, so cutting
+    /// there would drop acknowledged writes. A flipped header field is never a tail. The reader never changes the file.
+    /// </summary>
+    [Property(MaxTest = 100)]
+    public Property Truncation_is_a_tail_and_corruption_before_the_last_record_is_not() =>
         Prop.ForAll((from seed in Gen.Choose(0, int.MaxValue) from cut in Gen.Choose(0, 1_000_000) from corrupt in Gen.Elements(false, true) select (seed, cut, corrupt)).ToArbitrary(), input =>
         {
             var r = new Random(input.seed);
             using TempDirectory dir = Data.TempDir();
             string path = Path.Combine(dir.Path, "1.wal");
             var written = new List<byte[]>();
-            using (WalWriter writer = WalWriter.Create(path, 1))
+            var ends = new List<long>();
+            using (WalWriter writer = WalWriter.Create(LocalFileSystem.Instance, path, 1))
             {
                 for (int i = r.Next(1, 20); i > 0; i--)
                 {
@@ -29,15 +34,18 @@ public sealed class WalPropertyTests
                     using var record = new ByteWriter();
                     record.Reserve(WalWriter.FrameSize);
                     record.WriteBytes(payload);
-                    writer.WaitDurable(writer.Append(record));
+                    long end = writer.Append(record);
+                    writer.WaitDurable(end);
+                    ends.Add(end);
                 }
             }
 
             long length = new FileInfo(path).Length;
             long at = input.cut % (length + 1);
+            bool corrupt = input.corrupt && at < length;
             using (var f = new FileStream(path, FileMode.Open))
             {
-                if (input.corrupt && at < length)
+                if (corrupt)
                 {
                     f.Position = at;
                     int b = f.ReadByte();
@@ -50,26 +58,74 @@ public sealed class WalPropertyTests
                 }
             }
 
+            byte[] before = File.ReadAllBytes(path);
             var replayed = new List<byte[]>();
-            long valid = WalReader.Replay(path, 1, p => replayed.Add(p.ToArray()), NullLogger.Instance, out int count);
-            Assert.Equal(replayed.Count, count);
-            Assert.True(replayed.Count <= written.Count);
+            WalReplay replay = WalReader.Replay(LocalFileSystem.Instance, path, 1, p => replayed.Add(p.ToArray()));
+            Assert.Equal(replayed.Count, replay.Records);
+            Assert.Equal(before, File.ReadAllBytes(path));
             for (int i = 0; i < replayed.Count; i++)
             {
                 Assert.Equal(written[i], replayed[i]);
             }
 
-            // An untouched log replays whole; after any damage, the file now ends at the last good record.
-            if (!input.corrupt && at == length)
+            if (!corrupt)
             {
-                Assert.Equal(written.Count, replayed.Count);
+                int whole = ends.Count(e => e <= at);
+                Assert.Equal(whole, replayed.Count);
+                Assert.True(replay.IsTornTail, replay.Problem);
+                Assert.Equal(at == length, replay.Problem is null);
+                return;
             }
 
-            Assert.Equal(Math.Max(valid, WalFileHeader.Size), new FileInfo(path).Length);
-            var again = new List<byte[]>();
-            WalReader.Replay(path, 1, p => again.Add(p.ToArray()), NullLogger.Instance, out _);
-            Assert.Equal(replayed.Count, again.Count);
+            bool inHeaderField = at < 12 || (at >= 16 && at < 24);
+            if (at < WalFileHeader.Size)
+            {
+                Assert.Equal(inHeaderField, replay.Problem is not null);
+                Assert.False(inHeaderField && replay.IsTornTail, "a damaged header field is not a tail");
+                Assert.Equal(inHeaderField ? 0 : written.Count, replayed.Count);
+                return;
+            }
+
+            int k = ends.FindIndex(e => at < e);
+            Assert.Equal(k, replayed.Count);
+            Assert.NotNull(replay.Problem);
+            Assert.Equal(k == written.Count - 1, replay.IsTornTail);
         });
+
+    /// <summary>Records appended before an fsync that never completed may be damaged in any order after a power loss: a
+    /// record whose own durable mark does not cover the damage was never acknowledged, so the damage is still a tail.</summary>
+    [Fact]
+    public void Damage_followed_only_by_records_appended_while_it_was_unsynced_is_a_tail()
+    {
+        using TempDirectory dir = Data.TempDir();
+        string path = Path.Combine(dir.Path, "1.wal");
+        long synced;
+        using (WalWriter writer = WalWriter.Create(LocalFileSystem.Instance, path, 1))
+        {
+            synced = Append(writer, 40);
+            writer.WaitDurable(synced);
+            Append(writer, 50);
+            Append(writer, 60); // not synced, appended with the durable mark at the end of the first record
+        }
+
+        using (var f = new FileStream(path, FileMode.Open))
+        {
+            f.Position = synced + WalWriter.FrameSize + 3; // inside the second record: its page never reached the disk
+            f.WriteByte(0xEE);
+        }
+
+        WalReplay replay = WalReader.Replay(LocalFileSystem.Instance, path, 1, _ => { });
+        Assert.Equal(1, replay.Records);
+        Assert.True(replay.IsTornTail, replay.Problem);
+
+        static long Append(WalWriter writer, int size)
+        {
+            using var record = new ByteWriter();
+            record.Reserve(WalWriter.FrameSize);
+            record.WriteBytes(new byte[size]);
+            return writer.Append(record);
+        }
+    }
 
     [Property(MaxTest = 25)]
     public Property Collections_round_trip_through_the_wal() =>

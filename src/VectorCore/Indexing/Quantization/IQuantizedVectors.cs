@@ -1,3 +1,4 @@
+using VectorEngine.Storage;
 using VectorEngine.Indexing.Scoring;
 
 namespace VectorEngine.Indexing.Quantization;
@@ -29,9 +30,9 @@ public interface IQuantizedVectors : IDisposable
     /// <param name="fromOffset">The first new row.</param>
     void Add(uint fromOffset);
 
-    /// <summary>Writes the trained tables and codes into <paramref name="directory"/> (the segment folder).</summary>
-    /// <param name="directory">The segment folder.</param>
-    void Save(string directory);
+    /// <summary>Writes the trained tables and codes into <paramref name="folder"/> (the segment folder).</summary>
+    /// <param name="folder">The segment folder, on the database's file system.</param>
+    void Save(StorageFolder folder);
 
     /// <summary>
     /// Prepares <paramref name="query"/> in <paramref name="scratch"/> and calls <paramref name="user"/> with a scorer

@@ -1,3 +1,5 @@
+using VectorEngine.Storage;
+
 namespace VectorEngine.Indexing.Quantization;
 
 /// <summary>Trains, and reloads, one kind of <see cref="IQuantizedVectors"/>; registered by name in <see cref="QuantizerRegistry"/>.</summary>
@@ -23,6 +25,6 @@ public interface IQuantizerFactory
     /// <summary>Loads codes saved by <see cref="IQuantizedVectors.Save"/>; null when none match the store (then train).</summary>
     /// <param name="store">The float vectors the codes were made from.</param>
     /// <param name="parameters">Name/value parameters.</param>
-    /// <param name="directory">The segment folder.</param>
-    IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, string directory);
+    /// <param name="folder">The segment folder, on the database's file system.</param>
+    IQuantizedVectors? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder);
 }

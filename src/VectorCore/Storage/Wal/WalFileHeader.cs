@@ -9,7 +9,10 @@ namespace VectorEngine.Storage.Wal;
 internal readonly struct WalFileHeader
 {
     public const int Size = 32;
-    public const uint CurrentVersion = 1;
+    public const uint CurrentVersion = 2;
+
+    /// <summary>Version 1 frames had no durable mark: <c>[u32 length][u32 crc32c(payload)][payload]</c>. Still replayed.</summary>
+    public const uint Version1 = 1;
     public static ReadOnlySpan<byte> Magic => "VEWALLOG"u8;
 
     public WalFileHeader(long generation)
@@ -31,6 +34,10 @@ internal readonly struct WalFileHeader
         BinaryPrimitives.WriteInt64LittleEndian(destination[16..], Generation);
     }
 
+    /// <summary>Bytes of frame before each payload in a file of this version.</summary>
+    public int FrameSize => Version == Version1 ? 8 : WalWriter.FrameSize;
+
+    /// <summary>Parses the header; false when the magic is missing (the version is the caller's to check).</summary>
     public static bool TryRead(ReadOnlySpan<byte> source, out WalFileHeader header)
     {
         header = default;
@@ -43,6 +50,6 @@ internal readonly struct WalFileHeader
         {
             Version = BinaryPrimitives.ReadUInt32LittleEndian(source[8..]),
         };
-        return header.Version == CurrentVersion;
+        return true;
     }
 }

@@ -1,32 +1,38 @@
 using System.Buffers.Binary;
-using Microsoft.Win32.SafeHandles;
 
 namespace VectorEngine.Storage.Wal;
 
 /// <summary>
-/// Appends CRC32C-framed records to one WAL file: <c>[u32 length][u32 crc32c(payload)][payload]</c>.
+/// Appends CRC32C-framed records to one WAL file: <c>[u32 length][u32 crc32c(rest)][u64 durable][payload]</c>, where
+/// <c>durable</c> is how many bytes of the file were known durable when the record was appended. Recovery uses it to
+/// tell a torn tail (damage past every durable mark) from damage to acknowledged records.
 /// Durability uses group commit: a writer that needs its record on disk either finds a concurrent fsync already covered
 /// it or runs one fsync that covers everything written so far.
 /// </summary>
+/// <remarks>
+/// A failed write or fsync is final (PostgreSQL's answer to fsyncgate): the kernel may have dropped the dirty pages,
+/// so a later fsync that succeeds proves nothing. Every later append or wait throws the first error.
+/// </remarks>
 internal sealed class WalWriter : IDisposable
 {
     /// <summary>Bytes a record's frame adds before its payload; callers reserve them at the start of their buffer.</summary>
-    public const int FrameSize = 8;
+    public const int FrameSize = 16;
 
     /// <summary>Largest payload accepted (a larger length in a file is treated as corruption).</summary>
     public const int MaxRecordSize = 1 << 30;
 
-    private readonly SafeFileHandle _handle;
+    private readonly IStorageFile _file;
     private readonly object _appendLock = new();
     private readonly object _flushLock = new();
     private long _written;
     private long _durable;
     private bool _disposed;
+    private IOException? _failure;
 
-    private WalWriter(string path, SafeFileHandle handle, long generation, long length)
+    private WalWriter(string path, IStorageFile file, long generation, long length)
     {
         Path = path;
-        _handle = handle;
+        _file = file;
         Generation = generation;
         _written = length;
         _durable = length;
@@ -38,50 +44,68 @@ internal sealed class WalWriter : IDisposable
 
     public long Length => Volatile.Read(ref _written);
 
-    /// <summary>Creates a new, empty WAL file with its header, durably.</summary>
-    public static WalWriter Create(string path, long generation)
-    {
-        SafeFileHandle handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-        Span<byte> header = stackalloc byte[WalFileHeader.Size];
-        new WalFileHeader(generation).Write(header);
-        RandomAccess.Write(handle, header, 0);
-        RandomAccess.FlushToDisk(handle);
-        DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(path)!);
-        return new WalWriter(path, handle, generation, WalFileHeader.Size);
-    }
+    /// <summary>The first I/O error, after which the writer accepts nothing; null while healthy.</summary>
+    public IOException? Failure => Volatile.Read(ref _failure);
 
-    /// <summary>Opens an existing WAL file to append after its last valid record (the reader has truncated any torn tail).</summary>
-    public static WalWriter OpenAppend(string path, long generation, long validLength)
+    /// <summary>Creates a new, empty WAL file with its header, durably (the file and its folder entry).</summary>
+    public static WalWriter Create(IFileSystem fs, string path, long generation)
     {
-        SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-        return new WalWriter(path, handle, generation, validLength);
+        IStorageFile file = fs.OpenFile(path, StorageFileMode.CreateNew);
+        try
+        {
+            Span<byte> header = stackalloc byte[WalFileHeader.Size];
+            new WalFileHeader(generation).Write(header);
+            file.Write(header, 0);
+            file.Sync();
+            fs.SyncDirectory(System.IO.Path.GetDirectoryName(path)!);
+            return new WalWriter(path, file, generation, WalFileHeader.Size);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
     /// Frames and writes the record in <paramref name="record"/>, whose first <see cref="FrameSize"/> bytes are reserved
     /// for the frame. Returns the file position after the record, to pass to <see cref="WaitDurable"/>.
     /// </summary>
+    /// <exception cref="IOException">The write failed now or an earlier write or fsync failed.</exception>
     public long Append(ByteWriter record)
     {
         Span<byte> all = record.WrittenMutable;
-        ReadOnlySpan<byte> payload = all[FrameSize..];
-        if (payload.Length > MaxRecordSize)
+        int payloadLength = all.Length - FrameSize;
+        if (payloadLength > MaxRecordSize)
         {
-            throw new VectorEngineArgumentException($"Write of {payload.Length} bytes exceeds the WAL record limit of {MaxRecordSize} bytes; split the batch.", "points");
+            throw new VectorEngineArgumentException($"Write of {payloadLength} bytes exceeds the WAL record limit of {MaxRecordSize} bytes; split the batch.", "points");
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(all, (uint)payload.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(all[4..], Crc32C.Compute(payload));
         lock (_appendLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            RandomAccess.Write(_handle, all, _written);
+            ThrowIfFailed();
+            BinaryPrimitives.WriteUInt32LittleEndian(all, (uint)payloadLength);
+            BinaryPrimitives.WriteInt64LittleEndian(all[8..], Volatile.Read(ref _durable));
+            BinaryPrimitives.WriteUInt32LittleEndian(all[4..], Crc32C.Compute(all[8..]));
+            try
+            {
+                _file.Write(all, _written);
+            }
+            catch (IOException e)
+            {
+                // Part of the record may be in the file: nothing may follow it.
+                Fail(e);
+                throw;
+            }
+
             _written += all.Length;
             return _written;
         }
     }
 
     /// <summary>Returns once every byte up to <paramref name="position"/> is on stable storage.</summary>
+    /// <exception cref="IOException">The fsync failed now or an earlier write or fsync failed.</exception>
     public void WaitDurable(long position)
     {
         if (Volatile.Read(ref _durable) >= position)
@@ -91,14 +115,24 @@ internal sealed class WalWriter : IDisposable
 
         lock (_flushLock)
         {
-            // Dispose flushes everything first, so a disposed writer has nothing left to wait for.
-            if (_durable >= position || _handle.IsClosed)
+            if (_durable >= position)
             {
                 return;
             }
 
+            ThrowIfFailed();
+            ObjectDisposedException.ThrowIf(_disposed, this);
             long target = Volatile.Read(ref _written);
-            RandomAccess.FlushToDisk(_handle);
+            try
+            {
+                _file.Sync();
+            }
+            catch (IOException e)
+            {
+                Fail(e);
+                throw;
+            }
+
             Volatile.Write(ref _durable, target);
         }
     }
@@ -106,6 +140,7 @@ internal sealed class WalWriter : IDisposable
     /// <summary>Forces everything written so far to stable storage.</summary>
     public void Flush() => WaitDurable(Volatile.Read(ref _written));
 
+    /// <summary>Closes the file without syncing it (callers flush first when they want durability).</summary>
     public void Dispose()
     {
         lock (_appendLock)
@@ -120,9 +155,17 @@ internal sealed class WalWriter : IDisposable
 
         lock (_flushLock)
         {
-            RandomAccess.FlushToDisk(_handle);
-            _durable = _written;
-            _handle.Dispose();
+            _file.Dispose();
+        }
+    }
+
+    private void Fail(IOException error) => Interlocked.CompareExchange(ref _failure, error, null);
+
+    private void ThrowIfFailed()
+    {
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            throw new IOException($"The write-ahead log failed earlier ({failure.Message}); nothing more is written to it.", failure);
         }
     }
 }

@@ -17,26 +17,29 @@ internal static class JsonFile
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public static void Save<T>(string path, T value) => DurableFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(value, Options));
+    public static void Save<T>(IFileSystem fs, string path, T value) => DurableFile.WriteAllBytes(fs, path, JsonSerializer.SerializeToUtf8Bytes(value, Options));
 
-    public static T Load<T>(string path, Func<T, bool> isValid, string what)
+    public static T Load<T>(IFileSystem fs, string path, Func<T, bool> isValid, string what)
         where T : class
     {
         T? value = null;
         try
         {
-            value = JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Options);
+            value = JsonSerializer.Deserialize<T>(DurableFile.ReadAllBytes(fs, path), Options);
         }
         catch (Exception e) when (e is JsonException or IOException)
         {
-            ThrowHelper.ThrowCorrupt($"{what} '{path}' is unreadable.", e);
+            ThrowHelper.ThrowCorrupt($"{what} '{Describe(path)}' is unreadable.", e);
         }
 
         if (value is null || !isValid(value))
         {
-            ThrowHelper.ThrowCorrupt($"{what} '{path}' has an unknown format or version.");
+            ThrowHelper.ThrowCorrupt($"{what} '{Describe(path)}' has an unknown format or version.");
         }
 
         return value;
     }
+
+    /// <summary>A file named by its folder and name only: messages can reach clients, which must not learn server paths.</summary>
+    public static string Describe(string path) => Path.Combine(Path.GetFileName(Path.GetDirectoryName(path)) ?? "", Path.GetFileName(path));
 }
