@@ -88,7 +88,7 @@ public sealed partial class VectorDatabase : IDisposable
 
         string marker = System.IO.Path.Combine(full, MarkerFile);
         bool existed = fs.DirectoryExists(full);
-        if (existed && !fs.FileExists(marker) && (fs.ListFiles(full).Count > 0 || fs.ListDirectories(full).Count > 0))
+        if (existed && !fs.FileExists(marker) && !OnlyCreationLeftovers(fs, full))
         {
             throw new NotADatabaseException(full, $"the directory is not empty and has no '{MarkerFile}' file.");
         }
@@ -139,6 +139,17 @@ public sealed partial class VectorDatabase : IDisposable
             lockFile.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// True when a folder without a marker holds only what an interrupted creation leaves (the lock file, an empty
+    /// collections folder, the marker's temporary file): the creation goes on instead of refusing the folder.
+    /// </summary>
+    private static bool OnlyCreationLeftovers(IFileSystem fs, string full)
+    {
+        string collections = System.IO.Path.Combine(full, CollectionsFolder);
+        return fs.ListFiles(full).All(f => System.IO.Path.GetFileName(f) is LockFile or MarkerFile + ".tmp") &&
+            fs.ListDirectories(full).All(d => d == collections && fs.ListDirectories(d).Count == 0 && fs.ListFiles(d).Count == 0);
     }
 
     /// <summary>Creates a collection.</summary>

@@ -1,0 +1,630 @@
+using VectorEngine.Storage;
+
+namespace VectorEngine.FaultInjection;
+
+/// <summary>
+/// A file system over a real folder that remembers what is durable and injects one <see cref="Fault"/> (after SQLite's
+/// test VFS and RocksDB's FaultInjectionTestFS). It keeps, beside the real files, a model of the durable state: each
+/// file's bytes as of its last successful fsync, and each folder's entries as of its last successful fsync. A failed
+/// fsync loses the bytes it should have made durable, as Linux does. After a power loss,
+/// <see cref="RestoreDurableState"/> rewrites the folder to exactly that durable state (plus a random prefix of bytes
+/// appended after a file's last fsync: a torn write), and a new instance over the folder plays the next boot.
+/// </summary>
+/// <remarks>
+/// Paths outside the root go to the real file system untouched. Every call runs under one lock, so the model and the
+/// real folder never disagree; this is a test device, not a fast path. Inside the root no real fsync is issued: the
+/// model alone decides what survives.
+/// </remarks>
+public sealed class FaultInjectingFileSystem : IFileSystem
+{
+    private const int EIO = 5;
+    private const int ENOSPC = 28;
+
+    private readonly object _gate = new();
+    private readonly string _root;
+    private readonly Folder _rootFolder = new();
+    private readonly Random _random;
+    private readonly Fault _fault;
+    private readonly LocalFileSystem _local = LocalFileSystem.Instance;
+    private long _calls;
+    private bool _crashed;
+
+    /// <summary>Wraps <paramref name="root"/>; everything already in it counts as durable (the state after a boot).</summary>
+    /// <param name="root">The folder whose files are modelled.</param>
+    /// <param name="fault">The fault to inject.</param>
+    /// <param name="seed">Seeds torn-write lengths.</param>
+    public FaultInjectingFileSystem(string root, Fault fault, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        _root = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar);
+        _fault = fault;
+        _random = new Random(seed);
+        Directory.CreateDirectory(_root);
+        Scan(_rootFolder, _root);
+    }
+
+    /// <summary>Mutating calls so far (creates, writes, truncations, fsyncs, renames, deletes).</summary>
+    public long Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _calls;
+            }
+        }
+    }
+
+    /// <summary>What the fault hit, once it has struck; null before.</summary>
+    public string? Fired { get; private set; }
+
+    /// <summary>True once the power is gone: every call fails until <see cref="RestoreDurableState"/>.</summary>
+    public bool Crashed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _crashed;
+            }
+        }
+    }
+
+    /// <summary>Cuts the power now (for a power loss after the last operation).</summary>
+    public void CrashNow()
+    {
+        lock (_gate)
+        {
+            _crashed = true;
+        }
+    }
+
+    /// <summary>
+    /// After a power loss: rewrites the root folder to its durable state. Files and folders whose entries were not
+    /// durable are gone; files hold their bytes as of their last fsync, plus a random prefix of what was appended
+    /// since (unless an fsync of theirs failed). Open handles must be closed first.
+    /// </summary>
+    public void RestoreDurableState()
+    {
+        lock (_gate)
+        {
+            _crashed = true;
+            var liveBytes = new Dictionary<FileData, byte[]>();
+            CollectLive(_rootFolder, _root, liveBytes);
+            foreach (string entry in Directory.EnumerateFileSystemEntries(_root))
+            {
+                if (Directory.Exists(entry))
+                {
+                    Directory.Delete(entry, recursive: true);
+                }
+                else
+                {
+                    File.Delete(entry);
+                }
+            }
+
+            WriteDurable(_rootFolder, _root, liveBytes);
+        }
+    }
+
+    /// <inheritdoc />
+    public IStorageFile OpenFile(string path, StorageFileMode mode)
+    {
+        lock (_gate)
+        {
+            bool creates = mode is StorageFileMode.CreateNew or StorageFileMode.Create;
+            if (creates)
+            {
+                Hit(Op.Other, path);
+            }
+            else
+            {
+                ThrowIfCrashed();
+            }
+
+            IStorageFile inner = _local.OpenFile(path, mode);
+            if (Locate(path) is not { } place)
+            {
+                return new FaultFile(this, inner, null);
+            }
+
+            place.Folder.Current.TryGetValue(place.Name, out object? node);
+            var data = node as FileData;
+            if (data is null || mode == StorageFileMode.CreateNew)
+            {
+                data = new FileData();
+                place.Folder.Current[place.Name] = data;
+            }
+
+            if (mode == StorageFileMode.Create)
+            {
+                data.Touch(0, 0);
+            }
+
+            return new FaultFile(this, inner, data);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool FileExists(string path)
+    {
+        lock (_gate)
+        {
+            ThrowIfCrashed();
+            return _local.FileExists(path);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool DirectoryExists(string path)
+    {
+        lock (_gate)
+        {
+            ThrowIfCrashed();
+            return _local.DirectoryExists(path);
+        }
+    }
+
+    /// <inheritdoc />
+    public void CreateDirectory(string path)
+    {
+        lock (_gate)
+        {
+            Hit(Op.Other, path);
+            _local.CreateDirectory(path);
+            if (Relative(path) is { } relative)
+            {
+                Folder folder = _rootFolder;
+                foreach (string part in relative)
+                {
+                    if (!folder.Current.TryGetValue(part, out object? child) || child is not Folder sub)
+                    {
+                        sub = new Folder();
+                        folder.Current[part] = sub;
+                    }
+
+                    folder = sub;
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void DeleteFile(string path)
+    {
+        lock (_gate)
+        {
+            Hit(Op.Other, path);
+            _local.DeleteFile(path);
+            if (Locate(path) is { } place)
+            {
+                place.Folder.Current.Remove(place.Name);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void DeleteDirectory(string path)
+    {
+        lock (_gate)
+        {
+            Hit(Op.Other, path);
+            _local.DeleteDirectory(path);
+            if (Locate(path) is { } place)
+            {
+                place.Folder.Current.Remove(place.Name);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void MoveFile(string source, string destination, bool overwrite)
+    {
+        lock (_gate)
+        {
+            if (Hit(Op.Rename, source))
+            {
+                throw Error(EIO, $"rename of {Path.GetFileName(source)}");
+            }
+
+            _local.MoveFile(source, destination, overwrite);
+            Move(source, destination);
+        }
+    }
+
+    /// <inheritdoc />
+    public void MoveDirectory(string source, string destination)
+    {
+        lock (_gate)
+        {
+            if (Hit(Op.Rename, source))
+            {
+                throw Error(EIO, $"rename of {Path.GetFileName(source)}");
+            }
+
+            _local.MoveDirectory(source, destination);
+            Move(source, destination);
+        }
+    }
+
+    /// <inheritdoc />
+    public void SyncDirectory(string path)
+    {
+        lock (_gate)
+        {
+            if (Hit(Op.DirectorySync, path))
+            {
+                throw Error(EIO, $"fsync of folder {Path.GetFileName(path)}");
+            }
+
+            // The model decides what is durable; a real fsync would only slow the tests down.
+            if (!Directory.Exists(path))
+            {
+                throw new DirectoryNotFoundException($"Folder '{Path.GetFileName(path)}' does not exist.");
+            }
+
+            Folder? folder = Relative(path) is { } relative ? Walk(relative) : null;
+            if (folder is not null)
+            {
+                folder.Durable = new Dictionary<string, object>(folder.Current, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ListFiles(string path)
+    {
+        lock (_gate)
+        {
+            ThrowIfCrashed();
+            return _local.ListFiles(path);
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ListDirectories(string path)
+    {
+        lock (_gate)
+        {
+            ThrowIfCrashed();
+            return _local.ListDirectories(path);
+        }
+    }
+
+    /// <inheritdoc />
+    public IMappedFile MapReadOnly(string path)
+    {
+        lock (_gate)
+        {
+            ThrowIfCrashed();
+            return _local.MapReadOnly(path);
+        }
+    }
+
+    /// <inheritdoc />
+    public IDisposable AcquireLock(string path)
+    {
+        lock (_gate)
+        {
+            ThrowIfCrashed();
+            return _local.AcquireLock(path);
+        }
+    }
+
+    /// <summary>Counts a mutating call; true when the fault strikes it (the caller then fails it its own way).</summary>
+    private bool Hit(Op op, string path)
+    {
+        ThrowIfCrashed();
+        _calls++;
+        if (Fired is not null || _fault.Kind == FaultKind.None || _calls < _fault.AtCall)
+        {
+            return false;
+        }
+
+        if (_fault.Kind == FaultKind.PowerLoss)
+        {
+            _crashed = true;
+            Fired = $"power loss at call {_calls} ({op} {Path.GetFileName(path)})";
+            throw Error(EIO, "power lost");
+        }
+
+        bool matches = _fault.Kind switch
+        {
+            FaultKind.FailFileSync => op == Op.FileSync,
+            FaultKind.FailDirectorySync => op == Op.DirectorySync,
+            FaultKind.FailWrite or FaultKind.DiskFull => op == Op.Write,
+            FaultKind.FailRename => op == Op.Rename,
+            _ => false,
+        };
+        if (matches)
+        {
+            Fired = $"{_fault.Kind} at call {_calls} ({Path.GetFileName(path)})";
+        }
+
+        return matches;
+    }
+
+    private void ThrowIfCrashed()
+    {
+        if (_crashed)
+        {
+            throw Error(EIO, "power lost");
+        }
+    }
+
+    private static IOException Error(int errno, string what) =>
+        new($"Injected fault: {what} failed ({(errno == ENOSPC ? "ENOSPC, no space left on device" : "EIO, input/output error")}).", errno);
+
+    private void Move(string source, string destination)
+    {
+        if (Locate(source) is not { } from || !from.Folder.Current.Remove(from.Name, out object? node))
+        {
+            return;
+        }
+
+        if (Locate(destination) is { } to)
+        {
+            to.Folder.Current[to.Name] = node;
+        }
+    }
+
+    private string[]? Relative(string path)
+    {
+        string full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        if (full == _root)
+        {
+            return [];
+        }
+
+        return full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? full[(_root.Length + 1)..].Split(Path.DirectorySeparatorChar)
+            : null;
+    }
+
+    private Folder? Walk(IEnumerable<string> parts)
+    {
+        Folder folder = _rootFolder;
+        foreach (string part in parts)
+        {
+            if (!folder.Current.TryGetValue(part, out object? child) || child is not Folder sub)
+            {
+                return null;
+            }
+
+            folder = sub;
+        }
+
+        return folder;
+    }
+
+    private (Folder Folder, string Name)? Locate(string path)
+    {
+        string[]? parts = Relative(path);
+        if (parts is null || parts.Length == 0)
+        {
+            return null;
+        }
+
+        Folder? parent = Walk(parts[..^1]);
+        return parent is null ? null : (parent, parts[^1]);
+    }
+
+    private static void Scan(Folder folder, string path)
+    {
+        foreach (string file in Directory.GetFiles(path))
+        {
+            folder.Current[Path.GetFileName(file)] = new FileData(File.ReadAllBytes(file));
+        }
+
+        foreach (string sub in Directory.GetDirectories(path))
+        {
+            var child = new Folder();
+            Scan(child, sub);
+            folder.Current[Path.GetFileName(sub)] = child;
+        }
+
+        folder.Durable = new Dictionary<string, object>(folder.Current, StringComparer.Ordinal);
+    }
+
+    private static void CollectLive(Folder folder, string path, Dictionary<FileData, byte[]> live)
+    {
+        foreach ((string name, object node) in folder.Current)
+        {
+            string full = Path.Combine(path, name);
+            if (node is FileData data && File.Exists(full))
+            {
+                live.TryAdd(data, File.ReadAllBytes(full));
+            }
+            else if (node is Folder sub && Directory.Exists(full))
+            {
+                CollectLive(sub, full, live);
+            }
+        }
+    }
+
+    private void WriteDurable(Folder folder, string path, Dictionary<FileData, byte[]> live)
+    {
+        foreach ((string name, object node) in folder.Durable)
+        {
+            string full = Path.Combine(path, name);
+            if (node is Folder sub)
+            {
+                Directory.CreateDirectory(full);
+                WriteDurable(sub, full, live);
+                continue;
+            }
+
+            var data = (FileData)node;
+            byte[] content = data.DurableBytes();
+            if (!data.SyncFailed && data.AppendedSinceSync && live.TryGetValue(data, out byte[]? now) && now.Length > content.Length &&
+                now.AsSpan(0, content.Length).SequenceEqual(content))
+            {
+                // A torn write: some of what was appended after the last fsync reached the disk.
+                int kept = _random.Next(now.Length - content.Length + 1);
+                content = now.AsSpan(0, content.Length + kept).ToArray();
+            }
+
+            File.WriteAllBytes(full, content);
+        }
+    }
+
+    private enum Op
+    {
+        Other,
+        Write,
+        FileSync,
+        DirectorySync,
+        Rename,
+    }
+
+    /// <summary>A folder: its entries now, and as of its last successful fsync (files are <see cref="FileData"/>, folders <see cref="Folder"/>).</summary>
+    private sealed class Folder
+    {
+        public Dictionary<string, object> Current { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, object> Durable { get; set; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// One file (an inode): its bytes as of the last successful fsync, and the ranges written since. A failed fsync
+    /// forgets those ranges (the kernel marked the pages clean): a later fsync does not make them durable.
+    /// </summary>
+    private sealed class FileData
+    {
+        private readonly List<(long Offset, long Length)> _dirty = [];
+        private byte[] _durable;
+
+        public FileData(byte[]? durable = null)
+        {
+            _durable = durable ?? [];
+        }
+
+        /// <summary>A write since the last fsync reached past the durable length.</summary>
+        public bool AppendedSinceSync { get; private set; }
+
+        /// <summary>An fsync failed: its bytes are lost for good and never come back as a torn tail.</summary>
+        public bool SyncFailed { get; private set; }
+
+        public byte[] DurableBytes() => _durable;
+
+        public void Touch(long offset, long length)
+        {
+            if (length > 0)
+            {
+                _dirty.Add((offset, length));
+            }
+
+            if (offset + length > _durable.Length)
+            {
+                AppendedSinceSync = true;
+            }
+        }
+
+        /// <summary>A successful fsync: the file's length and every range written since the last one become durable.</summary>
+        public void Synced(IStorageFile file)
+        {
+            long length = file.Length;
+            byte[] image = new byte[length];
+            _durable.AsSpan(0, (int)Math.Min(_durable.Length, length)).CopyTo(image);
+            foreach ((long offset, long count) in _dirty)
+            {
+                long end = Math.Min(offset + count, length);
+                for (long at = offset; at < end;)
+                {
+                    int n = file.Read(image.AsSpan((int)at, (int)(end - at)), at);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    at += n;
+                }
+            }
+
+            _durable = image;
+            _dirty.Clear();
+            AppendedSinceSync = false;
+        }
+
+        public void SyncLost()
+        {
+            _dirty.Clear();
+            AppendedSinceSync = false;
+            SyncFailed = true;
+        }
+    }
+
+    private sealed class FaultFile(FaultInjectingFileSystem fs, IStorageFile inner, FileData? data) : IStorageFile
+    {
+        public long Length
+        {
+            get
+            {
+                lock (fs._gate)
+                {
+                    fs.ThrowIfCrashed();
+                    return inner.Length;
+                }
+            }
+        }
+
+        public int Read(Span<byte> buffer, long offset)
+        {
+            lock (fs._gate)
+            {
+                fs.ThrowIfCrashed();
+                return inner.Read(buffer, offset);
+            }
+        }
+
+        public void Write(ReadOnlySpan<byte> bytes, long offset)
+        {
+            lock (fs._gate)
+            {
+                if (fs.Hit(Op.Write, "write"))
+                {
+                    int prefix = bytes.Length == 0 ? 0 : fs._random.Next(bytes.Length);
+                    inner.Write(bytes[..prefix], offset);
+                    data?.Touch(offset, prefix);
+                    throw Error(fs._fault.Kind == FaultKind.DiskFull ? ENOSPC : EIO, "write");
+                }
+
+                inner.Write(bytes, offset);
+                data?.Touch(offset, bytes.Length);
+            }
+        }
+
+        public void SetLength(long length)
+        {
+            lock (fs._gate)
+            {
+                fs.Hit(Op.Other, "truncate");
+                inner.SetLength(length);
+                data?.Touch(length, 0);
+            }
+        }
+
+        public void Sync()
+        {
+            lock (fs._gate)
+            {
+                if (fs.Hit(Op.FileSync, "fsync"))
+                {
+                    data?.SyncLost();
+                    throw Error(EIO, "fsync");
+                }
+
+                if (data is null)
+                {
+                    inner.Sync();
+                }
+                else
+                {
+                    data.Synced(inner);
+                }
+            }
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+}
