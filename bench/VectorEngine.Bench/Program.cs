@@ -10,5 +10,6 @@ var root = new RootCommand("VectorEngine benchmark and demo CLI")
     LoadCommand.Create(),
     IngestCommand.Create(),
     DemoCommand.Create(),
+    FaultsCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -69,6 +69,48 @@ public sealed class ServerOptions
     /// </summary>
     public List<Security.ApiKeyOptions> ApiKeys { get; set; } = [];
 
+    /// <summary>
+    /// Address of the metrics listener. Default 127.0.0.1: the metrics name every collection, so they stay on the machine
+    /// unless this is set (and, for a network address, <see cref="MetricsApiKey"/>).
+    /// </summary>
+    public string MetricsBindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>When set, <c>GET /metrics</c> needs <c>Authorization: Bearer KEY</c> (at least 16 characters). Default: none.</summary>
+    public string MetricsApiKey { get; set; } = string.Empty;
+
+    /// <summary>Largest snapshot archive a restore call may upload. Default 16 GiB.</summary>
+    public long MaxSnapshotUploadBytes { get; set; } = 16L << 30;
+
+    /// <summary>
+    /// Start even when the API is reachable from the network unprotected (a non-loopback bind without API keys, API keys
+    /// without TLS, or metrics on a non-loopback address without a key): the server then logs a warning instead of
+    /// refusing to start. Default false.
+    /// </summary>
+    public bool AllowInsecureNetworkAccess { get; set; }
+
+    /// <summary>What is unprotected on the network with these settings; empty when nothing is.</summary>
+    public IReadOnlyList<string> InsecureNetworkAccess()
+    {
+        var problems = new List<string>();
+        bool exposed = !System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(BindAddress));
+        if (exposed && ApiKeys.Count == 0)
+        {
+            problems.Add($"the API is bound to {BindAddress} without API keys (Server:ApiKeys)");
+        }
+
+        if (exposed && ApiKeys.Count > 0 && TlsCertificatePath.Length == 0)
+        {
+            problems.Add($"API keys would cross the network from {BindAddress} in clear text (set Server:TlsCertificatePath)");
+        }
+
+        if (MetricsPort >= 0 && !System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(MetricsBindAddress)) && MetricsApiKey.Length == 0)
+        {
+            problems.Add($"metrics are bound to {MetricsBindAddress} without Server:MetricsApiKey");
+        }
+
+        return problems;
+    }
+
     /// <summary>Checks the values at start-up.</summary>
     /// <exception cref="InvalidOperationException">A value is out of range.</exception>
     public void Validate()
@@ -92,6 +134,17 @@ public sealed class ServerOptions
         if (ApiKeys.Any(k => k.Key.Length < 16 || !Enum.IsDefined(k.Scope)))
         {
             throw new InvalidOperationException("Every Server:ApiKeys entry needs a Key of at least 16 characters and a Scope of Read, Write or Admin.");
+        }
+
+        if (!System.Net.IPAddress.TryParse(MetricsBindAddress, out _) || (MetricsApiKey.Length is > 0 and < 16) || MaxSnapshotUploadBytes < 1)
+        {
+            throw new InvalidOperationException("Server:MetricsBindAddress must be an IP address, Server:MetricsApiKey at least 16 characters, MaxSnapshotUploadBytes positive.");
+        }
+
+        IReadOnlyList<string> insecure = InsecureNetworkAccess();
+        if (insecure.Count > 0 && !AllowInsecureNetworkAccess)
+        {
+            throw new InvalidOperationException($"Refusing to start: {string.Join("; ", insecure)}. Fix that, or set Server:AllowInsecureNetworkAccess=true to start with a warning.");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -8,6 +9,7 @@ using VectorEngine.Server.Hosting;
 using VectorEngine.Server.Observability;
 using VectorEngine.Server.Security;
 using VectorEngine.Server.Services;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Server;
 
@@ -50,11 +52,14 @@ public static class VectorEngineServer
             });
             if (settings.MetricsPort >= 0)
             {
-                kestrel.Listen(IPAddress.Parse(settings.BindAddress), settings.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(IPAddress.Parse(settings.MetricsBindAddress), settings.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
             }
+
             kestrel.Limits.MaxRequestBodySize = settings.MaxMessageBytes;
         });
 
+        // Tests put a fault-injecting file system here (in configure, so this default does not replace it).
+        builder.Services.TryAddSingleton<IFileSystem>(LocalFileSystem.Instance);
         builder.Services.AddSingleton<DatabaseHost>();
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseHost>());
@@ -85,12 +90,42 @@ public static class VectorEngineServer
         app.MapGrpcReflectionService();
         if (settings.MetricsPort >= 0)
         {
-            // Only on the metrics listener: the gRPC port answers nothing but gRPC.
-            app.MapMetrics("/metrics", app.Services.GetRequiredService<ServerMetrics>().Registry)
-                .RequireHost($"*:{settings.MetricsPort}");
+            // Only on the metrics listener, told apart by the local port the connection came in on: a Host header (what
+            // RequireHost matches) is the client's to write, so a gRPC-port request saying ":9464" must not get metrics.
+            app.UseWhen(
+                context => context.Request.Path.StartsWithSegments("/metrics") && !MetricsAllowed(context, settings),
+                refused => refused.Run(context =>
+                {
+                    context.Response.StatusCode = context.Connection.LocalPort == settings.MetricsPort ? StatusCodes.Status401Unauthorized : StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }));
+            app.MapMetrics("/metrics", app.Services.GetRequiredService<ServerMetrics>().Registry);
+        }
+
+        foreach (string problem in settings.InsecureNetworkAccess())
+        {
+            app.Logger.LogWarning("Insecure network access allowed by Server:AllowInsecureNetworkAccess: {Problem}", problem);
         }
 
         return app;
+    }
+
+    /// <summary>True for a request that came in on the metrics listener and carries the metrics key, when one is set.</summary>
+    private static bool MetricsAllowed(HttpContext context, ServerOptions settings)
+    {
+        if (context.Connection.LocalPort != settings.MetricsPort)
+        {
+            return false;
+        }
+
+        if (settings.MetricsApiKey.Length == 0)
+        {
+            return true;
+        }
+
+        string header = context.Request.Headers.Authorization.ToString();
+        byte[] given = System.Text.Encoding.UTF8.GetBytes(header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : string.Empty);
+        return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, System.Text.Encoding.UTF8.GetBytes(settings.MetricsApiKey));
     }
 
     /// <summary>A span per call (ASP.NET Core's instrumentation), exported over OTLP when an endpoint is configured.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using VectorEngine.Hnsw;
 using VectorEngine.Quantization;
 using VectorEngine.Quantization.Ivf;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Server.Hosting;
 
@@ -14,7 +15,9 @@ namespace VectorEngine.Server.Hosting;
 public sealed class DatabaseHost : BackgroundService
 {
     private readonly ServerOptions _options;
+    private readonly IFileSystem _fileSystem;
     private readonly ILogger<DatabaseHost> _logger;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly Lock _gate = new();
     private VectorDatabase? _database;
     private bool _closed;
@@ -23,12 +26,16 @@ public sealed class DatabaseHost : BackgroundService
     /// <param name="options">Server settings.</param>
     /// <param name="logger">Where recovery is reported.</param>
     /// <param name="lifetime">Signals when the host has stopped (the web server included).</param>
-    public DatabaseHost(IOptions<ServerOptions> options, ILogger<DatabaseHost> logger, IHostApplicationLifetime lifetime)
+    /// <param name="fileSystem">Where the database's files go (the real file system; tests inject faults here).</param>
+    /// <param name="loggerFactory">Gives the engine its logs (recovery, storage failures, skipped collections).</param>
+    public DatabaseHost(IOptions<ServerOptions> options, ILogger<DatabaseHost> logger, IHostApplicationLifetime lifetime, IFileSystem fileSystem, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(lifetime);
         _options = options.Value;
         _logger = logger;
+        _fileSystem = fileSystem;
+        _loggerFactory = loggerFactory;
 
         // Hosted services stop in reverse order of registration, and this one was registered after the web server's:
         // closing in StopAsync would run before in-flight calls have drained.
@@ -60,7 +67,15 @@ public sealed class DatabaseHost : BackgroundService
         string path = Path.GetFullPath(_options.DataDirectory);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         _logger.LogInformation("Opening database at {DataDirectory}", path);
-        VectorDatabase database = VectorDatabase.Open(path, EngineOptions());
+        VectorDatabaseOptions engine = EngineOptions();
+        engine.FileSystem = _fileSystem;
+        engine.LoggerFactory = _loggerFactory;
+        VectorDatabase database = VectorDatabase.Open(path, engine);
+        foreach ((string name, VectorEngineException why) in database.UnavailableCollections)
+        {
+            _logger.LogError("Collection {Collection} is unavailable: {Reason}", name, why.Message);
+        }
+
         RecoverySeconds = clock.Elapsed.TotalSeconds;
         lock (_gate)
         {

@@ -21,6 +21,7 @@ public sealed partial class SnapshotsService : Api.V1.Snapshots.SnapshotsBase
 
     private readonly DatabaseHost _host;
     private readonly string _root;
+    private readonly long _maxUploadBytes;
 
     /// <summary>Creates the service.</summary>
     /// <param name="host">The database.</param>
@@ -30,6 +31,7 @@ public sealed partial class SnapshotsService : Api.V1.Snapshots.SnapshotsBase
         ArgumentNullException.ThrowIfNull(options);
         _host = host;
         _root = Path.GetFullPath(options.Value.EffectiveSnapshotsDirectory);
+        _maxUploadBytes = options.Value.MaxSnapshotUploadBytes;
     }
 
     /// <inheritdoc />
@@ -89,9 +91,17 @@ public sealed partial class SnapshotsService : Api.V1.Snapshots.SnapshotsBase
         {
             await using (FileStream file = File.Create(upload))
             {
+                long received = 0;
                 while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
                 {
                     name ??= requestStream.Current.CollectionName;
+                    received += requestStream.Current.Data.Length;
+                    if (received > _maxUploadBytes)
+                    {
+                        throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                            $"The snapshot upload exceeds Server:MaxSnapshotUploadBytes ({_maxUploadBytes:N0} bytes)."));
+                    }
+
                     await file.WriteAsync(requestStream.Current.Data.Memory, context.CancellationToken).ConfigureAwait(false);
                 }
             }

@@ -10,6 +10,9 @@ namespace VectorEngine;
 /// <summary>Nearest-neighbour search.</summary>
 public sealed partial class Collection
 {
+    /// <summary>The most candidates a quantized search may rescore (limit x oversampling).</summary>
+    public const int MaxRescoredCandidates = 100_000;
+
     [ThreadStatic]
     private static TopKCollector? t_collector;
 
@@ -75,7 +78,9 @@ public sealed partial class Collection
 
         // Each search takes the read lock itself (read locks are per thread, and Parallel.For also runs iterations on
         // the calling thread), so writes may interleave between the searches of one batch.
-        Parallel.For(0, requests.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        // At most one search per core: an unbounded Parallel.For keeps injecting threads for a large batch.
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, requests.Count, parallel, i =>
         {
             EnterRead();
             try
@@ -115,6 +120,13 @@ public sealed partial class Collection
         if (request.Params.Ef is < 1 or > 100_000 || request.Params.NProbe is < 1 or > 1_000_000)
         {
             ThrowHelper.ThrowArgument("params", "Search params ef and nprobe must be positive (ef at most 100,000).");
+        }
+
+        if (request.Params.Oversampling is { } oversampling &&
+            (!double.IsFinite(oversampling) || oversampling < 1 || oversampling * request.Limit > MaxRescoredCandidates))
+        {
+            // Each candidate costs a slot in the pooled search context: k 10,000 x oversampling 50,000 would reserve GBs.
+            ThrowHelper.ThrowArgument("params", $"Search params oversampling must be at least 1 and limit x oversampling at most {MaxRescoredCandidates:N0}; got {oversampling} x {request.Limit}.");
         }
 
         request.Filter?.Validate();

@@ -86,6 +86,15 @@ public sealed partial class Collection
         }
 
         CheckFinite(vector, field);
+
+        // Finite components can still overflow the squared norm (1e20 squared is past float's range): under cosine the
+        // vector would be stored unnormalised and score far above 1, under L2 every distance to it would be infinite.
+        float squaredNorm = VectorDistance.Dot(vector, vector);
+        if (!float.IsFinite(squaredNorm))
+        {
+            ThrowHelper.ThrowInvalidVector($"{field} has a norm too large for float32 (its squared norm overflows); scale it down.", field);
+        }
+
         if (!copy)
         {
             return vector;
@@ -94,7 +103,7 @@ public sealed partial class Collection
         float[] result = (float[])vector.Clone();
         if (Metric == DistanceMetric.Cosine)
         {
-            if (VectorDistance.Dot(result, result) == 0)
+            if (squaredNorm == 0)
             {
                 ThrowHelper.ThrowInvalidVector($"{field} is a zero vector, which has no direction under cosine.", field);
             }
