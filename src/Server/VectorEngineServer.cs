@@ -74,6 +74,10 @@ public static class VectorEngineServer
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
+        // Answer from the statuses the publisher keeps (every second, below), so the per-collection statuses that
+        // DatabaseHealthCheck sets for services of its own are answered too.
+        builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(health => health.UseHealthChecksCache = true);
+
         // Health is polled every second from start, so SERVING follows the end of recovery closely.
         builder.Services.Configure<HealthCheckPublisherOptions>(publisher =>
         {

@@ -69,6 +69,92 @@ public sealed class FuzzTests
         Assert.Equal(before.Select(h => h.Id), (await c.SearchAsync(new SearchRequest(vectors[17], 5))).Select(h => h.Id));
     }
 
+    /// <summary>
+    /// Snapshot archives as an attacker or a bad disk would send them: random bytes, truncated, bit-flipped, or with
+    /// entries a snapshot never holds. Each is refused with InvalidArgument (or restores whole, when a flip only hit
+    /// padding), the server keeps serving, and nothing is left behind.
+    /// </summary>
+    [Fact]
+    public async Task Malformed_snapshot_archives_are_refused_cleanly()
+    {
+        await using ServerHarness server = await ServerHarness.StartAsync();
+        RemoteCollection c = await server.Client.CreateCollectionAsync("c", new CollectionOptions(Dim, DistanceMetric.L2));
+        float[][] vectors = Data.RandomVectors(9, 100, Dim);
+        await c.UpsertAsync(vectors.Select((v, i) => new VectorEngine.Point((ulong)i, v, new Payload { ["n"] = i })).ToArray());
+        using var original = new MemoryStream();
+        await c.DownloadSnapshotAsync(await c.CreateSnapshotAsync(), original);
+        byte[] valid = original.ToArray();
+
+        var random = new Random(20261130);
+        int refused = 0, restored = 0;
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        for (int i = 0; i < 120 && DateTime.UtcNow < deadline; i++)
+        {
+            byte[] archive = (i % 4) switch
+            {
+                0 => RandomBytes(random, random.Next(1, 4096)),
+                1 => valid[..random.Next(1, valid.Length)],
+                2 => Flip(random, valid),
+                _ => WithExtraEntry(random, valid),
+            };
+            try
+            {
+                RemoteCollection copy = await server.Client.RestoreSnapshotAsync(new MemoryStream(archive), "copy");
+                // A flip in padding, or a cut that only drops the archive's trailing zero blocks, leaves a whole snapshot.
+                Assert.True(i % 4 is 1 or 2, $"archive {i} (kind {i % 4}) was restored");
+                Assert.Equal(100, await copy.CountAsync());
+                await server.Client.DropCollectionAsync("copy");
+                restored++;
+            }
+            catch (VectorEngineArgumentException e)
+            {
+                Assert.DoesNotContain(server.DataDirectory, e.Message);
+                refused++;
+            }
+        }
+
+        Assert.True(refused >= 60, $"only {refused} archives were refused ({restored} restored)");
+        Assert.Equal(["c"], await server.Client.ListCollectionsAsync());
+        Assert.Equal(100, await c.CountAsync());
+        string staging = Path.Combine(server.DataDirectory, ".staging");
+        Assert.Empty(Directory.Exists(staging) ? Directory.GetFileSystemEntries(staging) : []);
+    }
+
+    private static byte[] RandomBytes(Random random, int length)
+    {
+        byte[] bytes = new byte[length];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+
+    private static byte[] Flip(Random random, byte[] valid)
+    {
+        byte[] copy = (byte[])valid.Clone();
+        copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
+        return copy;
+    }
+
+    private static byte[] WithExtraEntry(Random random, byte[] valid)
+    {
+        using var output = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(output, leaveOpen: true))
+        using (var reader = new System.Formats.Tar.TarReader(new MemoryStream(valid)))
+        {
+            while (reader.GetNextEntry() is { } entry)
+            {
+                writer.WriteEntry(entry);
+            }
+
+            string[] names = ["segments/00000001/hnsw.graph", "../../etc/cron.d/x", "segments/00000001/int8.codes", "wal/000000000001.wal", "config.json"];
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, names[random.Next(names.Length)])
+            {
+                DataStream = new MemoryStream(RandomBytes(random, 100)),
+            });
+        }
+
+        return output.ToArray();
+    }
+
     private static string Name(Random random) => random.Next(4) switch
     {
         0 => string.Empty,
@@ -139,7 +225,7 @@ public sealed class FuzzTests
     private static SearchPoints BadSearch(Random random)
     {
         var search = new SearchPoints { CollectionName = "c", Vector = { Vector(random, true) }, Limit = 5 };
-        switch (random.Next(6))
+        switch (random.Next(8))
         {
             case 0:
                 search.Vector.Clear();
@@ -157,9 +243,21 @@ public sealed class FuzzTests
             case 4:
                 search.CollectionName = Name(random);
                 break;
-            default:
+            case 5:
                 search.Params = new Api.V1.SearchParams { Quantization = new QuantizationSearchParams { Oversampling = -1 } };
                 search.Filter = BadFilter(random, 0);
+                break;
+            case 6:
+                // Unbounded work: k x oversampling past the rescoring bound, or a beam of a billion.
+                search.Limit = 10_000;
+                search.Params = random.Next(2) == 0
+                    ? new Api.V1.SearchParams { Quantization = new QuantizationSearchParams { Oversampling = random.Next(2) == 0 ? 50_000 : double.NaN } }
+                    : new Api.V1.SearchParams { HnswEf = (ulong)random.NextInt64(100_001, long.MaxValue) };
+                break;
+            default:
+                // Finite components whose squared norm overflows.
+                search.Vector.Clear();
+                search.Vector.Add(Enumerable.Repeat(1e20f, Dim));
                 break;
         }
 

@@ -25,6 +25,9 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The database's file system, when a test injects faults; null for the real one.</summary>
+    public Storage.IFileSystem? FileSystem { get; private init; }
+
     public string Address { get; private set; } = string.Empty;
 
     public VectorEngineClient Client { get; private set; } = null!;
@@ -35,10 +38,10 @@ internal sealed class ServerHarness : IAsyncDisposable
     public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
 
     /// <summary>Starts a server and waits (bounded) until health says SERVING.</summary>
-    public static async Task<ServerHarness> StartAsync(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
+    public static async Task<ServerHarness> StartAsync(string? dataDirectory = null, IDictionary<string, string?>? settings = null, Storage.IFileSystem? fileSystem = null)
     {
         TempDirectory? owned = dataDirectory is null ? Data.TempDir() : null;
-        var harness = new ServerHarness(dataDirectory ?? owned!.Path, owned);
+        var harness = new ServerHarness(dataDirectory ?? owned!.Path, owned) { FileSystem = fileSystem };
         try
         {
             await harness.StartServerAsync(settings);
@@ -76,6 +79,10 @@ internal sealed class ServerHarness : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(values);
             builder.Logging.AddProvider(new CapturingLoggerProvider(Logs));
+            if (FileSystem is not null)
+            {
+                builder.Services.AddSingleton(FileSystem);
+            }
         });
         await _app.StartAsync();
         string? metricsPort = values["Server:MetricsPort"];

@@ -24,7 +24,7 @@ public sealed class FaultInjectingFileSystem : IFileSystem
     private readonly string _root;
     private readonly Folder _rootFolder = new();
     private readonly Random _random;
-    private readonly Fault _fault;
+    private Fault _fault;
     private readonly LocalFileSystem _local = LocalFileSystem.Instance;
     private long _calls;
     private bool _crashed;
@@ -67,6 +67,17 @@ public sealed class FaultInjectingFileSystem : IFileSystem
             {
                 return _crashed;
             }
+        }
+    }
+
+    /// <summary>Arms a new fault to strike the next call of its kind from now (tests that set up healthy state first).</summary>
+    /// <param name="kind">What goes wrong.</param>
+    public void Arm(FaultKind kind)
+    {
+        lock (_gate)
+        {
+            _fault = new Fault(kind, _calls + 1);
+            Fired = null;
         }
     }
 

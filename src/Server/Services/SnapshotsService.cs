@@ -116,7 +116,16 @@ public sealed partial class SnapshotsService : Api.V1.Snapshots.SnapshotsBase
                 throw new RpcException(new Status(StatusCode.PermissionDenied, "A key limited to named collections must name the collection to restore."));
             }
 
-            _host.Database.RestoreSnapshot(upload, name.Length == 0 ? null : name);
+            try
+            {
+                _host.Database.RestoreSnapshot(upload, name.Length == 0 ? null : name);
+            }
+            catch (DataCorruptionException e)
+            {
+                // The archive came from the caller: a damaged or crafted one is bad input, not data loss on the server.
+                throw new VectorEngineArgumentException(e.Message, "data");
+            }
+
             return new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds };
         }
         finally

@@ -56,6 +56,38 @@ public sealed class BadInputTests
         Assert.Equal(new[] { "c" }, t.Db.ListCollections());
     }
 
+    /// <summary>
+    /// Finite components whose squared norm overflows float32: under cosine the vector would be stored unnormalised and
+    /// score far above 1 in every query; under L2 every distance to it would be infinite.
+    /// </summary>
+    [Theory]
+    [InlineData(DistanceMetric.Cosine)]
+    [InlineData(DistanceMetric.L2)]
+    [InlineData(DistanceMetric.InnerProduct)]
+    public void A_vector_whose_norm_overflows_is_refused(DistanceMetric metric)
+    {
+        using var t = new TestDatabase();
+        Collection c = t.Db.CreateCollection("c", new CollectionOptions(3, metric));
+        c.Upsert(new Point(1UL, [1, 2, 3]));
+        Assert.Contains("norm", Assert.Throws<InvalidVectorException>(() => c.Upsert(new Point(2UL, [1e20f, 1, 1]))).Message);
+        Assert.Throws<InvalidVectorException>(() => c.Search([1e20f, 1e20f, 1], 1));
+        Assert.Equal(1, c.Count());
+        Assert.True(c.Search([1, 2, 3], 1)[0].Score is > -1e30f and < 1e30f);
+    }
+
+    [Fact]
+    public void Search_work_per_call_is_bounded()
+    {
+        using var t = new TestDatabase();
+        Collection c = t.Db.CreateCollection("c", new CollectionOptions(3, DistanceMetric.L2));
+        c.Upsert(new Point(1UL, [1, 2, 3]));
+        Assert.Equal("params", Assert.Throws<VectorEngineArgumentException>(() =>
+            c.Search(new SearchRequest([1, 2, 3], Collection.MaxLimit) { Params = new SearchParams { Oversampling = 50_000 } })).ParamName);
+        Assert.Throws<VectorEngineArgumentException>(() => c.Search(new SearchRequest([1, 2, 3], 1) { Params = new SearchParams { Oversampling = double.NaN } }));
+        Assert.Throws<VectorEngineArgumentException>(() => c.Search(new SearchRequest([1, 2, 3], 1) { Params = new SearchParams { Oversampling = 0.5 } }));
+        Assert.Single(c.Search(new SearchRequest([1, 2, 3], 10) { Params = new SearchParams { Oversampling = 4 } }));
+    }
+
     [Fact]
     public void A_batch_with_one_bad_point_writes_nothing_even_after_reopen()
     {
