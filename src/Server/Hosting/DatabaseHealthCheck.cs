@@ -7,7 +7,8 @@ namespace VectorEngine.Server.Hosting;
 /// <summary>
 /// Healthy once the database is open: grpc.health.v1 answers NOT_SERVING until WAL recovery has finished. Each
 /// collection also has a service of its own, <c>vectorengine.collection.NAME</c>: NOT_SERVING while it refuses writes
-/// after a storage failure, or when it could not be opened; SERVING otherwise.
+/// after a storage failure, when its vector files failed their checksums, or when it could not be opened; SERVING
+/// otherwise.
 /// </summary>
 /// <param name="host">The database host.</param>
 /// <param name="health">The grpc.health.v1 service, whose per-collection statuses this check keeps current.</param>
@@ -40,7 +41,8 @@ public sealed class DatabaseHealthCheck(DatabaseHost host, HealthServiceImpl hea
         {
             foreach (string name in database.ListCollections())
             {
-                bool failed = database.TryGetCollection(name, out Collection? collection) && collection?.StorageFailure is not null;
+                bool failed = database.TryGetCollection(name, out Collection? collection) &&
+                    (collection?.StorageFailure is not null || collection?.DetectedCorruption is not null);
                 health.SetStatus(ServiceName(name), failed ? HealthCheckResponse.Types.ServingStatus.NotServing : HealthCheckResponse.Types.ServingStatus.Serving);
                 if (failed)
                 {

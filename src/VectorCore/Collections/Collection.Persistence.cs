@@ -33,13 +33,14 @@ public sealed partial class Collection
     /// <param name="directory">The collection folder.</param>
     /// <param name="dbOptions">The database's options.</param>
     /// <param name="acceptWalDamage">Cut a WAL at damage that is not a torn tail (keeping a copy) instead of refusing.</param>
-    internal static Collection Open(string directory, VectorDatabaseOptions dbOptions, bool acceptWalDamage = false)
+    /// <param name="verifyVectors">Check every vector file in full before opening (a restored snapshot); otherwise in the background.</param>
+    internal static Collection Open(string directory, VectorDatabaseOptions dbOptions, bool acceptWalDamage = false, bool verifyVectors = false)
     {
         CollectionConfigFile config = CollectionConfigFile.Load(dbOptions.FileSystem, directory);
         var collection = new Collection(config.Name, directory, config.ToOptions(), dbOptions);
         try
         {
-            collection.Recover(acceptWalDamage);
+            collection.Recover(acceptWalDamage, verifyVectors);
         }
         catch
         {
@@ -50,7 +51,7 @@ public sealed partial class Collection
         return collection;
     }
 
-    private void Recover(bool acceptWalDamage)
+    private void Recover(bool acceptWalDamage, bool verifyVectors)
     {
         var clock = Stopwatch.StartNew();
         ManifestFile manifest = ManifestFile.Load(_fs, _directory);
@@ -61,6 +62,11 @@ public sealed partial class Collection
             string directory = SegmentDirectory(id);
             Segment segment = SegmentFiles.Load(_fs, directory, id, Dimension, Metric, Options.PayloadIndexes);
             _segments.Add(id, segment);
+            if (verifyVectors)
+            {
+                VerifyUntrusted(segment, directory);
+            }
+
             var folder = new StorageFolder(_fs, directory);
             IVectorIndex? index = _indexFactory.Load(segment.Store, Options.EffectiveIndex.Parameters, folder);
             if (index is null)
@@ -104,6 +110,11 @@ public sealed partial class Collection
         }
 
         Log.Recovered(_logger, Name, manifest.Segments.Count, records, clock.ElapsedMilliseconds);
+        if (!verifyVectors && manifest.Segments.Count > 0)
+        {
+            StartVerification();
+        }
+
         StartOptimizer();
     }
 

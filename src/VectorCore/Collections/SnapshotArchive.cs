@@ -167,6 +167,6 @@ internal static partial class SnapshotArchive
     [GeneratedRegex(@"^(wal|segments|segments/[0-9]{8})/?$")]
     private static partial Regex SnapshotFolder();
 
-    [GeneratedRegex(@"^(config\.json|manifest\.json|snapshot\.json|segments/[0-9]{8}/(vectors|points|deleted)\.bin)$")]
+    [GeneratedRegex(@"^(config\.json|manifest\.json|snapshot\.json|segments/[0-9]{8}/((vectors|points|deleted)\.bin|vectors\.crc))$")]
     private static partial Regex SnapshotFile();
 }

@@ -49,9 +49,9 @@ public sealed partial class VectorDatabase
             config.Save(_fs, staging);
             _fs.DeleteFile(System.IO.Path.Combine(staging, Collection.SnapshotMarkerFile));
 
-            // Open once from staging: a bad archive fails here, before it takes the name, and the indexes are built
-            // and saved (durably) before the rename.
-            Collection.Open(staging, WithoutOptimizer()).Dispose();
+            // Open once from staging: a bad archive fails here (vectors checked against their checksums and for
+            // finite values), before it takes the name, and the indexes are built and saved (durably) before the rename.
+            Collection.Open(staging, WithoutOptimizer(), verifyVectors: true).Dispose();
             string directory = CollectionPath(config.Name);
             MoveIntoPlace(staging, directory);
             Collection collection = Collection.Open(directory, Options);

@@ -48,4 +48,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning,
         Message = "Collection {Collection}: could not remove {File} after a checkpoint; it is removed at the next open")]
     public static partial void CleanupFailed(ILogger logger, string collection, string file, Exception exception);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Critical,
+        Message = "Collection {Collection}: {Problem}; it keeps serving, but restore it from a snapshot")]
+    public static partial void CorruptionFound(ILogger logger, string collection, string problem);
 }

@@ -39,6 +39,12 @@ internal sealed unsafe class MappedVectorStore : IVectorStore, IDisposable
 
     public float* Base => (float*)(_pointer + HeaderSize);
 
+    /// <summary>The whole mapped file, header included (for checksums).</summary>
+    public byte* File => _pointer;
+
+    /// <summary>The file's length in bytes.</summary>
+    public long FileLength => HeaderSize + Bytes;
+
     public long Bytes => (long)Count * Stride * sizeof(float);
 
     public ReadOnlySpan<float> GetVector(uint offset) => new(Base + ((nint)offset * Stride), Dimension);

@@ -7,7 +7,8 @@ namespace VectorEngine.Segments;
 
 /// <summary>
 /// A sealed segment's folder: <c>vectors.bin</c> (64-byte header, then rows; memory-mapped), <c>points.bin</c>
-/// (header, ids and payloads, CRC32C trailer) and <c>deleted.bin</c> (tombstone bitmap, header and CRC32C), plus
+/// (header, ids and payloads, CRC32C trailer), <c>deleted.bin</c> (tombstone bitmap, header and CRC32C) and
+/// <c>vectors.crc</c> (a CRC32C per block of <c>vectors.bin</c>, see <see cref="VectorChecksums"/>), plus
 /// whatever files its vector index saves.
 /// </summary>
 internal static class SegmentFiles
@@ -25,11 +26,14 @@ internal static class SegmentFiles
         fs.CreateDirectory(directory);
         int stride = GrowableVectorStore.StrideFor(dimension);
         string vectorsPath = Path.Combine(directory, VectorsFile);
+        var checksums = new VectorChecksums.Builder();
+        long vectorBytes = MappedVectorStore.HeaderSize + ((long)rows.Count * stride * sizeof(float));
         using (IStorageFile file = fs.OpenFile(vectorsPath, StorageFileMode.Create))
         {
             byte[] header = new byte[MappedVectorStore.HeaderSize];
             MappedVectorStore.WriteHeader(header, rows.Count, dimension, stride, metric);
             file.Write(header, 0);
+            checksums.Append(header);
             long position = MappedVectorStore.HeaderSize;
             const int RowsPerWrite = 256;
             float[] buffer = new float[RowsPerWrite * stride];
@@ -45,12 +49,14 @@ internal static class SegmentFiles
 
                 ReadOnlySpan<byte> bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.AsSpan(0, n * stride));
                 file.Write(bytes, position);
+                checksums.Append(bytes);
                 position += bytes.Length;
             }
 
             file.Sync();
         }
 
+        VectorChecksums.Write(fs, directory, vectorBytes, checksums.Finish());
         WritePoints(fs, Path.Combine(directory, PointsFile), rows);
         WriteTombstones(fs, directory, deleted ?? new Bitset(), rows.Count);
         fs.SyncDirectory(directory);

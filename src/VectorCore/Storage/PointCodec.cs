@@ -103,9 +103,16 @@ internal static class PointCodec
         }
     }
 
-    private static PayloadValue ReadValue(ref ByteReader r)
+    /// <summary>Reads one value; <paramref name="inArray"/> refuses a nested array before recursing, so crafted bytes cannot
+    /// nest deep enough to overflow the stack.</summary>
+    private static PayloadValue ReadValue(ref ByteReader r, bool inArray = false)
     {
         var kind = (PayloadValueKind)r.ReadByte();
+        if (inArray && kind == PayloadValueKind.Array)
+        {
+            ThrowHelper.ThrowCorrupt("A payload array holds an array; arrays hold scalars only.");
+        }
+
         switch (kind)
         {
             case PayloadValueKind.Null:
@@ -136,7 +143,7 @@ internal static class PointCodec
                 var items = new PayloadValue[n];
                 for (int i = 0; i < items.Length; i++)
                 {
-                    items[i] = ReadValue(ref r);
+                    items[i] = ReadValue(ref r, inArray: true);
                 }
 
                 return PayloadValue.FromArray(items);

@@ -119,4 +119,37 @@ public sealed class CollectionLifecycleTests
         t.Db.DropCollection("broken");
         Assert.Empty(t.Db.UnavailableCollections);
     }
+
+    [Fact]
+    public void Bit_rot_in_a_vector_file_is_found_after_an_open_and_refused_in_a_restore()
+    {
+        using var t = new TestDatabase();
+        Collection c = t.Db.CreateCollection("c", new CollectionOptions(16, DistanceMetric.L2));
+        c.Upsert(Data.RandomVectors(4, 200, 16).Select((v, i) => new Point((ulong)i, v)).ToList());
+        c.Checkpoint();
+        string archive = Path.Combine(t.Path, "..", Guid.NewGuid().ToString("N") + ".snapshot");
+        c.CreateSnapshot(archive);
+        t.Db.Dispose();
+
+        string vectors = Directory.GetFiles(Path.Combine(t.Path, "collections", "c", "segments"), "vectors.bin", SearchOption.AllDirectories).Single();
+        byte[] bytes = File.ReadAllBytes(vectors);
+        bytes[64 + (57 * 16 * 4) + 3] ^= 0x01; // one bit of row 57
+        File.WriteAllBytes(vectors, bytes);
+
+        t.Reopen();
+        Collection reopened = t.Db.GetCollection("c");
+        Assert.True(reopened.WaitForVerification(TimeSpan.FromSeconds(30)));
+        Assert.Contains("fails its checksum", reopened.DetectedCorruption?.Message);
+
+        // The same flip inside a snapshot archive: the restore refuses it.
+        byte[] tar = File.ReadAllBytes(archive);
+        int at = IndexOf(tar, "VEVECTRS"u8) + 64 + (57 * 16 * 4) + 3;
+        tar[at] ^= 0x01;
+        File.WriteAllBytes(archive, tar);
+        Assert.Contains("checksum", Assert.Throws<DataCorruptionException>(() => t.Db.RestoreSnapshot(archive, "copy")).Message);
+        Assert.Equal(["c"], t.Db.ListCollections());
+        File.Delete(archive);
+    }
+
+    private static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle);
 }
