@@ -155,6 +155,11 @@ public sealed partial class Collection
         }
     }
 
+    /// <summary>
+    /// Segments with many deletes and small segments, smallest first, taken only while their live points fit in
+    /// <see cref="VectorDatabaseOptions.MaxSegmentPoints"/>: many big segments past the delete threshold must not merge
+    /// into one unbounded segment.
+    /// </summary>
     private List<Segment> PickMergeSources()
     {
         var sealedSegments = _segments.Values.Where(s => s.IsSealed).ToList();
@@ -167,7 +172,22 @@ public sealed partial class Collection
             picked.AddRange(small);
         }
 
-        return picked;
+        var bounded = new List<Segment>();
+        long live = 0;
+        long cap = Math.Max(_dbOptions.MaxSegmentPoints, _dbOptions.MaxMutableSegmentPoints);
+        foreach (Segment segment in picked.OrderBy(s => s.LiveCount))
+        {
+            if (bounded.Count > 0 && live + segment.LiveCount > cap)
+            {
+                break;
+            }
+
+            bounded.Add(segment);
+            live += segment.LiveCount;
+        }
+
+        // One small segment alone gains nothing from being rewritten.
+        return bounded.Count == 1 && bounded[0].DeletedCount == 0 ? [] : bounded;
     }
 
     private void StartOptimizer()

@@ -87,16 +87,19 @@ public sealed partial class Collection
         EnterRead();
         try
         {
-            var candidates = new List<PointLocation>();
+            // The page is the Limit+1 smallest ids at or after the offset: kept in a bounded max-heap while scanning, so a
+            // page costs O(n log k) time and O(k) memory rather than a list and sort of every point.
+            int keep = request.Limit + 1;
+            var heap = new PriorityQueue<PointLocation, PointId>(keep + 1, DescendingIds);
             foreach (Segment segment in _segments.Values)
             {
                 if (request.Filter is null)
                 {
                     for (uint offset = 0; offset < segment.Count; offset++)
                     {
-                        if (segment.IsLive(offset) && (request.Offset is not { } from || segment.IdAt(offset).CompareTo(from) >= 0))
+                        if (segment.IsLive(offset))
                         {
-                            candidates.Add(new PointLocation(segment.Id, offset));
+                            Consider(segment, offset);
                         }
                     }
                 }
@@ -104,21 +107,35 @@ public sealed partial class Collection
                 {
                     foreach (uint offset in MatchingOffsets(segment, request.Filter))
                     {
-                        if (request.Offset is not { } from || segment.IdAt(offset).CompareTo(from) >= 0)
-                        {
-                            candidates.Add(new PointLocation(segment.Id, offset));
-                        }
+                        Consider(segment, offset);
                     }
                 }
             }
 
-            // LINQ's OrderBy followed by Take selects the smallest Limit+1 ids with a partial sort.
-            PointLocation[] page = candidates
-                .Select(l => (Id: SegmentOf(l).IdAt(l.Offset), Location: l))
-                .OrderBy(x => x.Id)
-                .Take(request.Limit + 1)
-                .Select(x => x.Location)
-                .ToArray();
+            var page = new PointLocation[heap.Count];
+            for (int i = page.Length - 1; i >= 0; i--)
+            {
+                page[i] = heap.Dequeue();
+            }
+
+            void Consider(Segment segment, uint offset)
+            {
+                PointId id = segment.IdAt(offset);
+                if (request.Offset is { } from && id.CompareTo(from) < 0)
+                {
+                    return;
+                }
+
+                if (heap.Count < keep)
+                {
+                    heap.Enqueue(new PointLocation(segment.Id, offset), id);
+                }
+                else if (heap.TryPeek(out _, out PointId largest) && id.CompareTo(largest) < 0)
+                {
+                    heap.DequeueEnqueue(new PointLocation(segment.Id, offset), id);
+                }
+            }
+
             var points = new List<PointRecord>(Math.Min(page.Length, request.Limit));
             for (int i = 0; i < page.Length && i < request.Limit; i++)
             {
@@ -133,6 +150,8 @@ public sealed partial class Collection
             _lock.ExitReadLock();
         }
     }
+
+    private static readonly Comparer<PointId> DescendingIds = Comparer<PointId>.Create((a, b) => b.CompareTo(a));
 
     /// <summary>Live offsets in <paramref name="segment"/> that pass the filter, ascending.</summary>
     private List<uint> MatchingOffsets(Segment segment, Filter filter)

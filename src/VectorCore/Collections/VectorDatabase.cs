@@ -440,6 +440,7 @@ public sealed partial class VectorDatabase : IDisposable
             WalSyncInterval = Options.WalSyncInterval,
             MaxMutableSegmentPoints = Options.MaxMutableSegmentPoints,
             MaxMutableSegmentBytes = Options.MaxMutableSegmentBytes,
+            MaxSegmentPoints = Options.MaxSegmentPoints,
             EnableBackgroundOptimizer = false,
             FileSystem = Options.FileSystem,
             LoggerFactory = Options.LoggerFactory,

@@ -20,6 +20,13 @@ public sealed class VectorDatabaseOptions
     /// <summary>The mutable segment is sealed when its vectors take this many bytes. Default 256 MiB.</summary>
     public long MaxMutableSegmentBytes { get; set; } = 256L << 20;
 
+    /// <summary>
+    /// The optimizer never writes a segment with more live points than this: a merge takes sources only while their
+    /// live points fit, so segments (and their index files) stay a bounded size (never below
+    /// <see cref="MaxMutableSegmentPoints"/>). Default 1,000,000.
+    /// </summary>
+    public int MaxSegmentPoints { get; set; } = 1_000_000;
+
     /// <summary>Run the merge optimizer in the background. Default true.</summary>
     public bool EnableBackgroundOptimizer { get; set; } = true;
 
@@ -66,6 +73,11 @@ public sealed class VectorDatabaseOptions
         if (MaxMutableSegmentPoints < 1)
         {
             throw new VectorEngineArgumentException("MaxMutableSegmentPoints must be at least 1.", nameof(MaxMutableSegmentPoints));
+        }
+
+        if (MaxSegmentPoints < 1)
+        {
+            throw new VectorEngineArgumentException("MaxSegmentPoints must be at least 1.", nameof(MaxSegmentPoints));
         }
 
         if (MaxMutableSegmentBytes < 1)
