@@ -106,9 +106,14 @@ public sealed partial class Collection
         {
             Seal(onlyWhenFull: true);
         }
-        catch (Exception e) when (e is IOException or VectorEngineException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or AccessViolationException))
         {
-            // Seal has already stopped the collection if the failure left the files in doubt, and logged it.
+            // Seal has already stopped the collection if the failure left the files in doubt, and logged it; an index
+            // build that failed some other way is logged here. Either way the write itself stands.
+            if (e is not (IOException or VectorEngineException or UnauthorizedAccessException))
+            {
+                Log.SealFailed(_logger, Name, e);
+            }
         }
     }
 

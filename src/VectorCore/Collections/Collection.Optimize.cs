@@ -174,7 +174,8 @@ public sealed partial class Collection
 
         var bounded = new List<Segment>();
         long live = 0;
-        long cap = Math.Max(_dbOptions.MaxSegmentPoints, _dbOptions.MaxMutableSegmentPoints);
+        long rowBytes = (long)GrowableVectorStore.StrideFor(Dimension) * sizeof(float);
+        long cap = Math.Max(Math.Min(_dbOptions.MaxSegmentPoints, _dbOptions.MaxSegmentBytes / rowBytes), _dbOptions.MaxMutableSegmentPoints);
         foreach (Segment segment in picked.OrderBy(s => s.LiveCount))
         {
             if (bounded.Count > 0 && live + segment.LiveCount > cap)

@@ -302,15 +302,27 @@ public sealed partial class Collection
         try
         {
             segment.Index = _indexFactory.Build(segment.Store, Options.EffectiveIndex.Parameters);
-            segment.Index.Save(new StorageFolder(_fs, directory));
-            return segment;
         }
         catch
         {
             segment.Dispose();
             throw;
         }
+
+        try
+        {
+            segment.Index.Save(new StorageFolder(_fs, directory));
+        }
+        catch (Exception e) when (e is IOException or OverflowException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            // Index files are checksummed and rebuilt when missing or damaged: a failed save costs a rebuild at the next
+            // open, never the segment (whose own files are already durable).
+            Log.IndexSaveFailed(_logger, Name, segment.Id, e);
+        }
+
+        return segment;
     }
+
 
     /// <summary>Writes dirty tombstones, then the manifest naming the sealed segments and the WAL generation to replay from.</summary>
     private void WriteCheckpoint(long walGeneration, IEnumerable<int> sealedSegments)

@@ -441,6 +441,7 @@ public sealed partial class VectorDatabase : IDisposable
             MaxMutableSegmentPoints = Options.MaxMutableSegmentPoints,
             MaxMutableSegmentBytes = Options.MaxMutableSegmentBytes,
             MaxSegmentPoints = Options.MaxSegmentPoints,
+            MaxSegmentBytes = Options.MaxSegmentBytes,
             EnableBackgroundOptimizer = false,
             FileSystem = Options.FileSystem,
             LoggerFactory = Options.LoggerFactory,

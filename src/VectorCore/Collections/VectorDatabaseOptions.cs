@@ -27,6 +27,12 @@ public sealed class VectorDatabaseOptions
     /// </summary>
     public int MaxSegmentPoints { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// The optimizer never writes a segment whose float vectors take more than this many bytes, so every other file of
+    /// a segment (graph, codes, lists) stays well within what one array can hold. Default 2 GiB.
+    /// </summary>
+    public long MaxSegmentBytes { get; set; } = 2L << 30;
+
     /// <summary>Run the merge optimizer in the background. Default true.</summary>
     public bool EnableBackgroundOptimizer { get; set; } = true;
 
@@ -75,9 +81,9 @@ public sealed class VectorDatabaseOptions
             throw new VectorEngineArgumentException("MaxMutableSegmentPoints must be at least 1.", nameof(MaxMutableSegmentPoints));
         }
 
-        if (MaxSegmentPoints < 1)
+        if (MaxSegmentPoints < 1 || MaxSegmentBytes < 1)
         {
-            throw new VectorEngineArgumentException("MaxSegmentPoints must be at least 1.", nameof(MaxSegmentPoints));
+            throw new VectorEngineArgumentException("MaxSegmentPoints and MaxSegmentBytes must be positive.", nameof(MaxSegmentPoints));
         }
 
         if (MaxMutableSegmentBytes < 1)

@@ -52,4 +52,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1012, Level = LogLevel.Critical,
         Message = "Collection {Collection}: {Problem}; it keeps serving, but restore it from a snapshot")]
     public static partial void CorruptionFound(ILogger logger, string collection, string problem);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning,
+        Message = "Collection {Collection}: saving the index of segment {Segment} failed; it is rebuilt at the next open")]
+    public static partial void IndexSaveFailed(ILogger logger, string collection, int segment, Exception exception);
 }

@@ -23,9 +23,27 @@ public sealed class StorageFolder(IFileSystem fileSystem, string path)
     /// <param name="content">Its whole content.</param>
     public void WriteDurably(string name, ReadOnlySpan<byte> content) => DurableFile.WriteAllBytes(FileSystem, PathOf(name), content);
 
-    /// <summary>Reads a whole file; null when it is absent.</summary>
+    /// <summary>
+    /// Reads a whole file; null when it is absent, or too large to read into one array (index files are rebuilt then).
+    /// </summary>
     /// <param name="name">The file name.</param>
-    public byte[]? TryRead(string name) => Exists(name) ? DurableFile.ReadAllBytes(FileSystem, PathOf(name)) : null;
+    public byte[]? TryRead(string name)
+    {
+        if (!Exists(name))
+        {
+            return null;
+        }
+
+        using (IStorageFile file = FileSystem.OpenFile(PathOf(name), StorageFileMode.OpenRead))
+        {
+            if (file.Length > Array.MaxLength)
+            {
+                return null;
+            }
+        }
+
+        return DurableFile.ReadAllBytes(FileSystem, PathOf(name));
+    }
 
     /// <summary>The full path of a file in the folder.</summary>
     /// <param name="name">The file name.</param>
