@@ -180,17 +180,23 @@ public static class DurabilityScenario
             }
 
             bool crashed = _fs.Crashed;
-            if (!crashed && _collection is not null && step is Step.Upsert or Step.Delete)
+            if (_collection is not null && step is Step.Upsert or Step.Delete)
             {
-                // Not acknowledged, so not visible.
-                int[] keys = step is Step.Upsert u ? u.Keys : ((Step.Delete)step).Keys;
-                Dictionary<int, int> visible = Observe("before recovery", keys);
-                Expect(visible, _model.Where(p => keys.Contains(p.Key)).ToDictionary(), $"{what}; visible before recovery");
-                if (error is StorageFailureException)
+                // A write that fails stops the collection, and says so with its own type.
+                if (error is not StorageFailureException)
                 {
+                    Result.Violations.Add($"{what}: a failed write must raise StorageFailureException");
+                }
+
+                if (!crashed)
+                {
+                    // Not acknowledged, so not visible; and no later write is taken until the collection is recovered.
+                    int[] keys = step is Step.Upsert u ? u.Keys : ((Step.Delete)step).Keys;
+                    Dictionary<int, int> visible = Observe("before recovery", keys);
+                    Expect(visible, _model.Where(p => keys.Contains(p.Key)).ToDictionary(), $"{what}; visible before recovery");
                     try
                     {
-                        _collection.Upsert([PointFor(0, version)]);
+                        _collection.Upsert([PointFor(keys[0], version)]);
                         Result.Violations.Add($"{what}; a later write was accepted after the storage failure");
                     }
                     catch (StorageFailureException)
