@@ -70,6 +70,43 @@ public sealed class FuzzTests
     }
 
     /// <summary>
+    /// Malformed searches down one search stream: each is answered in order with its own client-error status, the stream
+    /// stays open, and a valid search interleaved with them is answered correctly.
+    /// </summary>
+    [Fact]
+    public async Task Malformed_searches_down_a_stream_are_answered_alone_and_the_stream_goes_on()
+    {
+        await using ServerHarness server = await ServerHarness.StartAsync();
+        RemoteCollection c = await server.Client.CreateCollectionAsync("c", new CollectionOptions(Dim, DistanceMetric.L2));
+        float[][] vectors = Data.RandomVectors(6, 100, Dim);
+        await c.UpsertAsync(vectors.Select((v, i) => new VectorEngine.Point((ulong)i, v)).ToArray());
+        var points = new Api.V1.Points.PointsClient(server.Channel);
+        using AsyncDuplexStreamingCall<SearchPoints, SearchStreamResponse> call = points.SearchStream();
+        var random = new Random(20261130);
+        for (int i = 0; i < 400; i++)
+        {
+            bool valid = i % 5 == 0;
+            SearchPoints search = valid ? new SearchPoints { CollectionName = "c", Vector = { vectors[i % 100] }, Limit = 1 } : BadSearch(random);
+            await call.RequestStream.WriteAsync(search);
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None), $"the stream ended at search {i}");
+            SearchStreamResponse answer = call.ResponseStream.Current;
+            if (valid)
+            {
+                Assert.Null(answer.Error);
+                Assert.Equal((ulong)(i % 100), answer.Result.Single().Id.Num);
+            }
+            else
+            {
+                Assert.NotNull(answer.Error);
+                Assert.Contains((StatusCode)answer.Error.Code, ClientErrors);
+            }
+        }
+
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
+    }
+
+    /// <summary>
     /// Snapshot archives as an attacker or a bad disk would send them: random bytes, truncated, bit-flipped, or with
     /// entries a snapshot never holds. Each is refused with InvalidArgument (or restores whole, when a flip only hit
     /// padding), the server keeps serving, and nothing is left behind.
