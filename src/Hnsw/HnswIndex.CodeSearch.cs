@@ -13,7 +13,7 @@ namespace VectorEngine.Hnsw;
 /// </summary>
 public sealed partial class HnswIndex
 {
-    private void SearchCodes<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, int ef, TFilter filter, TopKCollector results)
+    private void SearchCodes<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, int ef, TFilter filter, TopKCollector results, CancellationToken cancellationToken)
         where TFilter : struct, IOffsetFilter
     {
         int k = results.K;
@@ -31,7 +31,7 @@ public sealed partial class HnswIndex
         SearchContext context = _contexts.Get();
         try
         {
-            var traversal = new CodeTraversal<TFilter>(_graph, filter, beam, limit, context);
+            var traversal = new CodeTraversal<TFilter>(_graph, filter, beam, limit, context, cancellationToken);
             _codes.Score<CodeTraversal<TFilter>, bool>(query, context.Scratch, ref traversal);
             if (!rescore)
             {
@@ -84,7 +84,7 @@ public sealed partial class HnswIndex
     }
 
     /// <summary>The descent and layer-0 beam search, run with whatever scorer the quantizer hands over.</summary>
-    private readonly struct CodeTraversal<TFilter>(HnswGraph graph, TFilter filter, int beam, int limit, SearchContext context)
+    private readonly struct CodeTraversal<TFilter>(HnswGraph graph, TFilter filter, int beam, int limit, SearchContext context, CancellationToken cancellationToken)
         : IScorerUser<bool>
         where TFilter : struct, IOffsetFilter
     {
@@ -95,7 +95,7 @@ public sealed partial class HnswIndex
             (uint entry, int maxLevel) = graph.Entry;
             float distance = scorer.Distance(entry);
             entry = LayerSearch.Descend(graph, scorer, entry, ref distance, maxLevel, 1, (uint)limit, locks: null, context.Links);
-            LayerSearch.Layer0(graph, scorer, filter, entry, distance, beam, limit, context);
+            LayerSearch.Layer0(graph, scorer, filter, entry, distance, beam, limit, context, cancellationToken);
             return true;
         }
     }

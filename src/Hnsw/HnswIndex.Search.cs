@@ -11,6 +11,11 @@ public sealed partial class HnswIndex
 {
     /// <inheritdoc />
     public void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results)
+        where TFilter : struct, IOffsetFilter =>
+        Search(query, parameters, filter, results, CancellationToken.None);
+
+    /// <inheritdoc />
+    public void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results, CancellationToken cancellationToken)
         where TFilter : struct, IOffsetFilter
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -18,22 +23,22 @@ public sealed partial class HnswIndex
         int ef = Math.Max(parameters.Ef ?? Parameters.Ef, results.K);
         if (_codes is not null)
         {
-            SearchCodes(query, parameters, ef, filter, results);
+            SearchCodes(query, parameters, ef, filter, results, cancellationToken);
             return;
         }
 
         if (_store.Metric == DistanceMetric.L2)
         {
-            SearchWith<L2Scorer, TFilter>(query, ef, filter, results);
+            SearchWith<L2Scorer, TFilter>(query, ef, filter, results, cancellationToken);
         }
         else
         {
-            SearchWith<NegativeDotScorer, TFilter>(query, ef, filter, results);
+            SearchWith<NegativeDotScorer, TFilter>(query, ef, filter, results, cancellationToken);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void SearchWith<TScorer, TFilter>(ReadOnlySpan<float> query, int ef, TFilter filter, TopKCollector results)
+    private unsafe void SearchWith<TScorer, TFilter>(ReadOnlySpan<float> query, int ef, TFilter filter, TopKCollector results, CancellationToken cancellationToken)
         where TScorer : struct, IFloatScorer<TScorer>
         where TFilter : struct, IOffsetFilter
     {
@@ -51,7 +56,7 @@ public sealed partial class HnswIndex
             TScorer scorer = TScorer.Create(context.Query.Load(query, stride), _store.Base, stride);
             float distance = scorer.Distance(entry);
             entry = LayerSearch.Descend(_graph, scorer, entry, ref distance, maxLevel, 1, (uint)limit, locks: null, context.Links);
-            LayerSearch.Layer0(_graph, scorer, filter, entry, distance, ef, limit, context);
+            LayerSearch.Layer0(_graph, scorer, filter, entry, distance, ef, limit, context, cancellationToken);
             foreach (Scored hit in context.Results.Items)
             {
                 results.Add(hit.Distance, hit.Node);

@@ -61,11 +61,12 @@ internal static class LayerSearch
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Layer0<TScorer, TFilter>(HnswGraph graph, TScorer scorer, TFilter filter, uint entry, float entryDistance,
-        int ef, int limit, SearchContext context)
+        int ef, int limit, SearchContext context, CancellationToken cancellationToken)
         where TScorer : struct, IVectorScorer
         where TFilter : struct, IOffsetFilter
     {
         VisitedSet visited = context.Visited;
+        int expanded = 0;
         DistanceHeap<ClosestFirst> candidates = context.Candidates;
         DistanceHeap<FarthestFirst> results = context.Results;
         uint[] batch = context.Batch;
@@ -91,6 +92,13 @@ internal static class LayerSearch
             }
 
             candidates.Pop();
+
+            // A selective filter can send the beam through most of the graph: a server call's deadline stops it.
+            if ((++expanded & 255) == 0 && cancellationToken.IsCancellationRequested)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             if (candidates.Count > 0)
             {
                 // The next expansion's list is likely the next candidate's: start fetching it now (hnswlib does too).

@@ -18,6 +18,11 @@ public sealed partial class IvfIndex
 
     /// <inheritdoc />
     public void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results)
+        where TFilter : struct, IOffsetFilter =>
+        Search(query, parameters, filter, results, CancellationToken.None);
+
+    /// <inheritdoc />
+    public void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results, CancellationToken cancellationToken)
         where TFilter : struct, IOffsetFilter
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -46,16 +51,16 @@ public sealed partial class IvfIndex
             switch (Parameters.Encoding)
             {
                 case IvfEncoding.Flat when _innerProduct:
-                    ScanOffsets(FloatScorer<NegativeDotScorer>(query, context), probed, context, filter, into);
+                    ScanOffsets(FloatScorer<NegativeDotScorer>(query, context), probed, context, filter, into, cancellationToken);
                     break;
                 case IvfEncoding.Flat:
-                    ScanOffsets(FloatScorer<L2Scorer>(query, context), probed, context, filter, into);
+                    ScanOffsets(FloatScorer<L2Scorer>(query, context), probed, context, filter, into, cancellationToken);
                     break;
                 case IvfEncoding.Sq8:
-                    ScanOffsets(_int8!.Prepare(query, context.Scratch), probed, context, filter, into);
+                    ScanOffsets(_int8!.Prepare(query, context.Scratch), probed, context, filter, into, cancellationToken);
                     break;
                 default:
-                    ScanPq(query, probed, context, filter, into);
+                    ScanPq(query, probed, context, filter, into, cancellationToken);
                     break;
             }
 
@@ -94,12 +99,13 @@ public sealed partial class IvfIndex
 
     /// <summary>Scores the entries of the probed lists by offset (float rows or int8 rows, both row-for-row with the store).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ScanOffsets<TScorer, TFilter>(TScorer scorer, int probed, IvfSearchContext context, TFilter filter, TopKCollector into)
+    private void ScanOffsets<TScorer, TFilter>(TScorer scorer, int probed, IvfSearchContext context, TFilter filter, TopKCollector into, CancellationToken cancellationToken)
         where TScorer : struct, IVectorScorer
         where TFilter : struct, IOffsetFilter
     {
         for (int p = 0; p < probed; p++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             InvertedList list = Volatile.Read(ref _lists[context.ProbeLists[p]]);
             int n = list.Count;
             uint[] offsets = list.Offsets;
@@ -129,7 +135,7 @@ public sealed partial class IvfIndex
     /// term plus, per entry, its stored term and m lookups.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void ScanPq<TFilter>(ReadOnlySpan<float> query, int probed, IvfSearchContext context, TFilter filter, TopKCollector into)
+    private unsafe void ScanPq<TFilter>(ReadOnlySpan<float> query, int probed, IvfSearchContext context, TFilter filter, TopKCollector into, CancellationToken cancellationToken)
         where TFilter : struct, IOffsetFilter
     {
         ProductQuantizer pq = _pq!;
@@ -138,6 +144,7 @@ public sealed partial class IvfIndex
         pq.DotTable(query, _innerProduct ? -1f : -2f, table);
         for (int p = 0; p < probed; p++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             uint listId = context.ProbeLists[p];
             InvertedList list = Volatile.Read(ref _lists[listId]);
             int n = list.Count;

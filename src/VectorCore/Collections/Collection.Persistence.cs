@@ -54,6 +54,11 @@ public sealed partial class Collection
     private void Recover(bool acceptWalDamage, bool verifyVectors)
     {
         var clock = Stopwatch.StartNew();
+
+        // As PostgreSQL does before crash recovery: after a failed fsync in an earlier run of this boot, what the files
+        // say (a renamed manifest, say) may be in the page cache only. Recovery deletes WAL files on the manifest's word,
+        // so it first makes what it reads durable.
+        SyncTree(_directory);
         ManifestFile manifest = ManifestFile.Load(_fs, _directory);
         RemoveLeftovers(manifest);
         _nextSegmentId = manifest.NextSegmentId;
@@ -370,6 +375,22 @@ public sealed partial class Collection
 
         RemoveTempFiles(_directory);
         DeleteWalsBefore(manifest.WalGeneration);
+    }
+
+    /// <summary>fsyncs every file and folder under <paramref name="directory"/>, deepest first.</summary>
+    private void SyncTree(string directory)
+    {
+        foreach (string file in _fs.ListFiles(directory))
+        {
+            DurableFile.Sync(_fs, file);
+        }
+
+        foreach (string sub in _fs.ListDirectories(directory))
+        {
+            SyncTree(sub);
+        }
+
+        _fs.SyncDirectory(directory);
     }
 
     private void RemoveTempFiles(string directory)

@@ -212,7 +212,7 @@ public sealed partial class Collection
             }
             else
             {
-                segment.Index.Search(query, request.Params, live, collector);
+                segment.Index.Search(query, request.Params, live, collector, cancellationToken);
             }
 
             return;
@@ -235,7 +235,7 @@ public sealed partial class Collection
             return;
         }
 
-        segment.Index.Search(query, request.Params, new PayloadFilter(segment, request.Filter), collector);
+        segment.Index.Search(query, request.Params, new PayloadFilter(segment, request.Filter), collector, cancellationToken);
     }
 
     /// <summary>Accepts live offsets whose point passes the filter, evaluated when the traversal reaches them.</summary>

@@ -130,6 +130,11 @@ public sealed partial class VectorDatabase : IDisposable
             }
 
             fs.CreateDirectory(System.IO.Path.Combine(full, CollectionsFolder));
+
+            // Creates, drops and restores of an earlier run may be renamed in the page cache only (a failed fsync):
+            // make the folder entries this open relies on durable first, as each collection does for its own files.
+            fs.SyncDirectory(System.IO.Path.Combine(full, CollectionsFolder));
+            fs.SyncDirectory(full);
             var db = new VectorDatabase(full, options, lockFile);
             db.OpenCollections();
             return db;

@@ -41,6 +41,24 @@ public interface IVectorIndex : IDisposable
     void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results)
         where TFilter : struct, IOffsetFilter;
 
+    /// <summary>
+    /// As <see cref="Search{TFilter}(ReadOnlySpan{float}, SearchParams, TFilter, TopKCollector)"/>, stopping with
+    /// <see cref="OperationCanceledException"/> once <paramref name="cancellationToken"/> is cancelled (a server call's
+    /// deadline). Indexes check it every few hundred steps; the default checks only before starting.
+    /// </summary>
+    /// <typeparam name="TFilter">The acceptance test.</typeparam>
+    /// <param name="query">The query, already preprocessed for the metric.</param>
+    /// <param name="parameters">Search-time parameters.</param>
+    /// <param name="filter">Which offsets may be returned.</param>
+    /// <param name="results">Receives (distance, offset) pairs.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
+    void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results, CancellationToken cancellationToken)
+        where TFilter : struct, IOffsetFilter
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Search(query, parameters, filter, results);
+    }
+
     /// <summary>Writes the index's files into <paramref name="folder"/> (the sealed segment's folder).</summary>
     /// <param name="folder">The segment folder, on the database's file system.</param>
     void Save(StorageFolder folder);

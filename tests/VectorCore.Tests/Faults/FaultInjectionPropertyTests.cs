@@ -23,6 +23,33 @@ public sealed class FaultInjectionPropertyTests(ITestOutputHelper output)
         new Step.Reopen(), new Step.Upsert([41, 42]),
     ];
 
+    /// <summary>
+    /// Found by `bench faults` (seed 11): a seal's manifest rename whose folder fsync failed stopped the collection, and
+    /// the reopen in the same boot read the renamed manifest from the page cache and deleted the WAL files it no longer
+    /// named; a power loss then brought the old manifest back without them. Recovery now fsyncs what it reads first.
+    /// </summary>
+    [Fact]
+    public void A_reopen_after_a_failed_folder_fsync_makes_what_it_trusts_durable_before_deleting_anything()
+    {
+        Step[] steps =
+        [
+            new Step.Delete([50, 18, 19]), new Step.Upsert([58, 62]), new Step.Upsert([10, 50, 58, 14]), new Step.Upsert([16, 37, 31]),
+            new Step.Delete([41, 50, 48]), new Step.Upsert([42, 24, 4, 26, 30, 44]), new Step.Optimize(), new Step.Upsert([3, 62, 31, 43, 9, 0, 13]),
+            new Step.Upsert([23, 57, 46, 22, 15]), new Step.Checkpoint(), new Step.Upsert([29]), new Step.Upsert([62, 3, 31, 29, 1, 25]),
+            new Step.Upsert([19]), new Step.Upsert([60, 3, 10, 43, 35, 33, 47, 19]), new Step.Upsert([17, 28, 51, 10]), new Step.Reopen(),
+            new Step.Upsert([2, 7, 37, 61]), new Step.Reopen(),
+        ];
+
+        // Every folder fsync from the seal onwards, so the scenario keeps hitting the manifest's whatever the call count.
+        for (long at = 120; at <= 200; at++)
+        {
+            using TempDirectory dir = Data.TempDir();
+            var scenario = new Scenario(steps, new Fault(FaultKind.FailDirectorySync, at), 618510750);
+            ScenarioResult result = DurabilityScenario.Run(dir.Path, scenario);
+            Assert.True(result.Violations.Count == 0, $"{scenario}\nfault: {result.Fired}\n{string.Join("\n", result.Violations)}");
+        }
+    }
+
     [Property(MaxTest = 150, EndSize = 100)]
     public Property Acknowledged_writes_survive_and_failed_writes_leave_no_trace() =>
         Prop.ForAll(ScenarioGenerators.Arbitrary(maxSteps: 24, maxCall: 260), scenario =>
