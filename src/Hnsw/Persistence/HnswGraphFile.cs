@@ -23,27 +23,27 @@ internal static class HnswGraphFile
     {
         (uint[] level0, byte[] levels, int[] upperStart, uint[] upper, int upperUsed) = graph.Raw();
         (uint entry, int maxLevel) = graph.Entry;
-        int levelBytes = Align4(count);
-        long total = HeaderBytes + levelBytes + (4L * count) + (4L * count * graph.Stride0) + (4L * upperUsed) + 4;
-        byte[] file = new byte[checked((int)total)];
-        Span<byte> header = file.AsSpan(0, HeaderBytes);
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
-        BinaryPrimitives.WriteInt32LittleEndian(header[12..], graph.M);
-        BinaryPrimitives.WriteInt32LittleEndian(header[16..], count);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], entry);
-        BinaryPrimitives.WriteInt32LittleEndian(header[24..], maxLevel);
-        BinaryPrimitives.WriteInt32LittleEndian(header[28..], (int)metric);
-        BinaryPrimitives.WriteInt32LittleEndian(header[32..], upperUsed);
+        folder.WriteDurably(FileName, writer =>
+        {
+            Span<byte> header = stackalloc byte[HeaderBytes];
+            header.Clear();
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
+            BinaryPrimitives.WriteInt32LittleEndian(header[12..], graph.M);
+            BinaryPrimitives.WriteInt32LittleEndian(header[16..], count);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[20..], entry);
+            BinaryPrimitives.WriteInt32LittleEndian(header[24..], maxLevel);
+            BinaryPrimitives.WriteInt32LittleEndian(header[28..], (int)metric);
+            BinaryPrimitives.WriteInt32LittleEndian(header[32..], upperUsed);
+            writer.Write(header);
 
-        int position = HeaderBytes;
-        levels.AsSpan(0, count).CopyTo(file.AsSpan(position));
-        position += levelBytes;
-        position += Copy(MemoryMarshal.AsBytes(upperStart.AsSpan(0, count)), file, position);
-        position += Copy(MemoryMarshal.AsBytes(level0.AsSpan(0, count * graph.Stride0)), file, position);
-        position += Copy(MemoryMarshal.AsBytes(upper.AsSpan(0, upperUsed)), file, position);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(position), Crc32C.Compute(file.AsSpan(0, position)));
-        folder.WriteDurably(FileName, file);
+            // Streamed section by section: a large graph's file is never built whole in one array.
+            writer.Write(levels.AsSpan(0, count));
+            writer.Pad(4);
+            writer.Write<int>(upperStart.AsSpan(0, count));
+            writer.Write<uint>(level0.AsSpan(0, checked(count * graph.Stride0)));
+            writer.Write<uint>(upper.AsSpan(0, upperUsed));
+        });
     }
 
     public static HnswGraph? TryRead(StorageFolder folder, int m, int count, DistanceMetric metric)
@@ -169,12 +169,6 @@ internal static class HnswGraphFile
         }
 
         return true;
-    }
-
-    private static int Copy(ReadOnlySpan<byte> source, byte[] file, int position)
-    {
-        source.CopyTo(file.AsSpan(position));
-        return source.Length;
     }
 
     private static int Align4(int value) => (value + 3) & ~3;

@@ -153,27 +153,31 @@ public sealed unsafe class Int8Codes : IQuantizedVectors
     {
         int dim = _store.Dimension;
         int count = Count;
-        long total = HeaderBytes + (8L * dim) + ((long)count * Stride) + 4;
-        byte[] file = new byte[checked((int)total)];
-        Span<byte> header = file.AsSpan(0, HeaderBytes);
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
-        BinaryPrimitives.WriteInt32LittleEndian(header[12..], dim);
-        BinaryPrimitives.WriteInt32LittleEndian(header[16..], count);
-        BinaryPrimitives.WriteInt32LittleEndian(header[20..], Stride);
-        BinaryPrimitives.WriteInt32LittleEndian(header[24..], (int)_store.Metric);
-        BinaryPrimitives.WriteInt32LittleEndian(header[28..], _parameters.PerDimension ? 1 : 0);
-        BinaryPrimitives.WriteDoubleLittleEndian(header[32..], _parameters.Quantile);
-        BinaryPrimitives.WriteInt32LittleEndian(header[40..], _parameters.SampleSize);
-        int position = HeaderBytes;
-        MemoryMarshal.AsBytes(_codebook.Offsets.AsSpan()).CopyTo(file.AsSpan(position));
-        position += 4 * dim;
-        MemoryMarshal.AsBytes(_codebook.Scales.AsSpan()).CopyTo(file.AsSpan(position));
-        position += 4 * dim;
-        new ReadOnlySpan<byte>(_rows, count * Stride).CopyTo(file.AsSpan(position));
-        position += count * Stride;
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(position), Crc32C.Compute(file.AsSpan(0, position)));
-        folder.WriteDurably(FileName, file);
+
+        // Streamed: the codes of a large segment are never copied into one array to be written.
+        folder.WriteDurably(FileName, writer =>
+        {
+            Span<byte> header = stackalloc byte[HeaderBytes];
+            header.Clear();
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
+            BinaryPrimitives.WriteInt32LittleEndian(header[12..], dim);
+            BinaryPrimitives.WriteInt32LittleEndian(header[16..], count);
+            BinaryPrimitives.WriteInt32LittleEndian(header[20..], Stride);
+            BinaryPrimitives.WriteInt32LittleEndian(header[24..], (int)_store.Metric);
+            BinaryPrimitives.WriteInt32LittleEndian(header[28..], _parameters.PerDimension ? 1 : 0);
+            BinaryPrimitives.WriteDoubleLittleEndian(header[32..], _parameters.Quantile);
+            BinaryPrimitives.WriteInt32LittleEndian(header[40..], _parameters.SampleSize);
+            writer.Write(header);
+            writer.Write<float>(_codebook.Offsets.AsSpan(0, dim));
+            writer.Write<float>(_codebook.Scales.AsSpan(0, dim));
+            const int RowsPerChunk = 4096;
+            for (int start = 0; start < count; start += RowsPerChunk)
+            {
+                int rows = Math.Min(RowsPerChunk, count - start);
+                writer.Write(new ReadOnlySpan<byte>(_rows + ((nint)start * Stride), rows * Stride));
+            }
+        });
     }
 
     /// <summary>Reads codes saved for <paramref name="store"/> with the same parameters; null when absent, damaged or different.</summary>

@@ -24,6 +24,30 @@ public sealed class StorageFolder(IFileSystem fileSystem, string path)
     public void WriteDurably(string name, ReadOnlySpan<byte> content) => DurableFile.WriteAllBytes(FileSystem, PathOf(name), content);
 
     /// <summary>
+    /// Streams a file crash-safely: <paramref name="write"/> writes its body sequentially, a CRC32C of the body follows
+    /// as the last 4 bytes, then the temporary file is fsynced, renamed over <paramref name="name"/> and the folder
+    /// fsynced. Nothing is built whole in memory.
+    /// </summary>
+    /// <param name="name">The file name.</param>
+    /// <param name="write">Writes the body.</param>
+    public void WriteDurably(string name, Action<ChecksummedFileWriter> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        string path = PathOf(name);
+        string temp = path + ".tmp";
+        using (IStorageFile file = FileSystem.OpenFile(temp, StorageFileMode.Create))
+        {
+            var writer = new ChecksummedFileWriter(file);
+            write(writer);
+            writer.Finish();
+            file.Sync();
+        }
+
+        FileSystem.MoveFile(temp, path, overwrite: true);
+        FileSystem.SyncDirectory(Path);
+    }
+
+    /// <summary>
     /// Reads a whole file; null when it is absent, or too large to read into one array (index files are rebuilt then).
     /// </summary>
     /// <param name="name">The file name.</param>
