@@ -32,6 +32,7 @@ public sealed class FuzzTests
         var random = new Random(20261122);
         var counts = new Dictionary<StatusCode, int>();
         DateTime deadline = DateTime.UtcNow.AddSeconds(90);
+        SearchBatchPoints? last = null;
         for (int i = 0; i < 3_000 && DateTime.UtcNow < deadline; i++)
         {
             Task call = (i % 8) switch
@@ -43,7 +44,8 @@ public sealed class FuzzTests
                 4 => points.GetAsync(new GetPoints { CollectionName = random.Next(3) == 0 ? "c" : Name(random), Ids = { new Api.V1.PointId() } }).ResponseAsync,
                 5 => collections.CreateAsync(BadCreate(random)).ResponseAsync,
                 6 => points.ScrollAsync(new ScrollPoints { CollectionName = "c", Filter = BadFilter(random, 0), Limit = 5 }).ResponseAsync,
-                _ => points.SearchBatchAsync(new SearchBatchPoints { CollectionName = "c", Searches = { BadSearch(random), BadSearch(random) } }).ResponseAsync,
+                _ when random.Next(10) == 0 => points.SearchBatchAsync(last = OversizedBatch(random)).ResponseAsync,
+                _ => points.SearchBatchAsync(last = new SearchBatchPoints { CollectionName = "c", Searches = { BadSearch(random), BadSearch(random) } }).ResponseAsync,
             };
             RpcException? refused = null;
             try
@@ -55,7 +57,7 @@ public sealed class FuzzTests
                 refused = e;
             }
 
-            Assert.True(refused is not null, $"request {i} (kind {i % 8}) was accepted");
+            Assert.True(refused is not null, $"request {i} (kind {i % 8}) was accepted: {last}");
             Assert.True(ClientErrors.Contains(refused.StatusCode), $"request {i}: {refused.StatusCode} {refused.Status.Detail}");
             Assert.False(string.IsNullOrWhiteSpace(refused.Status.Detail));
             counts[refused.StatusCode] = counts.GetValueOrDefault(refused.StatusCode) + 1;
@@ -259,6 +261,18 @@ public sealed class FuzzTests
         return request;
     }
 
+    /// <summary>More searches than Server:MaxBatchSearches (1,000 by default), each of them valid.</summary>
+    private static SearchBatchPoints OversizedBatch(Random random)
+    {
+        var batch = new SearchBatchPoints { CollectionName = "c" };
+        for (int i = 0; i < 1_001 + random.Next(100); i++)
+        {
+            batch.Searches.Add(new SearchPoints { CollectionName = "c", Vector = { Vector(random, true) }, Limit = 5 });
+        }
+
+        return batch;
+    }
+
     private static SearchPoints BadSearch(Random random)
     {
         var search = new SearchPoints { CollectionName = "c", Vector = { Vector(random, true) }, Limit = 5 };
@@ -278,7 +292,8 @@ public sealed class FuzzTests
                 search.Filter = BadFilter(random, 0);
                 break;
             case 4:
-                search.CollectionName = Name(random);
+                // Never empty: inside a batch an empty name means the batch's own collection, which is valid.
+                search.CollectionName = Name(random) is { Length: > 0 } name ? name : "missing";
                 break;
             case 5:
                 search.Params = new Api.V1.SearchParams { Quantization = new QuantizationSearchParams { Oversampling = -1 } };
