@@ -34,8 +34,30 @@ public sealed partial class VectorDatabase
             ThrowIfDisposed();
         }
 
-        string staging = NewStagingPath();
+        // A name given up front is claimed before the (possibly long) extraction, so a concurrent create of it fails
+        // at once; a snapshot's own name is claimed once its config has been read.
         string? reserved = null;
+        if (name is not null)
+        {
+            Reserve(name);
+            reserved = name;
+        }
+
+        string staging;
+        try
+        {
+            staging = NewStagingPath();
+        }
+        catch
+        {
+            if (reserved is not null)
+            {
+                Release(reserved);
+            }
+
+            throw;
+        }
+
         try
         {
             SnapshotArchive.Extract(_fs, archivePath, staging);
@@ -44,8 +66,11 @@ public sealed partial class VectorDatabase
             config.Name = name ?? config.Name;
             CollectionOptions.ValidateName(config.Name);
             config.ToOptions().Validate(Options.Indexes);
-            Reserve(config.Name);
-            reserved = config.Name;
+            if (reserved is null)
+            {
+                Reserve(config.Name);
+                reserved = config.Name;
+            }
             config.Save(_fs, staging);
             _fs.DeleteFile(System.IO.Path.Combine(staging, Collection.SnapshotMarkerFile));
 
