@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using VectorEngine.Indexing;
+using VectorEngine.Tests.TestKit;
 
 namespace VectorEngine.Hnsw.Tests;
 
@@ -18,28 +18,13 @@ public sealed class CancellationTests
         using var cancellation = new CancellationTokenSource();
 
         // Nothing passes the filter, so the beam never fills and the traversal would visit every node.
-        var filter = new RejectingFilter(cancellation, cancelAfter: 100);
+        var filter = new CancellingFilter(cancellation, cancelAfter: 100, accept: false);
         Assert.Throws<OperationCanceledException>(() =>
             index.Search(harness.Vectors[0], new SearchParams { Ef = 10 }, filter, new TopKCollector(10), cancellation.Token));
         Assert.InRange(filter.Calls.Value, 100, 100 + (257 * 2 * 8));
 
-        var uncancelled = new RejectingFilter(cancellation, cancelAfter: int.MaxValue);
+        var uncancelled = new CancellingFilter(cancellation, cancelAfter: int.MaxValue, accept: false);
         index.Search(harness.Vectors[0], new SearchParams { Ef = 10 }, uncancelled, new TopKCollector(10), CancellationToken.None);
         Assert.True(uncancelled.Calls.Value > 4_000, $"the whole graph is traversed when nothing cancels ({uncancelled.Calls.Value} nodes)");
-    }
-
-    private readonly struct RejectingFilter(CancellationTokenSource source, int cancelAfter) : IOffsetFilter
-    {
-        public StrongBox<int> Calls { get; } = new(0);
-
-        public bool Accept(uint offset)
-        {
-            if (++Calls.Value == cancelAfter)
-            {
-                source.Cancel();
-            }
-
-            return false;
-        }
     }
 }

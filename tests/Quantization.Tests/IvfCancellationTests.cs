@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using VectorEngine.Hnsw.Tests;
 using VectorEngine.Indexing;
+using VectorEngine.Tests.TestKit;
 using VectorEngine.Quantization.Ivf;
 
 namespace VectorEngine.Quantization.Tests;
@@ -15,25 +15,9 @@ public sealed class IvfCancellationTests
         harness.Append(Clustered.Vectors(6, 3_000, 8));
         using IvfIndex index = IvfIndex.Build(harness.Store, new IvfParameters { NList = 30, NProbe = 30 });
         using var cancellation = new CancellationTokenSource();
-        var filter = new RejectingFilter(cancellation, cancelAfter: 1);
+        var filter = new CancellingFilter(cancellation, cancelAfter: 1, accept: false);
         Assert.Throws<OperationCanceledException>(() =>
             index.Search(harness.Vectors[0], new SearchParams(), filter, new TopKCollector(10), cancellation.Token));
         Assert.True(filter.Calls.Value < 3_000, $"{filter.Calls.Value} rows scanned after the cancel");
-    }
-
-
-    private readonly struct RejectingFilter(CancellationTokenSource source, int cancelAfter) : IOffsetFilter
-    {
-        public StrongBox<int> Calls { get; } = new(0);
-
-        public bool Accept(uint offset)
-        {
-            if (++Calls.Value == cancelAfter)
-            {
-                source.Cancel();
-            }
-
-            return false;
-        }
     }
 }

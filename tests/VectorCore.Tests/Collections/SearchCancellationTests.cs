@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using VectorEngine.Indexing;
 using VectorEngine.Segments;
 using VectorEngine.Tests.TestKit;
@@ -18,7 +17,7 @@ public sealed class SearchCancellationTests
         }
 
         using var cancellation = new CancellationTokenSource();
-        var filter = new CancellingFilter(cancellation, after: 10);
+        var filter = new CancellingFilter(cancellation, cancelAfter: 10, accept: true);
         Assert.Throws<OperationCanceledException>(() =>
             ExactScan.All(store, Data.RandomVectors(2, 1, 16)[0], filter, new TopKCollector(10_000), cancellation.Token));
 
@@ -39,20 +38,5 @@ public sealed class SearchCancellationTests
         Assert.Throws<OperationCanceledException>(() => c.Search(new SearchRequest(vectors[0], 3), cancelled.Token));
         Assert.Throws<OperationCanceledException>(() => c.SearchBatch([new SearchRequest(vectors[0], 3)], cancelled.Token));
         Assert.Equal(0UL, c.Search(new SearchRequest(vectors[0], 3), CancellationToken.None)[0].Id.Number);
-    }
-
-    private readonly struct CancellingFilter(CancellationTokenSource source, int after) : IOffsetFilter
-    {
-        public StrongBox<int> Calls { get; } = new(0);
-
-        public bool Accept(uint offset)
-        {
-            if (++Calls.Value == after)
-            {
-                source.Cancel();
-            }
-
-            return true;
-        }
     }
 }

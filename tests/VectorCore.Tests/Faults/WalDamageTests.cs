@@ -32,6 +32,13 @@ public sealed class WalDamageTests
         Assert.Equal(bytes, File.ReadAllBytes(wal));
         Assert.DoesNotContain("c", t.Db.ListCollections());
 
+        // Only an unavailable collection can be recovered this way; asking for another changes nothing.
+        Assert.Throws<CollectionNotFoundException>(() => t.Db.RecoverDamagedCollection("other"));
+        Assert.Throws<CollectionNotFoundException>(() => t.Db.RecoverDamagedCollection("missing"));
+        Assert.Throws<CollectionNotFoundException>(() => t.Db.RecoverDamagedCollection(null!));
+        Assert.Equal(bytes, File.ReadAllBytes(wal));
+        Assert.Equal(20, t.Db.GetCollection("other").Count());
+
         // Accepting the loss keeps a copy of the damaged file and opens with the records before the damage.
         Collection recovered = t.Db.RecoverDamagedCollection("c");
         Assert.Equal(10, recovered.Count());
