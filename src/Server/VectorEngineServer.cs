@@ -1,4 +1,5 @@
 using System.Net;
+using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -87,6 +88,10 @@ public static class VectorEngineServer
 
         AddTracing(builder, settings);
         WebApplication app = builder.Build();
+
+        // The cache answers NOT_FOUND for a service it has no status for, and the publisher's first pass runs a moment
+        // after start: say NOT_SERVING until then, as a probe expects of a server still starting.
+        app.Services.GetRequiredService<HealthServiceImpl>().SetStatus(string.Empty, Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing);
         app.MapGrpcService<CollectionsService>();
         app.MapGrpcService<PointsService>();
         app.MapGrpcService<SnapshotsService>();

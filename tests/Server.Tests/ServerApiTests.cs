@@ -1,6 +1,8 @@
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using VectorEngine.Client;
 using VectorEngine.Filters;
 using VectorEngine.Tests.TestKit;
@@ -28,6 +30,19 @@ public sealed class ServerApiTests
         Assert.Contains("vectorengine.v1.Collections", services);
         Assert.Contains("vectorengine.v1.Points", services);
         Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
+    public async Task Before_its_first_health_pass_a_server_says_not_serving_rather_than_not_found()
+    {
+        using TempDirectory data = Data.TempDir();
+        await using Microsoft.AspNetCore.Builder.WebApplication app = VectorEngineServer.Build([], builder =>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Server:DataDirectory"] = data.Path }));
+
+        // Not started: the health publisher has not run, which is the moment a probe right after start can hit.
+        var health = app.Services.GetRequiredService<Grpc.HealthCheck.HealthServiceImpl>();
+        HealthCheckResponse answer = await health.Check(new HealthCheckRequest(), null!);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, answer.Status);
     }
 
     [Fact]
