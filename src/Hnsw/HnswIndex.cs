@@ -51,6 +51,11 @@ public sealed partial class HnswIndex : IVectorIndex
     public bool IsExact => false;
 
     /// <inheritdoc />
+    /// <remarks>The traversal model, with this index's own default beam when the search sets none.</remarks>
+    public double EstimateSearchCost(SearchParams parameters, int k, long points, long matches) =>
+        Searching.SearchCost.FilteredTraversal(points, Math.Max(parameters.Ef ?? Parameters.Ef, k), matches);
+
+    /// <inheritdoc />
     public long CodeMemoryBytes => _codes?.MemoryBytes ?? 0;
 
     /// <summary>The codes searches traverse, or null when they traverse the float vectors.</summary>

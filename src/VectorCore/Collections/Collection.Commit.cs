@@ -6,12 +6,9 @@ using VectorEngine.Storage.Wal;
 
 namespace VectorEngine;
 
-/// <summary>The write path: log, wait until durable, apply in log order; sealing when the mutable segment is full.</summary>
+/// <summary>The write path: log, wait until durable, apply in log order; a seal once the mutable segment is full.</summary>
 public sealed partial class Collection
 {
-    private static readonly TimeSpan SealRetryDelay = TimeSpan.FromSeconds(10);
-    private long _sealRetryAfterTicks;
-
     /// <summary>
     /// Appends <paramref name="record"/> to the WAL, waits until it is durable (per the sync mode) without holding any
     /// lock, then applies it under the write lock in log order. A write whose append or fsync fails is never applied
@@ -25,7 +22,7 @@ public sealed partial class Collection
         lock (_appendGate)
         {
             ThrowIfNotWritable();
-            wal = _wal;
+            wal = _wal.Writer;
             try
             {
                 position = wal.Append(record);
@@ -94,70 +91,6 @@ public sealed partial class Collection
         }
     }
 
-    /// <summary>Seals after a write filled the mutable segment, unless a failed seal asked to wait before trying again.</summary>
-    private void SealWhenFull()
-    {
-        if (Environment.TickCount64 < Volatile.Read(ref _sealRetryAfterTicks))
-        {
-            return;
-        }
-
-        try
-        {
-            Seal(onlyWhenFull: true);
-        }
-        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or AccessViolationException))
-        {
-            // Seal has already stopped the collection if the failure left the files in doubt, and logged it; an index
-            // build that failed some other way is logged here. Either way the write itself stands.
-            if (e is not (IOException or VectorEngineException or UnauthorizedAccessException))
-            {
-                Log.SealFailed(_logger, Name, e);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Seals the mutable segment with no write in flight: new appends wait on the append gate, and every record already
-    /// appended to the current WAL is applied before the WAL is retired.
-    /// </summary>
-    private void Seal(bool onlyWhenFull)
-    {
-        lock (_appendGate)
-        {
-            ThrowIfNotWritable();
-            _sequencer.Drain();
-            _lock.EnterWriteLock();
-            try
-            {
-                if (onlyWhenFull && !MutableIsFull())
-                {
-                    return;
-                }
-
-                try
-                {
-                    SealMutable();
-                    Volatile.Write(ref _sealRetryAfterTicks, 0);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or VectorEngineException)
-                {
-                    if (e is not StorageFailureException)
-                    {
-                        Log.SealFailed(_logger, Name, e);
-                    }
-
-                    Volatile.Write(ref _sealRetryAfterTicks, Environment.TickCount64 + (long)SealRetryDelay.TotalMilliseconds);
-                    throw;
-                }
-            }
-            finally
-            {
-                _lock.ExitWriteLock();
-            }
-        }
-    }
-
     /// <summary>The timer of <see cref="WalSyncMode.Interval"/>: a failed fsync stops the collection instead of the process.</summary>
     private void FlushWalInBackground()
     {
@@ -168,9 +101,9 @@ public sealed partial class Collection
 
         try
         {
-            _wal.Flush();
+            _wal.Writer.Flush();
         }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
         {
         }
         catch (IOException e)

@@ -13,20 +13,26 @@ public sealed partial class Collection
 
     /// <summary>
     /// Runs one optimizer pass now: sealed segments whose deleted fraction reaches the configured threshold, and small
-    /// sealed segments, are rewritten into one new segment without their deleted points. Reads and writes continue
-    /// while the new segment is written; the swap itself takes the write lock briefly.
+    /// sealed segments, are rewritten into one new segment without their deleted points. Searches and writes continue
+    /// while the new segment is written and indexed; the commit waits only for writes in flight.
     /// </summary>
     /// <returns>How many segments were replaced.</returns>
     public int Optimize()
     {
         lock (_optimizeGate)
         {
-            List<Segment> sources;
-            var rows = new List<(Segment Segment, uint Offset)>();
-            EnterRead();
+            // Sealed rows are immutable and the pinned set keeps the sources mapped, so the new segment is written and
+            // indexed with no lock held. A tombstone read racing with a delete is settled at the commit.
+            SegmentSet set = PinSet();
             try
             {
-                sources = PickMergeSources();
+                List<Segment> sources = MergePolicy.Pick(set.Persisted, _dbOptions, Dimension);
+                if (sources.Count == 0)
+                {
+                    return 0;
+                }
+
+                var rows = new List<(Segment Segment, uint Offset)>();
                 foreach (Segment source in sources)
                 {
                     for (uint offset = 0; offset < source.Count; offset++)
@@ -37,158 +43,115 @@ public sealed partial class Collection
                         }
                     }
                 }
-            }
-            finally
-            {
-                _lock.ExitReadLock();
-            }
 
-            if (sources.Count == 0)
-            {
-                return 0;
-            }
-
-            // Sealed rows are immutable and sources are only disposed by this gate's holder (or by Dispose, which
-            // waits for this gate), so the new segment is written without holding the collection lock. A failure
-            // removes the new folder and changes nothing.
-            Segment? merged = null;
-            int newId = AllocateSegmentId();
-            string directory = SegmentDirectory(newId);
-            if (rows.Count > 0)
-            {
-                try
+                int newId = AllocateSegmentId();
+                string directory = SegmentDirectory(newId);
+                Segment? merged = null;
+                if (rows.Count > 0)
                 {
-                    merged = WriteSegment(directory, newId, rows, deleted: null);
-                }
-                catch
-                {
-                    TryDelete(directory, isDirectory: true);
-                    throw;
-                }
-            }
-
-            lock (_appendGate)
-            {
-                _lock.EnterWriteLock();
-                try
-                {
-                    if (_disposed || _storageFailure is not null)
-                    {
-                        merged?.Dispose();
-                        TryDelete(directory, isDirectory: true);
-                        ThrowIfNotWritable();
-                    }
-
-                    // Rows deleted or replaced while the merge ran are tombstoned in the merged segment, on disk before
-                    // the manifest names it: a seal during the merge may already have retired the WAL holding the delete.
-                    var moved = new List<(PointId Id, uint Offset)>(rows.Count);
-                    for (int i = 0; i < rows.Count; i++)
-                    {
-                        (Segment source, uint offset) = rows[i];
-                        if (source.IsLive(offset))
-                        {
-                            moved.Add((source.IdAt(offset), (uint)i));
-                        }
-                        else
-                        {
-                            merged!.Delete((uint)i);
-                        }
-                    }
-
                     try
                     {
-                        if (merged is { TombstonesDirty: true })
-                        {
-                            SegmentFiles.WriteTombstones(_fs, directory, merged.Deleted, merged.Count);
-                            merged.TombstonesDirty = false;
-                        }
+                        merged = _sealer.Merge(directory, newId, rows);
                     }
                     catch
                     {
-                        merged!.Dispose();
                         TryDelete(directory, isDirectory: true);
                         throw;
                     }
-
-                    // The manifest replace commits the merge; if it fails the manifest on disk is in doubt: stop.
-                    try
-                    {
-                        WriteCheckpoint(_replayFromGeneration, _segments.Values
-                            .Where(s => s.IsSealed && !sources.Contains(s)).Select(s => s.Id)
-                            .Concat(merged is null ? [] : [newId]));
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        merged?.Dispose();
-                        throw Stop(e);
-                    }
-
-                    foreach ((PointId id, uint offset) in moved)
-                    {
-                        _idMap[id] = new PointLocation(newId, offset);
-                    }
-
-                    foreach (Segment source in sources)
-                    {
-                        _segments.Remove(source.Id);
-                    }
-
-                    if (merged is not null)
-                    {
-                        _segments.Add(newId, merged);
-                    }
                 }
-                finally
+
+                CommitMerge(sources, rows, merged, directory);
+                foreach (Segment source in sources)
                 {
-                    _lock.ExitWriteLock();
+                    // Removed once no search reads it any more (the pinned set still holds it here).
+                    string folder = SegmentDirectory(source.Id);
+                    source.WhenReleased = () => TryDelete(folder, isDirectory: true);
                 }
-            }
 
-            foreach (Segment source in sources)
+                Log.SegmentsMerged(_logger, Name, string.Join(",", sources.Select(s => s.Id)), newId, merged?.LiveCount ?? 0);
+                return sources.Count;
+            }
+            finally
             {
-                source.Dispose();
-                TryDelete(SegmentDirectory(source.Id), isDirectory: true);
+                set.Unpin();
             }
-
-            Log.SegmentsMerged(_logger, Name, string.Join(",", sources.Select(s => s.Id)), newId, merged?.LiveCount ?? 0);
-            return sources.Count;
         }
     }
 
     /// <summary>
-    /// Segments with many deletes and small segments, smallest first, taken only while their live points fit in
-    /// <see cref="VectorDatabaseOptions.MaxSegmentPoints"/>: many big segments past the delete threshold must not merge
-    /// into one unbounded segment.
+    /// With no write in flight: tombstones in the merged segment the rows deleted or replaced while it was written (on
+    /// disk before the manifest names it, since a seal meanwhile may have retired the WAL holding the delete), replaces
+    /// the manifest, then moves the ids and publishes the set without the sources.
     /// </summary>
-    private List<Segment> PickMergeSources()
+    private void CommitMerge(List<Segment> sources, List<(Segment Segment, uint Offset)> rows, Segment? merged, string directory)
     {
-        var sealedSegments = _segments.Values.Where(s => s.IsSealed).ToList();
-        var picked = sealedSegments
-            .Where(s => s.Count > 0 && s.DeletedCount >= _dbOptions.OptimizerDeletedFraction * s.Count)
-            .ToList();
-        var small = sealedSegments.Where(s => s.LiveCount < _dbOptions.OptimizerSmallSegmentPoints && !picked.Contains(s)).ToList();
-        if (small.Count >= 2 || (small.Count == 1 && picked.Count > 0))
+        lock (_appendGate)
         {
-            picked.AddRange(small);
-        }
-
-        var bounded = new List<Segment>();
-        long live = 0;
-        long rowBytes = (long)GrowableVectorStore.StrideFor(Dimension) * sizeof(float);
-        long cap = Math.Max(Math.Min(_dbOptions.MaxSegmentPoints, _dbOptions.MaxSegmentBytes / rowBytes), _dbOptions.MaxMutableSegmentPoints);
-        foreach (Segment segment in picked.OrderBy(s => s.LiveCount))
-        {
-            if (bounded.Count > 0 && live + segment.LiveCount > cap)
+            if (_disposed || _storageFailure is not null)
             {
-                break;
+                merged?.Dispose();
+                TryDelete(directory, isDirectory: true);
+                ThrowIfNotWritable();
             }
 
-            bounded.Add(segment);
-            live += segment.LiveCount;
-        }
+            _sequencer.Drain();
+            var moved = new List<(PointId Id, uint Offset)>(rows.Count);
+            for (int i = 0; i < rows.Count; i++)
+            {
+                (Segment source, uint offset) = rows[i];
+                if (source.IsLive(offset))
+                {
+                    moved.Add((source.IdAt(offset), (uint)i));
+                }
+                else
+                {
+                    merged!.Delete((uint)i);
+                }
+            }
 
-        // One small segment alone gains nothing from being rewritten.
-        return bounded.Count == 1 && bounded[0].DeletedCount == 0 ? [] : bounded;
+            try
+            {
+                if (merged is { TombstonesDirty: true })
+                {
+                    SegmentFiles.WriteTombstones(_fs, directory, merged.Deleted, merged.Count);
+                    merged.TombstonesDirty = false;
+                }
+            }
+            catch
+            {
+                merged!.Dispose();
+                TryDelete(directory, isDirectory: true);
+                throw;
+            }
+
+            // The manifest replace commits the merge; if it fails the manifest on disk is in doubt: stop.
+            var sourceIds = sources.Select(s => s.Id).ToHashSet();
+            try
+            {
+                WriteManifest(_replayFromGeneration, _set!.Persisted.Where(s => !sourceIds.Contains(s.Id)).Select(s => s.Id)
+                    .Concat(merged is null ? [] : [merged.Id]));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                merged?.Dispose();
+                throw Stop(e);
+            }
+
+            _lock.EnterWriteLock();
+            try
+            {
+                foreach ((PointId id, uint offset) in moved)
+                {
+                    _idMap[id] = new PointLocation(merged!.Id, offset);
+                }
+
+                Publish(_set.With(merged is null ? [] : [merged], sourceIds));
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+        }
     }
 
     private void StartOptimizer()

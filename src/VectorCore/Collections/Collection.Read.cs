@@ -1,6 +1,6 @@
 using VectorEngine.Diagnostics;
 using VectorEngine.Filters;
-using VectorEngine.Filters.Planning;
+using VectorEngine.Searching;
 using VectorEngine.Segments;
 
 namespace VectorEngine;
@@ -55,7 +55,7 @@ public sealed partial class Collection
             }
 
             long n = 0;
-            foreach (Segment segment in _segments.Values)
+            foreach (Segment segment in _set!.Segments)
             {
                 n += MatchingOffsets(segment, filter).Count;
             }
@@ -91,7 +91,7 @@ public sealed partial class Collection
             // page costs O(n log k) time and O(k) memory rather than a list and sort of every point.
             int keep = request.Limit + 1;
             var heap = new PriorityQueue<PointLocation, PointId>(keep + 1, DescendingIds);
-            foreach (Segment segment in _segments.Values)
+            foreach (Segment segment in _set!.Segments)
             {
                 if (request.Filter is null)
                 {
@@ -153,39 +153,13 @@ public sealed partial class Collection
 
     private static readonly Comparer<PointId> DescendingIds = Comparer<PointId>.Create((a, b) => b.CompareTo(a));
 
-    /// <summary>Live offsets in <paramref name="segment"/> that pass the filter, ascending.</summary>
-    private List<uint> MatchingOffsets(Segment segment, Filter filter)
-    {
-        List<uint>? candidates = FilterPlanner.Candidates(segment, filter, _idMap.TryGetValue);
-        var result = new List<uint>();
-        if (candidates is not null)
-        {
-            foreach (uint offset in candidates)
-            {
-                if (segment.IsLive(offset) && filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset)))
-                {
-                    result.Add(offset);
-                }
-            }
-        }
-        else
-        {
-            for (uint offset = 0; offset < segment.Count; offset++)
-            {
-                if (segment.IsLive(offset) && filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset)))
-                {
-                    result.Add(offset);
-                }
-            }
-        }
-
-        return result;
-    }
+    /// <summary>Live offsets in <paramref name="segment"/> that pass the filter, ascending (under the state lock).</summary>
+    private List<uint> MatchingOffsets(Segment segment, Filter filter) => SearchPlanner.MatchingOffsets(segment, filter, _locateUnlocked);
 
     private List<PointId> MatchingIds(Filter filter)
     {
         var ids = new List<PointId>();
-        foreach (Segment segment in _segments.Values)
+        foreach (Segment segment in _set!.Segments)
         {
             foreach (uint offset in MatchingOffsets(segment, filter))
             {

@@ -3,6 +3,7 @@ using VectorEngine.Diagnostics;
 using VectorEngine.Filters;
 using VectorEngine.Filters.Planning;
 using VectorEngine.Indexing;
+using VectorEngine.Searching;
 using VectorEngine.Segments;
 
 namespace VectorEngine;
@@ -17,7 +18,16 @@ public sealed partial class Collection
     private static TopKCollector? t_collector;
 
     [ThreadStatic]
-    private static List<(float Distance, Segment Segment, uint Offset)>? t_merged;
+    private static TopKMerger<SegmentRow>? t_merger;
+
+    private FilterPlanner.LocateId? _locateLockedDelegate;
+
+    private FilterPlanner.LocateId? _locateUnlockedDelegate;
+
+    // Cached: a method group converted per call would allocate a delegate per searched segment.
+    private FilterPlanner.LocateId _locateLocked => _locateLockedDelegate ??= LocateLocked;
+
+    private FilterPlanner.LocateId _locateUnlocked => _locateUnlockedDelegate ??= _idMap.TryGetValue;
 
     /// <summary>The k nearest points to <paramref name="vector"/>.</summary>
     /// <param name="vector">The query.</param>
@@ -42,15 +52,7 @@ public sealed partial class Collection
     {
         float[] query = ValidateSearch(request, "request");
         cancellationToken.ThrowIfCancellationRequested();
-        EnterRead();
-        try
-        {
-            return SearchLocked(request, query, cancellationToken);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        return SearchPinned(request, query, cancellationToken);
     }
 
     /// <summary>
@@ -76,22 +78,10 @@ public sealed partial class Collection
 
         var results = new IReadOnlyList<ScoredPoint>[requests.Count];
 
-        // Each search takes the read lock itself (read locks are per thread, and Parallel.For also runs iterations on
-        // the calling thread), so writes may interleave between the searches of one batch.
-        // At most one search per core: an unbounded Parallel.For keeps injecting threads for a large batch.
+        // Each search pins the segment set itself, so writes may land between the searches of one batch. At most one
+        // search per core: an unbounded Parallel.For keeps injecting threads for a large batch.
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
-        Parallel.For(0, requests.Count, parallel, i =>
-        {
-            EnterRead();
-            try
-            {
-                results[i] = SearchLocked(requests[i], queries[i], cancellationToken);
-            }
-            finally
-            {
-                _lock.ExitReadLock();
-            }
-        });
+        Parallel.For(0, requests.Count, parallel, i => results[i] = SearchPinned(requests[i], queries[i], cancellationToken));
         return results;
     }
 
@@ -135,35 +125,100 @@ public sealed partial class Collection
         return PrepareVector(request.Vector, "vector", copy: Metric == DistanceMetric.Cosine);
     }
 
-    private IReadOnlyList<ScoredPoint> SearchLocked(SearchRequest request, float[] query, CancellationToken cancellationToken)
+    private IReadOnlyList<ScoredPoint> SearchPinned(SearchRequest request, float[] query, CancellationToken cancellationToken)
     {
+        SegmentSet set = PinSet();
+        TopKMerger<SegmentRow> merger = t_merger ??= new TopKMerger<SegmentRow>();
+        try
+        {
+            int k = request.Limit;
+            float maxDistance = request.ScoreThreshold is { } t ? Metric.ToDistance(t) : float.PositiveInfinity;
+            TopKCollector collector = t_collector ??= new TopKCollector(k);
+            foreach (Segment segment in set.Segments)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (segment != set.Mutable)
+                {
+                    // Frozen and sealed segments change only in their tombstones: no lock.
+                    SearchSegment(segment, query, request, maxDistance, collector, merger, _locateLocked, cancellationToken);
+                    continue;
+                }
+
+                _lock.EnterReadLock();
+                try
+                {
+                    SearchSegment(segment, query, request, maxDistance, collector, merger, _locateUnlocked, cancellationToken);
+                }
+                finally
+                {
+                    _lock.ExitReadLock();
+                }
+            }
+
+            IReadOnlyList<TopKMerger<SegmentRow>.Candidate> best = merger.Best(k);
+            var results = new ScoredPoint[best.Count];
+            bool readsMutable = false;
+            foreach (TopKMerger<SegmentRow>.Candidate candidate in best)
+            {
+                readsMutable |= candidate.Item.Segment == set.Mutable;
+            }
+
+            // The mutable segment's vectors may move when it grows: its rows are copied out under the state lock.
+            if (readsMutable)
+            {
+                _lock.EnterReadLock();
+            }
+
+            try
+            {
+                for (int i = 0; i < best.Count; i++)
+                {
+                    (Segment segment, uint offset) = best[i].Item;
+                    results[i] = new ScoredPoint(
+                        best[i].Id,
+                        Metric.ToScore(best[i].Distance),
+                        request.WithPayload ? segment.PayloadAt(offset).Clone() : null,
+                        request.WithVector ? segment.Store.GetVector(offset).ToArray() : null);
+                }
+            }
+            finally
+            {
+                if (readsMutable)
+                {
+                    _lock.ExitReadLock();
+                }
+            }
+
+            return results;
+        }
+        finally
+        {
+            merger.Clear();
+            set.Unpin();
+        }
+    }
+
+    /// <summary>Plans and runs the search of one segment and offers its results, within the threshold, to the merger.</summary>
+    private void SearchSegment(Segment segment, float[] query, SearchRequest request, float maxDistance, TopKCollector collector,
+        TopKMerger<SegmentRow> merger, FilterPlanner.LocateId locate, CancellationToken cancellationToken)
+    {
+        SegmentPlan plan = SearchPlanner.Plan(segment, request, _dbOptions.ExactFilterThreshold, locate);
+        if (plan.Kind == SegmentPlanKind.Skip)
+        {
+            return;
+        }
+
         int k = request.Limit;
-        float maxDistance = request.ScoreThreshold is { } t ? Metric.ToDistance(t) : float.PositiveInfinity;
-        TopKCollector collector = t_collector ??= new TopKCollector(k);
-        List<(float Distance, Segment Segment, uint Offset)> merged = t_merged ??= [];
-        merged.Clear();
+        collector.Reset(k);
+        SegmentSearcher.Run(plan, query, request, collector, cancellationToken);
         float[] distances = ArrayPool<float>.Shared.Rent(k);
         uint[] offsets = ArrayPool<uint>.Shared.Rent(k);
         try
         {
-            foreach (Segment segment in _segments.Values)
+            int n = collector.DrainSorted(distances, offsets);
+            for (int i = 0; i < n && distances[i] <= maxDistance; i++)
             {
-                if (segment.LiveCount == 0)
-                {
-                    continue;
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                collector.Reset(k);
-                SearchSegment(segment, query, request, collector, cancellationToken);
-                int n = collector.DrainSorted(distances, offsets);
-                for (int i = 0; i < n; i++)
-                {
-                    if (distances[i] <= maxDistance)
-                    {
-                        merged.Add((distances[i], segment, offsets[i]));
-                    }
-                }
+                merger.Add(distances[i], segment.IdAt(offsets[i]), new SegmentRow(segment, offsets[i]));
             }
         }
         finally
@@ -171,77 +226,22 @@ public sealed partial class Collection
             ArrayPool<float>.Shared.Return(distances);
             ArrayPool<uint>.Shared.Return(offsets);
         }
+    }
 
-        merged.Sort((a, b) => a.Distance.CompareTo(b.Distance));
-        int count = Math.Min(k, merged.Count);
-        var results = new ScoredPoint[count];
+    /// <summary>The id map read under the state lock, for has-id conditions on segments searched without it.</summary>
+    private bool LocateLocked(PointId id, out PointLocation location)
+    {
+        _lock.EnterReadLock();
         try
         {
-            for (int i = 0; i < count; i++)
-            {
-                (float distance, Segment segment, uint offset) = merged[i];
-                results[i] = new ScoredPoint(
-                    segment.IdAt(offset),
-                    Metric.ToScore(distance),
-                    request.WithPayload ? segment.PayloadAt(offset).Clone() : null,
-                    request.WithVector ? segment.Store.GetVector(offset).ToArray() : null);
-            }
+            return _idMap.TryGetValue(id, out location);
         }
         finally
         {
-            // Drop segment references so a merged-away segment is not kept alive by an idle thread.
-            merged.Clear();
+            _lock.ExitReadLock();
         }
-
-        return results;
     }
 
-    /// <summary>
-    /// The per-segment plan: no filter → the index (or an exact scan when asked); a filter → its matching set scanned
-    /// exactly when the estimate is small or the index is exact anyway, otherwise the index traversal with the filter
-    /// tested on each visited node.
-    /// </summary>
-    private void SearchSegment(Segment segment, float[] query, SearchRequest request, TopKCollector collector, CancellationToken cancellationToken)
-    {
-        if (request.Filter is null)
-        {
-            var live = new LiveFilter(segment.Deleted);
-            if (request.Params.Exact || segment.Index.IsExact)
-            {
-                ExactScan.All(segment.Store, query, live, collector, cancellationToken);
-            }
-            else
-            {
-                segment.Index.Search(query, request.Params, live, collector, cancellationToken);
-            }
-
-            return;
-        }
-
-        // Small matching sets are scanned exactly; large ones traverse the index and test the filter on each node the
-        // search visits (a rejected node still routes). The estimate is an upper bound or a sample, so a set that turns
-        // out small after all is still found: the traversal keeps going until it holds ef accepted nodes.
-        bool exact = request.Params.Exact || segment.Index.IsExact
-            || FilterPlanner.EstimateMatches(segment, request.Filter)
-                <= (_dbOptions.ExactFilterThreshold ?? FilterPlanner.ExactScanLimit(segment.Count, request.Params.Ef, request.Limit));
-        if (exact)
-        {
-            List<uint> matching = MatchingOffsets(segment, request.Filter);
-            if (matching.Count > 0)
-            {
-                ExactScan.Gather(segment.Store, query, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), collector, cancellationToken);
-            }
-
-            return;
-        }
-
-        segment.Index.Search(query, request.Params, new PayloadFilter(segment, request.Filter), collector, cancellationToken);
-    }
-
-    /// <summary>Accepts live offsets whose point passes the filter, evaluated when the traversal reaches them.</summary>
-    private readonly struct PayloadFilter(Segment segment, Filter filter) : IOffsetFilter
-    {
-        public bool Accept(uint offset) =>
-            segment.IsLive(offset) && filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset));
-    }
+    /// <summary>A row of a segment: what the merger carries back for each candidate.</summary>
+    private readonly record struct SegmentRow(Segment Segment, uint Offset);
 }

@@ -33,7 +33,7 @@ public sealed partial class Collection
             try
             {
                 var rows = new List<(Segment, uint)>(_idMap.Count);
-                foreach (Segment segment in _segments.Values)
+                foreach (Segment segment in _set!.Segments)
                 {
                     for (uint offset = 0; offset < segment.Count; offset++)
                     {

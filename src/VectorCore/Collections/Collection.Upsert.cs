@@ -130,6 +130,7 @@ public sealed partial class Collection
     /// <summary>Applies validated points; cannot fail part-way (used by writes and by WAL replay).</summary>
     private void ApplyUpsert(List<PreparedPoint> points)
     {
+        Segment mutable = _set!.Mutable;
         foreach (PreparedPoint p in points)
         {
             if (_idMap.TryGetValue(p.Id, out PointLocation old))
@@ -137,8 +138,8 @@ public sealed partial class Collection
                 SegmentOf(old).Delete(old.Offset);
             }
 
-            uint offset = _mutable.Append(p.Id, p.Vector, p.Payload);
-            _idMap[p.Id] = new PointLocation(_mutable.Id, offset);
+            uint offset = mutable.Append(p.Id, p.Vector, p.Payload);
+            _idMap[p.Id] = new PointLocation(mutable.Id, offset);
         }
     }
 }

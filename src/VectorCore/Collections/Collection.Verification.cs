@@ -21,15 +21,18 @@ public sealed partial class Collection
     /// <returns>True when the check has finished.</returns>
     public bool WaitForVerification(TimeSpan timeout) => _verification?.Wait(timeout) ?? true;
 
-    /// <summary>Checks each sealed segment's vectors against their checksums, one segment at a time under the read lock.</summary>
+    /// <summary>
+    /// Checks each sealed segment's vectors against their checksums, in the background with no lock: the pinned set keeps
+    /// every segment it holds mapped, even one merged away meanwhile.
+    /// </summary>
     private void StartVerification()
     {
         _verification = Task.Run(() =>
         {
-            List<int> ids;
+            SegmentSet set;
             try
             {
-                EnterRead();
+                set = PinSet();
             }
             catch (VectorEngineException)
             {
@@ -38,40 +41,29 @@ public sealed partial class Collection
 
             try
             {
-                ids = _segments.Values.Where(s => s.IsSealed).Select(s => s.Id).ToList();
+                foreach (Segment segment in set.Persisted)
+                {
+                    if (_disposed)
+                    {
+                        return;
+                    }
+
+                    VerifySegment(segment);
+                }
             }
             finally
             {
-                _lock.ExitReadLock();
-            }
-
-            foreach (int id in ids)
-            {
-                if (!VerifySegment(id))
-                {
-                    return;
-                }
+                set.Unpin();
             }
         });
     }
 
-    /// <summary>Verifies one segment if it is still there; false when the collection closed.</summary>
-    private unsafe bool VerifySegment(int id)
+    private unsafe void VerifySegment(Segment segment)
     {
         try
         {
-            EnterRead();
-        }
-        catch (VectorEngineException)
-        {
-            return false;
-        }
-
-        try
-        {
-            // Holding the read lock, a segment still in the table cannot be merged away and unmapped.
-            if (_segments.TryGetValue(id, out Segment? segment) && segment.Store is MappedVectorStore store &&
-                VectorChecksums.Verify(_fs, SegmentDirectory(id), store.File, store.FileLength) is { } problem)
+            if (segment.Store is MappedVectorStore store &&
+                VectorChecksums.Verify(_fs, SegmentDirectory(segment.Id), store.File, store.FileLength) is { } problem)
             {
                 var corruption = new DataCorruptionException($"Collection '{Name}': {problem}. Restore it from a snapshot.");
                 if (Interlocked.CompareExchange(ref _corruption, corruption, null) is null)
@@ -84,12 +76,6 @@ public sealed partial class Collection
         {
             Log.CorruptionFound(_logger, Name, e.Message);
         }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-
-        return true;
     }
 
     /// <summary>A restored segment is untrusted: its vectors must match their checksums and be finite.</summary>

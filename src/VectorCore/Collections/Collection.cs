@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using VectorEngine.Collections;
 using VectorEngine.Diagnostics;
@@ -10,9 +11,19 @@ namespace VectorEngine;
 
 /// <summary>
 /// A named set of points of one dimension and metric: durable (WAL + segments), filtered, searchable. Safe for any
-/// number of concurrent readers and writers: reads share a lock, writes take it exclusively only to log and apply.
-/// Obtain one from <see cref="VectorDatabase"/>.
+/// number of concurrent readers and writers. Obtain one from <see cref="VectorDatabase"/>.
 /// </summary>
+/// <remarks>
+/// <para>Collection coordinates; the parts have types of their own: <see cref="WriteAheadLog"/> (the log's generation
+/// files), <see cref="SegmentSet"/> (the published segments, swapped whole), <see cref="SegmentSealer"/> (turns a full
+/// mutable segment into a sealed one: files, mapped vectors, index) and <see cref="MergePolicy"/> (which sealed segments
+/// the optimizer rewrites). A search runs through <see cref="Searching.SearchPlanner"/>, <see cref="Searching.SegmentSearcher"/>
+/// and <see cref="Searching.TopKMerger{TItem}"/>.</para>
+/// <para>Locks, outermost first: the optimize gate and the seal gate (one merge, one seal at a time), the append gate
+/// (log order; held with no write in flight to commit a manifest), and the state lock (the id map, the mutable
+/// segment's contents and tombstones; held only for in-memory work, never for I/O or an index build). A search pins
+/// the published set and takes the state lock only while it reads the mutable segment.</para>
+/// </remarks>
 public sealed partial class Collection : IDisposable
 {
     /// <summary>The largest k (search limit) and page size accepted.</summary>
@@ -20,7 +31,7 @@ public sealed partial class Collection : IDisposable
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
 
-    // Taken to append to the WAL (so ticket order is log order), and by sealing and Dispose to stop new appends.
+    // Taken to append to the WAL (so ticket order is log order), and by sealing, merging and Dispose to stop new appends.
     private readonly object _appendGate = new();
     private readonly WriteSequencer _sequencer = new();
     private readonly IFileSystem _fs;
@@ -29,10 +40,11 @@ public sealed partial class Collection : IDisposable
     private readonly ILogger _logger;
     private readonly IVectorIndexFactory _indexFactory;
     private readonly Dictionary<PointId, PointLocation> _idMap = new();
-    private readonly SortedDictionary<int, Segment> _segments = new();
-    private Segment _mutable = null!;
-    private WalWriter _wal = null!;
-    private long _walGeneration;
+    private readonly WriteAheadLog _wal;
+    private readonly SegmentSealer _sealer;
+
+    // Null once disposed. Replaced (never changed in place) under the state write lock.
+    private SegmentSet? _set;
 
     // The oldest WAL generation holding records that no sealed segment has: the manifest's replay start. After a
     // recovery it is older than the generation being written, whose predecessors were replayed into the mutable segment.
@@ -51,6 +63,8 @@ public sealed partial class Collection : IDisposable
         _fs = dbOptions.FileSystem;
         _logger = dbOptions.LoggerFactory.CreateLogger("VectorEngine.Collection");
         _indexFactory = dbOptions.Indexes.Get(options.EffectiveIndex.Name);
+        _wal = new WriteAheadLog(_fs, directory, name, _logger);
+        _sealer = new SegmentSealer(_fs, name, options, _indexFactory, _logger);
     }
 
     /// <summary>The collection's name.</summary>
@@ -79,8 +93,9 @@ public sealed partial class Collection : IDisposable
         EnterRead();
         try
         {
+            SegmentSet set = _set!;
             long deleted = 0, indexBytes = 0, searchedVectorBytes = 0;
-            foreach (Segment s in _segments.Values)
+            foreach (Segment s in set.Segments)
             {
                 deleted += s.DeletedCount;
                 long codes = s.Index.CodeMemoryBytes;
@@ -88,8 +103,8 @@ public sealed partial class Collection : IDisposable
                 searchedVectorBytes += codes > 0 ? codes : (long)s.Count * s.Store.Stride * sizeof(float);
             }
 
-            return new CollectionInfo(Name, Dimension, Metric, Options.EffectiveIndex.Name, _idMap.Count, _segments.Count,
-                _segments.Count - 1, deleted, indexBytes, _wal.Length, searchedVectorBytes);
+            return new CollectionInfo(Name, Dimension, Metric, Options.EffectiveIndex.Name, _idMap.Count, set.Segments.Count,
+                set.Segments.Count - 1, deleted, indexBytes, _wal.Length, searchedVectorBytes);
         }
         finally
         {
@@ -98,8 +113,9 @@ public sealed partial class Collection : IDisposable
     }
 
     /// <summary>
-    /// Waits for writes in flight and a running optimizer pass, flushes the WAL and releases files. Further calls throw.
-    /// Never throws for a storage error: what was not durable is recovered, or not, from the WAL at the next open.
+    /// Waits for writes in flight, a running seal and a running optimizer pass, flushes the WAL and releases files once
+    /// the searches in flight have finished. Further calls throw. Never throws for a storage error: what was not durable
+    /// is recovered, or not, from the WAL at the next open.
     /// </summary>
     public void Dispose()
     {
@@ -109,9 +125,11 @@ public sealed partial class Collection : IDisposable
         }
 
         StopOptimizer();
+        SegmentSet? retired;
 
-        // A foreground Optimize() reads source segments without the collection lock: wait for it before unmapping them.
+        // A foreground Optimize() or a seal reads source segments without the state lock: wait for them.
         lock (_optimizeGate)
+        lock (_sealGate)
         lock (_appendGate)
         {
             _sequencer.Drain();
@@ -129,7 +147,7 @@ public sealed partial class Collection : IDisposable
                 {
                     try
                     {
-                        _wal.Flush();
+                        _wal.Writer.Flush();
                     }
                     catch (IOException e)
                     {
@@ -138,17 +156,19 @@ public sealed partial class Collection : IDisposable
                 }
 
                 _wal.Dispose();
-                foreach (Segment segment in _segments.Values)
-                {
-                    segment.Dispose();
-                }
-
-                _segments.Clear();
+                retired = _set;
+                _set = null;
             }
             finally
             {
                 _lock.ExitWriteLock();
             }
+        }
+
+        if (retired is not null)
+        {
+            retired.Unpin();
+            retired.WaitUntilReleased();
         }
     }
 
@@ -188,5 +208,33 @@ public sealed partial class Collection : IDisposable
         }
     }
 
-    private Segment SegmentOf(PointLocation location) => _segments[location.SegmentId];
+    /// <summary>Pins the published segment set for a reader that takes no lock; the caller unpins it.</summary>
+    private SegmentSet PinSet()
+    {
+        while (true)
+        {
+            SegmentSet? set = Volatile.Read(ref _set);
+            if (set is null)
+            {
+                ThrowHelper.ThrowClosed($"Collection '{Name}'");
+            }
+
+            if (set.TryPin())
+            {
+                return set;
+            }
+        }
+    }
+
+    /// <summary>Publishes the next segment set (under the state write lock) and retires the one it replaces.</summary>
+    private void Publish(SegmentSet next)
+    {
+        Debug.Assert(_lock.IsWriteLockHeld, "sets are published under the state write lock, with the id map they match");
+        SegmentSet previous = _set!;
+        Volatile.Write(ref _set, next);
+        previous.Unpin();
+    }
+
+    /// <summary>The segment of a live point (under the state lock).</summary>
+    private Segment SegmentOf(PointLocation location) => _set![location.SegmentId];
 }

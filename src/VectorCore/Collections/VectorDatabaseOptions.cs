@@ -47,9 +47,9 @@ public sealed class VectorDatabaseOptions
 
     /// <summary>
     /// A filtered search whose matching set in a segment has at most this many points scans them exactly instead of
-    /// traversing the index. Null (the default) lets the planner decide by cost per segment and search (see
-    /// <c>FilterPlanner.ExactScanLimit</c>): a larger segment or a wider beam makes the traversal dearer, so more
-    /// matches are scanned exactly.
+    /// traversing the index. Null (the default) lets the planner decide by cost per segment and search, from the index's
+    /// own estimate (<see cref="Indexing.IVectorIndex.EstimateSearchCost"/>): a larger segment or a wider beam makes a
+    /// traversal dearer, so more matches are scanned exactly.
     /// </summary>
     public int? ExactFilterThreshold { get; set; }
 

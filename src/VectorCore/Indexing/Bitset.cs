@@ -47,6 +47,17 @@ public sealed class Bitset
         return w < (uint)words.Length && (words[w] & (1UL << (int)(index & 63))) != 0;
     }
 
+    /// <summary>Grows to hold <paramref name="bits"/> bits, so setting any of them later writes in place.</summary>
+    /// <param name="bits">The capacity in bits.</param>
+    internal void EnsureCapacity(int bits)
+    {
+        int words = (bits + 63) >> 6;
+        if (words > _words.Length)
+        {
+            Array.Resize(ref _words, words);
+        }
+    }
+
     /// <summary>Sets bit <paramref name="index"/>, growing as needed.</summary>
     /// <param name="index">The bit.</param>
     /// <returns>True when the bit was clear before.</returns>

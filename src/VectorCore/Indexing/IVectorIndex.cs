@@ -28,6 +28,20 @@ public interface IVectorIndex : IDisposable
     /// </summary>
     long CodeMemoryBytes => 0;
 
+    /// <summary>
+    /// What one search costs, in distance computations (the planner's unit: an exact scan of m rows costs m), when it must
+    /// return <paramref name="k"/> results and <paramref name="matches"/> of the index's rows pass the search's filter
+    /// (all of them without a filter). The planner scans the matches exactly instead when that is cheaper. The default
+    /// models a best-first traversal with a beam of <see cref="SearchParams.Ef"/> (64 when unset); see
+    /// <see cref="Searching.SearchCost.FilteredTraversal"/>.
+    /// </summary>
+    /// <param name="parameters">Search-time parameters.</param>
+    /// <param name="k">Results asked for.</param>
+    /// <param name="points">Rows the index covers.</param>
+    /// <param name="matches">Rows that pass the filter.</param>
+    double EstimateSearchCost(SearchParams parameters, int k, long points, long matches) =>
+        IsExact ? points : Searching.SearchCost.FilteredTraversal(points, Math.Max(parameters.Ef ?? 64, k), matches);
+
     /// <summary>Adds the rows [<paramref name="fromOffset"/>, store count) appended since the last call.</summary>
     /// <param name="fromOffset">The first new row.</param>
     void Add(uint fromOffset);

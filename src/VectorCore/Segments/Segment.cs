@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using VectorEngine.Indexing;
 using VectorEngine.PayloadIndexes;
 
@@ -5,14 +6,19 @@ namespace VectorEngine.Segments;
 
 /// <summary>
 /// A set of points under dense uint32 offsets: ids, vectors, payloads, tombstones, payload indexes and the vector
-/// index. The mutable segment appends (an update is an append plus a tombstone); a sealed one is immutable except
-/// for its tombstones. All access happens under the owning collection's lock.
+/// index. The mutable segment appends (an update is an append plus a tombstone) and is read under the collection's
+/// state lock. A frozen segment (the mutable one being sealed) and a sealed one are immutable except for their
+/// tombstones, which only the single writer sets: readers read them without a lock (a word read races harmlessly with
+/// a word write). Reference counted: each published <see cref="SegmentSet"/> holding it keeps it open.
 /// </summary>
 internal sealed class Segment : IDisposable
 {
     private readonly List<PointId> _ids;
     private readonly List<Payload> _payloads;
-    private readonly Dictionary<string, PayloadFieldIndex> _payloadIndexes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PayloadFieldIndex> _payloadIndexes;
+
+    // The creator's reference until a segment set adopts it, then one per set that holds it.
+    private int _references = 1;
 
     public Segment(int id, IVectorStore store, bool isSealed, List<PointId> ids, List<Payload> payloads, Bitset deleted,
         IReadOnlyDictionary<string, PayloadIndexType> payloadSchema)
@@ -24,6 +30,7 @@ internal sealed class Segment : IDisposable
         _payloads = payloads;
         Deleted = deleted;
         DeletedCount = deleted.PopCount;
+        _payloadIndexes = new(StringComparer.Ordinal);
         foreach (KeyValuePair<string, PayloadIndexType> field in payloadSchema)
         {
             _payloadIndexes[field.Key] = PayloadFieldIndex.Create(field.Key, field.Value);
@@ -37,11 +44,33 @@ internal sealed class Segment : IDisposable
         Index = new FlatIndex(store);
     }
 
+    /// <summary>The sealed form of a frozen segment: its vectors now mapped from the written file, with the index built on
+    /// them. Ids, payloads, payload indexes and the tombstone bitset are the frozen segment's own objects (no copy, no
+    /// re-read of the files just written), so a delete that lands on either is seen by both.</summary>
+    private Segment(Segment frozen, IVectorStore store, IVectorIndex index)
+    {
+        Id = frozen.Id;
+        Store = store;
+        IsSealed = true;
+        _ids = frozen._ids;
+        _payloads = frozen._payloads;
+        _payloadIndexes = frozen._payloadIndexes;
+        Deleted = frozen.Deleted;
+        DeletedCount = Deleted.PopCount;
+        Index = index;
+    }
+
     public int Id { get; }
 
     public IVectorStore Store { get; }
 
     public bool IsSealed { get; }
+
+    /// <summary>No more appends: the mutable segment once a seal took it over, searched exactly until its sealed form replaces it.</summary>
+    public bool IsFrozen { get; private set; }
+
+    /// <summary>Runs once the last reference is released (a merged-away segment's folder is removed then, not under a reader).</summary>
+    public Action? WhenReleased { get; set; }
 
     public IVectorIndex Index { get; set; }
 
@@ -67,9 +96,27 @@ internal sealed class Segment : IDisposable
 
     public bool IsLive(uint offset) => !Deleted.Get(offset);
 
+    /// <summary>The sealed form of this frozen segment; see the private constructor.</summary>
+    public Segment ToSealed(IVectorStore store, IVectorIndex index)
+    {
+        Debug.Assert(IsFrozen && store.Count == Count, "only a frozen segment is sealed, into a store of the same rows");
+        return new Segment(this, store, index);
+    }
+
+    /// <summary>Ends appends (under the state write lock): from now on readers need no lock to read this segment.</summary>
+    public void Freeze()
+    {
+        Debug.Assert(!IsSealed, "a sealed segment is already immutable");
+
+        // Size the tombstones for every row now, so a later delete sets a bit in place instead of growing the array
+        // under a reader.
+        Deleted.EnsureCapacity(Count);
+        IsFrozen = true;
+    }
+
     public uint Append(PointId id, ReadOnlySpan<float> vector, Payload payload)
     {
-        if (IsSealed || Store is not GrowableVectorStore store)
+        if (IsSealed || IsFrozen || Store is not GrowableVectorStore store)
         {
             throw new InvalidOperationException($"Segment {Id} is sealed.");
         }
@@ -101,11 +148,31 @@ internal sealed class Segment : IDisposable
         return vectorBytes + Index.MemoryBytes + ((long)Count * 48);
     }
 
-    public void Dispose()
+    /// <summary>Recounts the tombstones after deletes landed on the frozen segment whose bitset this one shares.</summary>
+    public void RecountDeleted() => DeletedCount = Deleted.PopCount;
+
+    /// <summary>Adds a reference (a segment set that holds this segment).</summary>
+    public void Retain()
     {
+        int references = Interlocked.Increment(ref _references);
+        Debug.Assert(references > 1, "retained after release");
+    }
+
+    /// <summary>Drops a reference; the last one closes the vector store and index and runs <see cref="WhenReleased"/>.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) != 0)
+        {
+            return;
+        }
+
         Index.Dispose();
         (Store as IDisposable)?.Dispose();
+        WhenReleased?.Invoke();
     }
+
+    /// <summary>Drops the creator's reference: closes a segment no set adopted (a failed seal or merge).</summary>
+    public void Dispose() => Release();
 
     private void IndexPayload(uint offset, Payload payload)
     {

@@ -63,7 +63,7 @@ public sealed class StorageFailureTests
     }
 
     [Fact]
-    public void A_failed_seal_changes_nothing_and_the_write_that_triggered_it_succeeds()
+    public void A_failed_seal_keeps_the_frozen_segment_searchable_and_the_write_that_triggered_it_succeeds()
     {
         using TempDirectory dir = Data.TempDir();
         var fs = new FaultInjectingFileSystem(dir.Path, new Fault(FaultKind.None, 0), seed: 1);
@@ -78,7 +78,10 @@ public sealed class StorageFailureTests
         c.Upsert(Enumerable.Range(6, 5).Select(i => new Point((ulong)i, [i, 0, 0, 0])).ToList());
         Assert.NotNull(fs.Fired);
         Assert.Null(c.StorageFailure);
-        Assert.Equal(1, c.GetInfo().SegmentCount);
+
+        // The frozen segment stays in memory, searched exactly, beside a new mutable one; no sealed folder is left.
+        Assert.Equal(2, c.GetInfo().SegmentCount);
+        Assert.Equal(10, c.Search([10, 0, 0, 0], 10).Count);
         Assert.Empty(Directory.GetDirectories(Path.Combine(path, "collections", "c", "segments")));
 
         // Nothing is stuck: an explicit checkpoint seals, and every point survives a reopen.

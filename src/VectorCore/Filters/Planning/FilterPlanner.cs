@@ -48,32 +48,6 @@ internal static class FilterPlanner
         return null;
     }
 
-    /// <summary>The beam assumed when a search leaves ef to the index (the HNSW default).</summary>
-    private const int DefaultBeam = 64;
-
-    /// <summary>Calibration of <see cref="ExactScanLimit"/>; see there.</summary>
-    private const double ExactScanFactor = 2.5;
-
-    /// <summary>
-    /// The most matches for which an exact scan of the matching points beats a filtered graph traversal of a segment.
-    /// </summary>
-    /// <remarks>
-    /// The scan costs one distance per match (m). A traversal that must collect a beam of <c>ef</c> accepted points
-    /// visits about <c>c·ef</c> nodes per accepted one it meets, and meets one in n/m, so it costs about c·ef·n/m
-    /// distances. Both pay the same per distance (dimension cancels), so the scan wins while m² &lt; c·ef·n, that is
-    /// m &lt; f·√(n·ef). f = 2.5 is measured (bench ann, ef=64, forced exact vs forced graph): fashion-mnist-784 (n =
-    /// 60,000) broke even at 8% = 4,800 matches (formula 4,899); SIFT-10k (n = 9,000, 128-d) between 20% and 35%
-    /// (formula 1,897, 21%).
-    /// </remarks>
-    /// <param name="segmentPoints">Points in the segment.</param>
-    /// <param name="ef">The search's beam (null: the index's default), at least k.</param>
-    /// <param name="k">Results asked for.</param>
-    public static long ExactScanLimit(int segmentPoints, int? ef, int k)
-    {
-        int beam = Math.Max(ef ?? DefaultBeam, k);
-        return (long)(ExactScanFactor * Math.Sqrt((double)segmentPoints * beam));
-    }
-
     /// <summary>Points sampled to estimate a filter no payload index answers.</summary>
     private const int SampleSize = 512;
 

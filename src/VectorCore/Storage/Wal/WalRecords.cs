@@ -1,8 +1,7 @@
 using VectorEngine.Diagnostics;
 using VectorEngine.Storage;
-using VectorEngine.Storage.Wal;
 
-namespace VectorEngine.Collections;
+namespace VectorEngine.Storage.Wal;
 
 /// <summary>The collection's WAL record types: a whole upsert batch or a whole delete batch per record, so replay applies a batch entirely or not at all.</summary>
 internal static class WalRecords
