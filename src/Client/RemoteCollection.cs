@@ -1,6 +1,7 @@
 using Grpc.Core;
 using VectorEngine.Api.V1;
-using VectorEngine.Client.Mapping;
+using VectorEngine.Protocol;
+using VectorEngine.Protocol.Mapping;
 using EngineFilter = VectorEngine.Filters.Filter;
 
 namespace VectorEngine.Client;

@@ -1,7 +1,8 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using VectorEngine.Api.V1;
-using VectorEngine.Client.Mapping;
+using VectorEngine.Protocol;
+using VectorEngine.Protocol.Mapping;
 
 namespace VectorEngine.Client;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using VectorEngine.Distances.Engine;
 using VectorEngine.Hnsw.Graph;
 using VectorEngine.Hnsw.Search;
 using VectorEngine.Indexing;
@@ -53,11 +54,11 @@ public sealed partial class HnswIndex
 
             if (_store.Metric == DistanceMetric.L2)
             {
-                Rescore<L2Scorer>(query, best.Items, context, results);
+                Rescore<FloatRowScorer<L2SquaredKernel>>(query, best.Items, context, results);
             }
             else
             {
-                Rescore<NegativeDotScorer>(query, best.Items, context, results);
+                Rescore<FloatRowScorer<NegativeDotKernel>>(query, best.Items, context, results);
             }
         }
         finally

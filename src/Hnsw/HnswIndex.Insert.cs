@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using VectorEngine.Distances.Engine;
 using VectorEngine.Hnsw.Graph;
 using VectorEngine.Hnsw.Search;
 using VectorEngine.Indexing.Scoring;
@@ -48,11 +49,11 @@ public sealed partial class HnswIndex
         int threads = Parameters.BuildThreads > 0 ? Parameters.BuildThreads : Environment.ProcessorCount;
         if (_store.Metric == DistanceMetric.L2)
         {
-            InsertRange<L2Scorer>(from, to, threads);
+            InsertRange<FloatRowScorer<L2SquaredKernel>>(from, to, threads);
         }
         else
         {
-            InsertRange<NegativeDotScorer>(from, to, threads);
+            InsertRange<FloatRowScorer<NegativeDotKernel>>(from, to, threads);
         }
 
         _codes?.Add((uint)from);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using VectorEngine.Distances.Engine;
 using VectorEngine.Hnsw.Graph;
 using VectorEngine.Hnsw.Search;
 using VectorEngine.Indexing;
@@ -29,11 +30,11 @@ public sealed partial class HnswIndex
 
         if (_store.Metric == DistanceMetric.L2)
         {
-            SearchWith<L2Scorer, TFilter>(query, ef, filter, results, cancellationToken);
+            SearchWith<FloatRowScorer<L2SquaredKernel>, TFilter>(query, ef, filter, results, cancellationToken);
         }
         else
         {
-            SearchWith<NegativeDotScorer, TFilter>(query, ef, filter, results, cancellationToken);
+            SearchWith<FloatRowScorer<NegativeDotKernel>, TFilter>(query, ef, filter, results, cancellationToken);
         }
     }
 

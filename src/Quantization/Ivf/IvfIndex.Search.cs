@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using VectorEngine.Distances.Engine;
 using VectorEngine.Indexing;
 using VectorEngine.Indexing.Scoring;
 using VectorEngine.Quantization.Kernels;
@@ -51,10 +52,10 @@ public sealed partial class IvfIndex
             switch (Parameters.Encoding)
             {
                 case IvfEncoding.Flat when _innerProduct:
-                    ScanOffsets(FloatScorer<NegativeDotScorer>(query, context), probed, context, filter, into, cancellationToken);
+                    ScanOffsets(FloatScorer<FloatRowScorer<NegativeDotKernel>>(query, context), probed, context, filter, into, cancellationToken);
                     break;
                 case IvfEncoding.Flat:
-                    ScanOffsets(FloatScorer<L2Scorer>(query, context), probed, context, filter, into, cancellationToken);
+                    ScanOffsets(FloatScorer<FloatRowScorer<L2SquaredKernel>>(query, context), probed, context, filter, into, cancellationToken);
                     break;
                 case IvfEncoding.Sq8:
                     ScanOffsets(_int8!.Prepare(query, context.Scratch), probed, context, filter, into, cancellationToken);
@@ -182,11 +183,11 @@ public sealed partial class IvfIndex
         ReadOnlySpan<uint> offsets = context.CandidateOffsets.AsSpan(0, n);
         if (_innerProduct)
         {
-            RescoreWith(FloatScorer<NegativeDotScorer>(query, context), offsets, results);
+            RescoreWith(FloatScorer<FloatRowScorer<NegativeDotKernel>>(query, context), offsets, results);
         }
         else
         {
-            RescoreWith(FloatScorer<L2Scorer>(query, context), offsets, results);
+            RescoreWith(FloatScorer<FloatRowScorer<L2SquaredKernel>>(query, context), offsets, results);
         }
     }
 

@@ -1,5 +1,5 @@
 using Grpc.Core;
-using VectorEngine.Client;
+using VectorEngine.Protocol;
 
 namespace VectorEngine.Server.Hosting;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using VectorEngine.Api.V1;
-using VectorEngine.Client.Mapping;
+using VectorEngine.Protocol.Mapping;
 using VectorEngine.Server.Hosting;
 using VectorEngine.Server.Security;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VectorEngine.Api.V1;
-using VectorEngine.Client.Mapping;
+using VectorEngine.Protocol.Mapping;
 using VectorEngine.Filters;
 using VectorEngine.Server.Hosting;
 using VectorEngine.Server.Observability;

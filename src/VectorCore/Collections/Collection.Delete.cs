@@ -76,7 +76,7 @@ public sealed partial class Collection
         int deleted = 0;
         foreach (PointId id in ids)
         {
-            if (_idMap.Remove(id, out PointLocation location))
+            if (_ids.Remove(id, out PointLocation location))
             {
                 SegmentOf(location).Delete(location.Offset);
                 deleted++;

@@ -142,7 +142,7 @@ public sealed partial class Collection
             {
                 foreach ((PointId id, uint offset) in moved)
                 {
-                    _idMap[id] = new PointLocation(merged!.Id, offset);
+                    _ids.Set(id, new PointLocation(merged!.Id, offset));
                 }
 
                 Publish(_set.With(merged is null ? [] : [merged], sourceIds));

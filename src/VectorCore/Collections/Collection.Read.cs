@@ -27,7 +27,7 @@ public sealed partial class Collection
         {
             foreach (PointId id in list)
             {
-                if (_idMap.TryGetValue(id, out PointLocation location))
+                if (_ids.TryGet(id, out PointLocation location))
                 {
                     result.Add(Record(SegmentOf(location), location.Offset, withPayload, withVector));
                 }
@@ -51,7 +51,7 @@ public sealed partial class Collection
         {
             if (filter is null)
             {
-                return _idMap.Count;
+                return _ids.Count;
             }
 
             long n = 0;

@@ -159,7 +159,7 @@ public sealed partial class Collection
     /// <summary>If an id is live in more than one segment (never, unless files were tampered with), the newest segment wins.</summary>
     private void RebuildIdMap()
     {
-        _idMap.Clear();
+        _ids.Clear();
         foreach (Segment segment in _set!.Segments)
         {
             for (uint offset = 0; offset < segment.Count; offset++)
@@ -170,12 +170,12 @@ public sealed partial class Collection
                 }
 
                 PointId id = segment.IdAt(offset);
-                if (_idMap.TryGetValue(id, out PointLocation older))
+                if (_ids.TryGet(id, out PointLocation older))
                 {
                     SegmentOf(older).Delete(older.Offset);
                 }
 
-                _idMap[id] = new PointLocation(segment.Id, offset);
+                _ids.Set(id, new PointLocation(segment.Id, offset));
             }
         }
     }

@@ -27,7 +27,7 @@ public sealed partial class Collection
     // Cached: a method group converted per call would allocate a delegate per searched segment.
     private FilterPlanner.LocateId _locateLocked => _locateLockedDelegate ??= LocateLocked;
 
-    private FilterPlanner.LocateId _locateUnlocked => _locateUnlockedDelegate ??= _idMap.TryGetValue;
+    private FilterPlanner.LocateId _locateUnlocked => _locateUnlockedDelegate ??= _ids.TryGet;
 
     /// <summary>The k nearest points to <paramref name="vector"/>.</summary>
     /// <param name="vector">The query.</param>
@@ -134,33 +134,49 @@ public sealed partial class Collection
             int k = request.Limit;
             float maxDistance = request.ScoreThreshold is { } t ? Metric.ToDistance(t) : float.PositiveInfinity;
             TopKCollector collector = t_collector ??= new TopKCollector(k);
-            foreach (Segment segment in set.Segments)
+            float[] distances = ArrayPool<float>.Shared.Rent(k);
+            uint[] offsets = ArrayPool<uint>.Shared.Rent(k);
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (segment != set.Mutable)
+                foreach (Segment segment in set.Segments)
                 {
-                    // Frozen and sealed segments change only in their tombstones: no lock.
-                    SearchSegment(segment, query, request, maxDistance, collector, merger, _locateLocked, cancellationToken);
-                    continue;
-                }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (segment != set.Mutable)
+                    {
+                        // Frozen and sealed segments change only in their tombstones: no lock.
+                        SearchSegment(segment, query, request, maxDistance, collector, merger, _locateLocked, distances, offsets, cancellationToken);
+                        continue;
+                    }
 
-                _lock.EnterReadLock();
-                try
-                {
-                    SearchSegment(segment, query, request, maxDistance, collector, merger, _locateUnlocked, cancellationToken);
+                    // A write landing after this unlocked look is one the search may miss anyway.
+                    if (segment.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    _lock.EnterReadLock();
+                    try
+                    {
+                        SearchSegment(segment, query, request, maxDistance, collector, merger, _locateUnlocked, distances, offsets, cancellationToken);
+                    }
+                    finally
+                    {
+                        _lock.ExitReadLock();
+                    }
                 }
-                finally
-                {
-                    _lock.ExitReadLock();
-                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(distances);
+                ArrayPool<uint>.Shared.Return(offsets);
             }
 
             IReadOnlyList<TopKMerger<SegmentRow>.Candidate> best = merger.Best(k);
             var results = new ScoredPoint[best.Count];
             bool readsMutable = false;
-            foreach (TopKMerger<SegmentRow>.Candidate candidate in best)
+            for (int i = 0; i < best.Count; i++)
             {
-                readsMutable |= candidate.Item.Segment == set.Mutable;
+                readsMutable |= best[i].Item.Segment == set.Mutable;
             }
 
             // The mutable segment's vectors may move when it grows: its rows are copied out under the state lock.
@@ -200,7 +216,7 @@ public sealed partial class Collection
 
     /// <summary>Plans and runs the search of one segment and offers its results, within the threshold, to the merger.</summary>
     private void SearchSegment(Segment segment, float[] query, SearchRequest request, float maxDistance, TopKCollector collector,
-        TopKMerger<SegmentRow> merger, FilterPlanner.LocateId locate, CancellationToken cancellationToken)
+        TopKMerger<SegmentRow> merger, FilterPlanner.LocateId locate, float[] distances, uint[] offsets, CancellationToken cancellationToken)
     {
         SegmentPlan plan = SearchPlanner.Plan(segment, request, _dbOptions.ExactFilterThreshold, locate);
         if (plan.Kind == SegmentPlanKind.Skip)
@@ -208,23 +224,13 @@ public sealed partial class Collection
             return;
         }
 
-        int k = request.Limit;
-        collector.Reset(k);
+        collector.Reset(request.Limit);
         SegmentSearcher.Run(plan, query, request, collector, cancellationToken);
-        float[] distances = ArrayPool<float>.Shared.Rent(k);
-        uint[] offsets = ArrayPool<uint>.Shared.Rent(k);
-        try
+        int n = collector.DrainSorted(distances, offsets);
+        merger.BeginPart();
+        for (int i = 0; i < n && distances[i] <= maxDistance; i++)
         {
-            int n = collector.DrainSorted(distances, offsets);
-            for (int i = 0; i < n && distances[i] <= maxDistance; i++)
-            {
-                merger.Add(distances[i], segment.IdAt(offsets[i]), new SegmentRow(segment, offsets[i]));
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(distances);
-            ArrayPool<uint>.Shared.Return(offsets);
+            merger.Add(distances[i], segment.IdAt(offsets[i]), new SegmentRow(segment, offsets[i]));
         }
     }
 
@@ -234,7 +240,7 @@ public sealed partial class Collection
         _lock.EnterReadLock();
         try
         {
-            return _idMap.TryGetValue(id, out location);
+            return _ids.TryGet(id, out location);
         }
         finally
         {

@@ -32,7 +32,7 @@ public sealed partial class Collection
             EnterRead();
             try
             {
-                var rows = new List<(Segment, uint)>(_idMap.Count);
+                var rows = new List<(Segment, uint)>(_ids.Count);
                 foreach (Segment segment in _set!.Segments)
                 {
                     for (uint offset = 0; offset < segment.Count; offset++)

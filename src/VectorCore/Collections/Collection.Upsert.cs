@@ -133,13 +133,13 @@ public sealed partial class Collection
         Segment mutable = _set!.Mutable;
         foreach (PreparedPoint p in points)
         {
-            if (_idMap.TryGetValue(p.Id, out PointLocation old))
+            if (_ids.TryGet(p.Id, out PointLocation old))
             {
                 SegmentOf(old).Delete(old.Offset);
             }
 
             uint offset = mutable.Append(p.Id, p.Vector, p.Payload);
-            _idMap[p.Id] = new PointLocation(mutable.Id, offset);
+            _ids.Set(p.Id, new PointLocation(mutable.Id, offset));
         }
     }
 }

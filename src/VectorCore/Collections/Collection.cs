@@ -20,7 +20,7 @@ namespace VectorEngine;
 /// the optimizer rewrites). A search runs through <see cref="Searching.SearchPlanner"/>, <see cref="Searching.SegmentSearcher"/>
 /// and <see cref="Searching.TopKMerger{TItem}"/>.</para>
 /// <para>Locks, outermost first: the optimize gate and the seal gate (one merge, one seal at a time), the append gate
-/// (log order; held with no write in flight to commit a manifest), and the state lock (the id map, the mutable
+/// (log order; held with no write in flight to commit a manifest), and the state lock (the <see cref="IdTracker"/>, the mutable
 /// segment's contents and tombstones; held only for in-memory work, never for I/O or an index build). A search pins
 /// the published set and takes the state lock only while it reads the mutable segment.</para>
 /// </remarks>
@@ -39,7 +39,7 @@ public sealed partial class Collection : IDisposable
     private readonly VectorDatabaseOptions _dbOptions;
     private readonly ILogger _logger;
     private readonly IVectorIndexFactory _indexFactory;
-    private readonly Dictionary<PointId, PointLocation> _idMap = new();
+    private readonly IdTracker _ids = new();
     private readonly WriteAheadLog _wal;
     private readonly SegmentSealer _sealer;
 
@@ -103,8 +103,8 @@ public sealed partial class Collection : IDisposable
                 searchedVectorBytes += codes > 0 ? codes : (long)s.Count * s.Store.Stride * sizeof(float);
             }
 
-            return new CollectionInfo(Name, Dimension, Metric, Options.EffectiveIndex.Name, _idMap.Count, set.Segments.Count,
-                set.Segments.Count - 1, deleted, indexBytes, _wal.Length, searchedVectorBytes);
+            return new CollectionInfo(Name, Dimension, Metric, Options.EffectiveIndex.Name, _ids.Count, set.Segments.Length,
+                set.Segments.Length - 1, deleted, indexBytes, _wal.Length, searchedVectorBytes);
         }
         finally
         {

@@ -21,12 +21,3 @@ public readonly struct LiveFilter(Bitset deleted) : IOffsetFilter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Accept(uint offset) => !deleted.Get(offset);
 }
-
-/// <summary>Accepts the offsets set in an allow-list bitset (already excluding tombstones).</summary>
-/// <param name="allowed">Offsets that pass the filter.</param>
-public readonly struct AllowListFilter(Bitset allowed) : IOffsetFilter
-{
-    /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Accept(uint offset) => allowed.Get(offset);
-}

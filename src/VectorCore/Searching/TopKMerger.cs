@@ -10,8 +10,15 @@ public sealed class TopKMerger<TItem>
 {
     private readonly List<Candidate> _candidates = [];
     private readonly HashSet<PointId> _taken = [];
+    private int _parts;
 
-    /// <summary>Offers one part's result.</summary>
+    /// <summary>
+    /// Starts the results of the next part. Within one part a point comes once and nearest first, so a merge of a single
+    /// part needs neither the sort nor the duplicate check.
+    /// </summary>
+    public void BeginPart() => _parts++;
+
+    /// <summary>Offers one part's result, in the part's nearest-first order.</summary>
     /// <param name="distance">Smaller is nearer.</param>
     /// <param name="id">The point's id, by which duplicates are recognised.</param>
     /// <param name="item">What the caller needs to build the result.</param>
@@ -24,6 +31,16 @@ public sealed class TopKMerger<TItem>
     /// <param name="k">How many to keep.</param>
     public IReadOnlyList<Candidate> Best(int k)
     {
+        if (_parts <= 1)
+        {
+            if (_candidates.Count > k)
+            {
+                _candidates.RemoveRange(k, _candidates.Count - k);
+            }
+
+            return _candidates;
+        }
+
         _candidates.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
         _taken.Clear();
         int kept = 0;
@@ -44,6 +61,7 @@ public sealed class TopKMerger<TItem>
     {
         _candidates.Clear();
         _taken.Clear();
+        _parts = 0;
     }
 
     /// <summary>One merged result.</summary>

@@ -13,8 +13,11 @@ namespace VectorEngine.Segments;
 /// </summary>
 internal sealed class Segment : IDisposable
 {
-    private readonly List<PointId> _ids;
-    private readonly List<Payload> _payloads;
+    private readonly IPointIdStore _ids;
+    private readonly IPayloadStore _payloads;
+
+    // The rows a mutable segment appends to; null once sealed.
+    private readonly InMemoryRows? _appendable;
     private readonly Dictionary<string, PayloadFieldIndex> _payloadIndexes;
 
     // The creator's reference until a segment set adopts it, then one per set that holds it.
@@ -26,8 +29,10 @@ internal sealed class Segment : IDisposable
         Id = id;
         Store = store;
         IsSealed = isSealed;
-        _ids = ids;
-        _payloads = payloads;
+        var rows = new InMemoryRows(ids, payloads);
+        _ids = rows;
+        _payloads = rows;
+        _appendable = isSealed ? null : rows;
         Deleted = deleted;
         DeletedCount = deleted.PopCount;
         _payloadIndexes = new(StringComparer.Ordinal);
@@ -90,9 +95,9 @@ internal sealed class Segment : IDisposable
     public static Segment CreateMutable(int id, int dimension, DistanceMetric metric, IReadOnlyDictionary<string, PayloadIndexType> schema) =>
         new(id, new GrowableVectorStore(dimension, metric), isSealed: false, [], [], new Bitset(), schema);
 
-    public PointId IdAt(uint offset) => _ids[(int)offset];
+    public PointId IdAt(uint offset) => _ids.IdAt(offset);
 
-    public Payload PayloadAt(uint offset) => _payloads[(int)offset];
+    public Payload PayloadAt(uint offset) => _payloads.PayloadAt(offset);
 
     public bool IsLive(uint offset) => !Deleted.Get(offset);
 
@@ -116,14 +121,13 @@ internal sealed class Segment : IDisposable
 
     public uint Append(PointId id, ReadOnlySpan<float> vector, Payload payload)
     {
-        if (IsSealed || IsFrozen || Store is not GrowableVectorStore store)
+        if (IsSealed || IsFrozen || Store is not GrowableVectorStore store || _appendable is null)
         {
             throw new InvalidOperationException($"Segment {Id} is sealed.");
         }
 
         uint offset = store.Append(vector);
-        _ids.Add(id);
-        _payloads.Add(payload);
+        _appendable.Append(id, payload);
         IndexPayload(offset, payload);
         Index.Add(offset);
         return offset;

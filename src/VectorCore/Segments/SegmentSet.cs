@@ -24,7 +24,7 @@ internal sealed class SegmentSet
     }
 
     /// <summary>Every segment, ascending id (so oldest first): sealed, being sealed, and the mutable one.</summary>
-    public IReadOnlyList<Segment> Segments => _segments;
+    public ReadOnlySpan<Segment> Segments => _segments;
 
     /// <summary>The segment that takes appends; it is read only under the collection's state lock.</summary>
     public Segment Mutable { get; }

@@ -9,7 +9,7 @@ namespace VectorEngine.Tests.Collections;
 /// Searches pin a published segment set and read it without a lock while writes, seals and merges publish new ones:
 /// every result must still be a whole, real point, each point once, and the final state the writes' state.
 /// </summary>
-public sealed class SegmentSetConcurrencyTests
+public sealed class SegmentSetConcurrencyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Dim = 8;
     private const int Ids = 1_500;
@@ -45,14 +45,23 @@ public sealed class SegmentSetConcurrencyTests
         Collection c = db.CreateCollection("c", collectionOptions);
 
         var latest = new ConcurrentDictionary<int, int>();
+
+        // Every id present before the race starts, so that searches have full pages to get wrong.
+        c.Upsert(Enumerable.Range(0, Ids).Select(id => new Point((ulong)id, VectorOf(id, 0), new Payload { ["even"] = id % 2 == 0, ["version"] = 0 })).ToList());
+        for (int id = 0; id < Ids; id++)
+        {
+            latest[id] = 0;
+        }
+
         var deadline = Stopwatch.StartNew();
         var stop = new CancellationTokenSource();
         var failures = new ConcurrentQueue<string>();
+        int searches = 0, fullPages = 0;
 
         Task writer = Task.Run(() =>
         {
             var random = new Random(1);
-            for (int round = 0; round < 4_000 && deadline.Elapsed < TimeSpan.FromSeconds(6); round++)
+            for (int round = 1; round < 4_000 && deadline.Elapsed < TimeSpan.FromSeconds(6); round++)
             {
                 if (round % 7 == 6)
                 {
@@ -98,7 +107,7 @@ public sealed class SegmentSetConcurrencyTests
         Task[] readers = Enumerable.Range(0, 2).Select(r => Task.Run(() =>
         {
             var random = new Random(100 + r);
-            for (int i = 0; i < 100_000 && !stop.IsCancellationRequested; i++)
+            for (int i = 0; i < 2_000_000 && !stop.IsCancellationRequested; i++)
             {
                 int id = random.Next(Ids);
                 Filter? filter = (i % 3) switch
@@ -108,6 +117,12 @@ public sealed class SegmentSetConcurrencyTests
                     _ => null,
                 };
                 IReadOnlyList<ScoredPoint> hits = c.Search(new SearchRequest(VectorOf(id, 0), 50) { Filter = filter, WithVector = true, WithPayload = true });
+                Interlocked.Increment(ref searches);
+                if (hits.Count == 50)
+                {
+                    Interlocked.Increment(ref fullPages);
+                }
+
                 if (hits.Select(h => h.Id).Distinct().Count() != hits.Count)
                 {
                     failures.Enqueue($"duplicate ids in {string.Join(",", hits.Select(h => h.Id))}");
@@ -125,7 +140,8 @@ public sealed class SegmentSetConcurrencyTests
 
                 for (int h = 1; h < hits.Count; h++)
                 {
-                    if (hits[h].Score > hits[h - 1].Score)
+                    // L2 scores are distances: nearest first means ascending.
+                    if (hits[h].Score < hits[h - 1].Score)
                     {
                         failures.Enqueue("results out of order");
                     }
@@ -135,6 +151,10 @@ public sealed class SegmentSetConcurrencyTests
 
         await Task.WhenAll([writer, optimizer, .. readers]);
         Assert.Empty(failures);
+
+        // The readers really raced the writes: many searches, most of the unfiltered and even ones with a full page.
+        output.WriteLine($"{searches} searches ({fullPages} with 50 hits) raced {latest.Count} live points; final segments: {c.GetInfo().SegmentCount}");
+        Assert.True(searches >= 200 && fullPages >= searches / 4, $"{searches} searches, {fullPages} with 50 hits");
 
         // The end state is the writes' state, and search agrees with a brute force over it.
         Assert.Equal(latest.Count, c.Count());

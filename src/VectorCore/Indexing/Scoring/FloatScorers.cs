@@ -5,11 +5,14 @@ using VectorEngine.Distances.Engine;
 namespace VectorEngine.Indexing.Scoring;
 
 /// <summary>
-/// Squared-L2 scorer over an <see cref="IVectorStore"/>'s float rows. The query must be padded with zeros to the
-/// store's stride (see <see cref="QueryBuffer"/>): rows are padded the same way, so the kernel runs whole vectors
-/// with no tail and the padding adds nothing to the sum.
+/// Scores an <see cref="IVectorStore"/>'s float rows against a query with one distance kernel: squared L2
+/// (<see cref="L2SquaredKernel"/>) or negated inner product (<see cref="NegativeDotKernel"/>, for inner product and
+/// normalised cosine). The query must be padded with zeros to the store's stride (see <see cref="QueryBuffer"/>): rows
+/// are padded the same way, so the kernel runs whole vectors with no tail and the padding adds nothing to the sum.
 /// </summary>
-public readonly unsafe struct L2Scorer : IFloatScorer<L2Scorer>
+/// <typeparam name="TKernel">The distance kernel; a struct, so each instantiation is compiled on its own and inlined.</typeparam>
+internal readonly unsafe struct FloatRowScorer<TKernel> : IFloatScorer<FloatRowScorer<TKernel>>
+    where TKernel : struct, IAggregationKernel
 {
     private readonly float* _query;
     private readonly float* _rows;
@@ -19,7 +22,7 @@ public readonly unsafe struct L2Scorer : IFloatScorer<L2Scorer>
     /// <param name="query">The zero-padded query, <paramref name="stride"/> floats long.</param>
     /// <param name="rows">Row 0 of the store.</param>
     /// <param name="stride">Floats per row, a multiple of 16.</param>
-    public L2Scorer(float* query, float* rows, int stride)
+    public FloatRowScorer(float* query, float* rows, int stride)
     {
         _query = query;
         _rows = rows;
@@ -27,43 +30,12 @@ public readonly unsafe struct L2Scorer : IFloatScorer<L2Scorer>
     }
 
     /// <inheritdoc />
-    public static L2Scorer Create(float* query, float* rows, int stride) => new(query, rows, stride);
+    public static FloatRowScorer<TKernel> Create(float* query, float* rows, int stride) => new(query, rows, stride);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Distance(uint offset) =>
-        PairwiseAggregate.Invoke<L2SquaredKernel>(ref *_query, ref *(_rows + (offset * _stride)), (int)_stride);
-
-    /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Prefetch(uint offset) => RowPrefetch.Row(_rows + (offset * _stride), _stride);
-}
-
-/// <summary>Negated inner-product scorer (inner product and normalised cosine); the query is padded as for <see cref="L2Scorer"/>.</summary>
-public readonly unsafe struct NegativeDotScorer : IFloatScorer<NegativeDotScorer>
-{
-    private readonly float* _query;
-    private readonly float* _rows;
-    private readonly nint _stride;
-
-    /// <summary>Creates a scorer.</summary>
-    /// <param name="query">The zero-padded query, <paramref name="stride"/> floats long.</param>
-    /// <param name="rows">Row 0 of the store.</param>
-    /// <param name="stride">Floats per row, a multiple of 16.</param>
-    public NegativeDotScorer(float* query, float* rows, int stride)
-    {
-        _query = query;
-        _rows = rows;
-        _stride = stride;
-    }
-
-    /// <inheritdoc />
-    public static NegativeDotScorer Create(float* query, float* rows, int stride) => new(query, rows, stride);
-
-    /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Distance(uint offset) =>
-        PairwiseAggregate.Invoke<NegativeDotKernel>(ref *_query, ref *(_rows + (offset * _stride)), (int)_stride);
+        PairwiseAggregate.Invoke<TKernel>(ref *_query, ref *(_rows + (offset * _stride)), (int)_stride);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -5,7 +5,7 @@ using ListValue = VectorEngine.Api.V1.ListValue;
 using NullValue = VectorEngine.Api.V1.NullValue;
 using Value = VectorEngine.Api.V1.Value;
 
-namespace VectorEngine.Client.Mapping;
+namespace VectorEngine.Protocol.Mapping;
 
 /// <summary>Point ids, payload values and payloads between the wire types and the engine's.</summary>
 internal static class ValueMapping

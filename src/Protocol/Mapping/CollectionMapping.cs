@@ -5,7 +5,7 @@ using EngineCollectionInfo = VectorEngine.CollectionInfo;
 using WireCollectionInfo = VectorEngine.Api.V1.CollectionInfo;
 using WireIndexSpec = VectorEngine.Api.V1.IndexSpec;
 
-namespace VectorEngine.Client.Mapping;
+namespace VectorEngine.Protocol.Mapping;
 
 /// <summary>Collection options and descriptions between the wire types and the engine's.</summary>
 /// <remarks>

@@ -1,6 +1,6 @@
 using Grpc.Core;
 
-namespace VectorEngine.Client;
+namespace VectorEngine.Protocol;
 
 /// <summary>
 /// One table between the engine's error kinds and gRPC status codes, used by the server to answer and by the client

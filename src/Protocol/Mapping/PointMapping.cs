@@ -5,7 +5,7 @@ using EngineSearchParams = VectorEngine.SearchParams;
 using WireScoredPoint = VectorEngine.Api.V1.ScoredPoint;
 using WireSearchParams = VectorEngine.Api.V1.SearchParams;
 
-namespace VectorEngine.Client.Mapping;
+namespace VectorEngine.Protocol.Mapping;
 
 /// <summary>Points, searches and scrolls between the wire types and the engine's; field names in errors are the wire's.</summary>
 internal static class PointMapping

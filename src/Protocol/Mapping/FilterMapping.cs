@@ -5,7 +5,7 @@ using EngineFilter = VectorEngine.Filters.Filter;
 using WireCondition = VectorEngine.Api.V1.Condition;
 using WireFilter = VectorEngine.Api.V1.Filter;
 
-namespace VectorEngine.Client.Mapping;
+namespace VectorEngine.Protocol.Mapping;
 
 /// <summary>Filters between the wire types and the engine's; the engine validates depth, size and values afterwards.</summary>
 internal static class FilterMapping
