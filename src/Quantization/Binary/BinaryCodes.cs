@@ -13,7 +13,7 @@ namespace VectorEngine.Quantization.Binary;
 /// floats; the query keeps 4 bits per dimension (<see cref="BinaryScorer"/>), so a distance is a few POPCNTs per 64
 /// dimensions. Meant for high-dimensional embeddings (768–1536-d) with float rescoring. Saved as "binary.codes".
 /// </summary>
-public sealed unsafe class BinaryCodes : IQuantizedVectors
+internal sealed unsafe class BinaryCodes : IQuantizedVectors
 {
     /// <summary>The file in the segment folder.</summary>
     public const string FileName = "binary.codes";

@@ -11,7 +11,7 @@ namespace VectorEngine.Quantization.Binary;
 /// ≈ Σq' − 2·(min·popcount(b) + step·Σ_p 2^p·popcount(plane_p ∧ b)): five POPCNT passes per 64 dimensions. Ranks far
 /// better than the Hamming distance between two sign codes (which keeps one bit of the query too).
 /// </summary>
-public readonly unsafe struct BinaryScorer : IVectorScorer
+internal readonly unsafe struct BinaryScorer : IVectorScorer
 {
     private readonly ulong* _planes;
     private readonly ulong* _rows;

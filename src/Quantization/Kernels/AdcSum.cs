@@ -9,7 +9,7 @@ namespace VectorEngine.Quantization.Kernels;
 /// instruction per 8 sub-quantizers; .NET exposes no 512-bit gather), four independent scalar sums otherwise (the dependency chain of one sum
 /// would bound the loop at one lookup per add latency).
 /// </summary>
-public static unsafe class AdcSum
+internal static unsafe class AdcSum
 {
     private const int Centroids = 256;
 

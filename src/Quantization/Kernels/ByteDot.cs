@@ -13,7 +13,7 @@ namespace VectorEngine.Quantization.Kernels;
 /// .NET 10 exposes VNNI at 128/256 bits (<see cref="AvxVnni"/>); the 512-bit form needs AVX10, which the EPYC machines
 /// these numbers come from do not report, so 256 bits is the widest here. No overflow: 255 · 127 · 65,536 &lt; 2³¹.
 /// </remarks>
-public static unsafe class ByteDot
+internal static unsafe class ByteDot
 {
     /// <summary>Σ q[i]·x[i] over <paramref name="length"/> bytes, a multiple of 16.</summary>
     /// <param name="q">Unsigned weights.</param>

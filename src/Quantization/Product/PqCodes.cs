@@ -13,7 +13,7 @@ namespace VectorEngine.Quantization.Product;
 /// codebooks are trained on a seeded sample of the rows themselves (IVF-PQ codes residuals instead; see IvfIndex).
 /// Saved as "pq.codes" (header, codebooks, codes, CRC32C).
 /// </summary>
-public sealed unsafe class PqCodes : IQuantizedVectors
+internal sealed unsafe class PqCodes : IQuantizedVectors
 {
     /// <summary>The file in the segment folder.</summary>
     public const string FileName = "pq.codes";

@@ -6,7 +6,7 @@ using VectorEngine.Quantization.Kernels;
 namespace VectorEngine.Quantization.Product;
 
 /// <summary>ADC distance from a prepared query table to a PQ code row: Σ_j table[j][code_j].</summary>
-public readonly unsafe struct PqScorer : IVectorScorer
+internal readonly unsafe struct PqScorer : IVectorScorer
 {
     private readonly float* _table;
     private readonly byte* _rows;

@@ -13,7 +13,7 @@ namespace VectorEngine.Quantization.Scalar;
 /// terms (Σ s²c², Σ c) in its last 8 bytes, so one row is one contiguous read. The kernel covers the codes rounded up
 /// to 16; where that reaches into the terms, the query's weights there are zero, so they add nothing.
 /// </summary>
-public sealed unsafe class Int8Codes : IQuantizedVectors
+internal sealed unsafe class Int8Codes : IQuantizedVectors
 {
     /// <summary>Bytes of per-row terms at the end of each row.</summary>
     internal const int TermBytes = 8;

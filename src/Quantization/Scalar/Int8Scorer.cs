@@ -12,7 +12,7 @@ namespace VectorEngine.Quantization.Scalar;
 /// inner product: −q·x = −Σq·o − (ws·Σu·c + wo·Σc) with w = q·s.
 /// Both are <c>constant + normWeight·Σs²c² + dotWeight·Σu·c + sumWeight·Σc</c>.
 /// </summary>
-public readonly unsafe struct Int8Scorer : IVectorScorer
+internal readonly unsafe struct Int8Scorer : IVectorScorer
 {
     private readonly byte* _query;
     private readonly byte* _rows;
