@@ -24,5 +24,5 @@ public static class HnswOptionsExtensions
     /// <summary>An index spec for <see cref="CollectionOptions.Index"/> that asks for HNSW with these parameters.</summary>
     /// <param name="parameters">The graph parameters; null uses the defaults.</param>
     public static IndexSpec Spec(HnswParameters? parameters = null) =>
-        new(HnswParameters.IndexName, (parameters ?? new HnswParameters()).Validate().ToDictionary());
+        (parameters ?? new HnswParameters()).ToSpec();
 }

@@ -7,7 +7,11 @@ using VectorEngine.Bench.Datasets;
 using VectorEngine.Bench.Runs;
 using VectorEngine.Hnsw;
 using VectorEngine.Indexing;
+using VectorEngine.Indexing.Quantization;
+using VectorEngine.Quantization.Binary;
 using VectorEngine.Quantization.Ivf;
+using VectorEngine.Quantization.Product;
+using VectorEngine.Quantization.Scalar;
 
 namespace VectorEngine.Bench.Commands;
 
@@ -266,80 +270,116 @@ internal static class AnnCommand
 
     private static IndexSpec IndexFor(AnnSettings settings)
     {
-        var quantizer = new Dictionary<string, string>();
-        if (settings.Quantile is { } q)
-        {
-            quantizer["quantile"] = q.ToString("R", CultureInfo.InvariantCulture);
-        }
-
-        if (settings.Granularity is { } g)
-        {
-            quantizer["granularity"] = g;
-        }
-
-        if (settings.PqM is { } pqM)
-        {
-            quantizer["m"] = pqM.ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (settings.NBits is { } bits)
-        {
-            quantizer["nbits"] = bits.ToString(CultureInfo.InvariantCulture);
-        }
-
         if (settings.Index.StartsWith(IvfParameters.IndexName + "-", StringComparison.OrdinalIgnoreCase))
         {
-            return IvfFor(settings, settings.Index[(IvfParameters.IndexName.Length + 1)..], quantizer);
+            return IvfFor(settings, settings.Index[(IvfParameters.IndexName.Length + 1)..].ToLowerInvariant());
         }
 
         string quantization = settings.Index.StartsWith(HnswParameters.IndexName + "-", StringComparison.OrdinalIgnoreCase)
-            ? settings.Index[(HnswParameters.IndexName.Length + 1)..]
+            ? settings.Index[(HnswParameters.IndexName.Length + 1)..].ToLowerInvariant()
             : string.Empty;
         if (settings.Index.Equals(HnswParameters.IndexName, StringComparison.OrdinalIgnoreCase) || quantization.Length > 0)
         {
             var defaults = new HnswParameters();
-            return HnswOptionsExtensions.Spec(new HnswParameters
+            return new HnswParameters
             {
                 M = settings.M ?? defaults.M,
                 EfConstruction = settings.EfConstruction ?? defaults.EfConstruction,
                 BuildThreads = settings.BuildThreads ?? defaults.BuildThreads,
-                Quantization = quantization.Length > 0 ? quantization : null,
+                Quantizer = quantization.Length > 0 ? QuantizerFor(quantization, settings) : null,
                 Oversampling = settings.Oversampling ?? defaults.Oversampling,
                 Rescore = !settings.NoRescore,
-                QuantizerParameters = quantizer,
-            });
+            }.ToSpec();
         }
 
+        RefuseQuantizerOptions(settings, settings.Index);
         return new IndexSpec(settings.Index, new Dictionary<string, string>());
     }
 
-    private static IndexSpec IvfFor(AnnSettings settings, string encoding, Dictionary<string, string> quantizer)
+    private static IndexSpec IvfFor(AnnSettings settings, string encoding)
     {
-        var parameters = new Dictionary<string, string> { ["encoding"] = encoding.ToLowerInvariant() };
-        void Set(string key, object? value)
+        var defaults = new IvfParameters();
+        var parameters = new IvfParameters
         {
-            if (value is not null)
+            Encoding = encoding switch
             {
-                parameters[key] = Convert.ToString(value, CultureInfo.InvariantCulture)!;
-            }
-        }
-
-        Set("nlist", settings.NList);
-        Set("nprobe", settings.NProbe);
-        Set("build_threads", settings.BuildThreads);
-        Set("max_points_per_centroid", settings.MaxPointsPerCentroid);
-        if (encoding != "flat")
+                "flat" => IvfEncoding.Flat,
+                "sq8" => IvfEncoding.Sq8,
+                "pq" => IvfEncoding.Pq,
+                _ => throw new VectorEngineArgumentException($"--index ivf-{encoding}: the encoding is flat, sq8 or pq.", "index"),
+            },
+            NList = settings.NList ?? defaults.NList,
+            NProbe = settings.NProbe ?? defaults.NProbe,
+            BuildThreads = settings.BuildThreads ?? defaults.BuildThreads,
+            MaxPointsPerCentroid = settings.MaxPointsPerCentroid ?? defaults.MaxPointsPerCentroid,
+            Oversampling = settings.Oversampling ?? defaults.Oversampling,
+            Rescore = !settings.NoRescore,
+        };
+        parameters = encoding switch
         {
-            Set("oversampling", settings.Oversampling);
-            Set("rescore", settings.NoRescore ? "false" : null);
-        }
+            "pq" => parameters with { Pq = (PqParameters)QuantizerFor("pq", settings) },
+            "sq8" => parameters with { Sq8 = (Int8Parameters)QuantizerFor("int8", settings) },
+            _ => RefuseQuantizerOptions(settings, "ivf-flat", parameters),
+        };
+        return parameters.ToSpec();
+    }
 
-        foreach (KeyValuePair<string, string> pair in quantizer)
+    /// <summary>The typed quantizer the CLI's quantizer flags describe; a flag that does not apply to it is refused.</summary>
+    private static IQuantizerParameters QuantizerFor(string name, AnnSettings settings)
+    {
+        switch (name)
         {
-            parameters[$"{encoding}.{pair.Key}"] = pair.Value;
-        }
+            case Int8Parameters.Name:
+                Refuse(settings.PqM, "--pq-m", name);
+                Refuse(settings.NBits, "--nbits", name);
+                var int8 = new Int8Parameters();
+                return int8 with
+                {
+                    Quantile = settings.Quantile ?? int8.Quantile,
+                    PerDimension = settings.Granularity switch
+                    {
+                        null or "collection" => false,
+                        "dimension" => true,
+                        _ => throw new VectorEngineArgumentException($"--granularity is collection or dimension; got '{settings.Granularity}'.", "granularity"),
+                    },
+                };
+            case PqParameters.Name:
+                Refuse(settings.Quantile, "--quantile", name);
+                Refuse(settings.Granularity, "--granularity", name);
+                if (settings.NBits is { } bits && bits != PqParameters.Bits)
+                {
+                    throw new VectorEngineArgumentException($"--nbits must be {PqParameters.Bits}; got {bits}.", "nbits");
+                }
 
-        return IvfOptionsExtensions.Spec(IvfParameters.Parse(parameters));
+                return new PqParameters { SubQuantizers = settings.PqM ?? 0 };
+            case BinaryParameters.Name:
+                RefuseQuantizerOptions(settings, name);
+                return new BinaryParameters();
+            default:
+                throw new VectorEngineArgumentException($"Unknown quantizer '{name}': int8, pq or binary.", "index");
+        }
+    }
+
+    private static T RefuseQuantizerOptions<T>(AnnSettings settings, string index, T result)
+    {
+        RefuseQuantizerOptions(settings, index);
+        return result;
+    }
+
+    private static void RefuseQuantizerOptions(AnnSettings settings, string index)
+    {
+        Refuse(settings.Quantile, "--quantile", index);
+        Refuse(settings.Granularity, "--granularity", index);
+        Refuse(settings.PqM, "--pq-m", index);
+        Refuse(settings.NBits, "--nbits", index);
+    }
+
+    private static void Refuse(object? value, string flag, string index)
+    {
+        if (value is not null)
+        {
+            throw new VectorEngineArgumentException($"{flag} does not apply to {index}.", flag.TrimStart('-'));
+        }
     }
 
     private static (string Name, int[] Values) ParseSweep(string? sweep)

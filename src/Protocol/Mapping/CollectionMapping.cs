@@ -1,6 +1,12 @@
 using System.Globalization;
 using VectorEngine.Api.V1;
+using VectorEngine.Hnsw;
 using VectorEngine.Indexing;
+using VectorEngine.Indexing.Quantization;
+using VectorEngine.Quantization.Binary;
+using VectorEngine.Quantization.Ivf;
+using VectorEngine.Quantization.Product;
+using VectorEngine.Quantization.Scalar;
 using EngineCollectionInfo = VectorEngine.CollectionInfo;
 using WireCollectionInfo = VectorEngine.Api.V1.CollectionInfo;
 using WireIndexSpec = VectorEngine.Api.V1.IndexSpec;
@@ -9,8 +15,8 @@ namespace VectorEngine.Protocol.Mapping;
 
 /// <summary>Collection options and descriptions between the wire types and the engine's.</summary>
 /// <remarks>
-/// Typed index configs are turned into the engine's index parameters by their registered names ("hnsw", "ivf",
-/// "flat"), so the server's index factories validate them exactly as they validate an embedded caller's.
+/// Typed index configs become the index packages' typed options (HnswParameters, IvfParameters and the quantizers'
+/// parameters), which check their values and write the collection's config: no key is spelled here.
 /// </remarks>
 internal static class CollectionMapping
 {
@@ -111,8 +117,6 @@ internal static class CollectionMapping
     /// <summary>The engine index spec the request asks for; null leaves the server's default index.</summary>
     private static Indexing.IndexSpec? IndexFor(CreateCollection create)
     {
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-        void Set(string key, object value) => parameters[key] = Convert.ToString(value, CultureInfo.InvariantCulture)!;
         switch (create.IndexCase)
         {
             case CreateCollection.IndexOneofCase.IndexSpec:
@@ -129,28 +133,52 @@ internal static class CollectionMapping
             case CreateCollection.IndexOneofCase.IvfConfig:
                 RequireNoQuantization(create, "ivf_config");
                 IvfConfig ivf = create.IvfConfig;
-                if (ivf.HasNlist) Set("nlist", ivf.Nlist);
-                if (ivf.HasNprobe) Set("nprobe", ivf.Nprobe);
-                Set("encoding", ivf.Encoding switch { IvfEncoding.IvfSq8 => "sq8", IvfEncoding.IvfPq => "pq", _ => "flat" });
-                if (ivf.HasPqM) Set("pq.m", ivf.PqM);
-                return new Indexing.IndexSpec("ivf", parameters);
-            case CreateCollection.IndexOneofCase.HnswConfig:
-                HnswConfig hnsw = create.HnswConfig;
-                if (hnsw.HasM) Set("m", hnsw.M);
-                if (hnsw.HasEfConstruct) Set("ef_construction", hnsw.EfConstruct);
-                if (hnsw.HasEf) Set("ef", hnsw.Ef);
-                AddQuantization(create.QuantizationConfig, parameters);
-                return new Indexing.IndexSpec("hnsw", parameters);
-            default:
-                if (create.QuantizationConfig is null)
+                var ivfParameters = new IvfParameters
                 {
-                    return null;
+                    Encoding = ivf.Encoding switch { Api.V1.IvfEncoding.IvfSq8 => Quantization.Ivf.IvfEncoding.Sq8, Api.V1.IvfEncoding.IvfPq => Quantization.Ivf.IvfEncoding.Pq, _ => Quantization.Ivf.IvfEncoding.Flat },
+                };
+                if (ivf.HasNlist)
+                {
+                    ivfParameters = ivfParameters with { NList = ToInt(ivf.Nlist, "ivf_config.nlist") };
                 }
 
-                AddQuantization(create.QuantizationConfig, parameters);
-                return new Indexing.IndexSpec("hnsw", parameters);
+                if (ivf.HasNprobe)
+                {
+                    ivfParameters = ivfParameters with { NProbe = ToInt(ivf.Nprobe, "ivf_config.nprobe") };
+                }
+
+                if (ivf.HasPqM)
+                {
+                    ivfParameters = ivfParameters with { Pq = new PqParameters { SubQuantizers = ToInt(ivf.PqM, "ivf_config.pq_m") } };
+                }
+
+                return ivfParameters.ToSpec();
+            case CreateCollection.IndexOneofCase.HnswConfig:
+                HnswConfig hnsw = create.HnswConfig;
+                var hnswParameters = new HnswParameters();
+                if (hnsw.HasM)
+                {
+                    hnswParameters = hnswParameters with { M = ToInt(hnsw.M, "hnsw_config.m") };
+                }
+
+                if (hnsw.HasEfConstruct)
+                {
+                    hnswParameters = hnswParameters with { EfConstruction = ToInt(hnsw.EfConstruct, "hnsw_config.ef_construct") };
+                }
+
+                if (hnsw.HasEf)
+                {
+                    hnswParameters = hnswParameters with { Ef = ToInt(hnsw.Ef, "hnsw_config.ef") };
+                }
+
+                return WithQuantization(create.QuantizationConfig, hnswParameters).ToSpec();
+            default:
+                return create.QuantizationConfig is null ? null : WithQuantization(create.QuantizationConfig, new HnswParameters()).ToSpec();
         }
     }
+
+    private static int ToInt(ulong value, string field) =>
+        value <= int.MaxValue ? (int)value : throw new VectorEngineArgumentException($"{field} is out of range; got {value}.", field);
 
     private static void RequireNoQuantization(CreateCollection create, string index)
     {
@@ -160,46 +188,36 @@ internal static class CollectionMapping
         }
     }
 
-    private static void AddQuantization(QuantizationConfig? config, Dictionary<string, string> parameters)
+    /// <summary>HNSW parameters with the wire quantization config's quantizer, oversampling and rescoring.</summary>
+    private static HnswParameters WithQuantization(QuantizationConfig? config, HnswParameters parameters)
     {
         if (config is null)
         {
-            return;
+            return parameters;
         }
 
-        switch (config.QuantizationCase)
+        IQuantizerParameters quantizer = config.QuantizationCase switch
         {
-            case QuantizationConfig.QuantizationOneofCase.Scalar:
-                parameters["quantization"] = "int8";
-                if (config.Scalar.HasQuantile)
-                {
-                    parameters["quantizer.quantile"] = config.Scalar.Quantile.ToString("R", CultureInfo.InvariantCulture);
-                }
-
-                break;
-            case QuantizationConfig.QuantizationOneofCase.Product:
-                parameters["quantization"] = "pq";
-                if (config.Product.HasM)
-                {
-                    parameters["quantizer.m"] = config.Product.M.ToString(CultureInfo.InvariantCulture);
-                }
-
-                break;
-            case QuantizationConfig.QuantizationOneofCase.Binary:
-                parameters["quantization"] = "binary";
-                break;
-            default:
-                throw new VectorEngineArgumentException("quantization_config needs one of scalar, product or binary.", "quantization_config");
-        }
-
+            QuantizationConfig.QuantizationOneofCase.Scalar => config.Scalar.HasQuantile
+                ? new Int8Parameters { Quantile = config.Scalar.Quantile }
+                : new Int8Parameters(),
+            QuantizationConfig.QuantizationOneofCase.Product => config.Product.HasM
+                ? new PqParameters { SubQuantizers = ToInt(config.Product.M, "quantization_config.product.m") }
+                : new PqParameters(),
+            QuantizationConfig.QuantizationOneofCase.Binary => new BinaryParameters(),
+            _ => throw new VectorEngineArgumentException("quantization_config needs one of scalar, product or binary.", "quantization_config"),
+        };
+        parameters = parameters with { Quantizer = quantizer };
         if (config.HasOversampling)
         {
-            parameters["oversampling"] = config.Oversampling.ToString("R", CultureInfo.InvariantCulture);
+            parameters = parameters with { Oversampling = config.Oversampling };
         }
 
         if (config.HasRescore)
         {
-            parameters["rescore"] = config.Rescore ? "true" : "false";
+            parameters = parameters with { Rescore = config.Rescore };
         }
+
+        return parameters;
     }
 }

@@ -8,7 +8,7 @@ namespace VectorEngine.Quantization.Binary;
 public sealed class BinaryQuantizerFactory : IQuantizerFactory
 {
     /// <summary>The registered name.</summary>
-    public const string QuantizerName = "binary";
+    public const string QuantizerName = BinaryParameters.Name;
 
     /// <inheritdoc />
     public string Name => QuantizerName;

@@ -24,5 +24,5 @@ public static class IvfOptionsExtensions
     /// <summary>An index spec for <see cref="CollectionOptions.Index"/> that asks for IVF with these parameters.</summary>
     /// <param name="parameters">The IVF parameters; null uses the defaults.</param>
     public static IndexSpec Spec(IvfParameters? parameters = null) =>
-        new(IvfParameters.IndexName, (parameters ?? new IvfParameters()).Validate().ToDictionary());
+        (parameters ?? new IvfParameters()).ToSpec();
 }

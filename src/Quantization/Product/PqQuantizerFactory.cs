@@ -8,7 +8,7 @@ namespace VectorEngine.Quantization.Product;
 public sealed class PqQuantizerFactory : IQuantizerFactory
 {
     /// <summary>The registered name.</summary>
-    public const string QuantizerName = "pq";
+    public const string QuantizerName = PqParameters.Name;
 
     /// <inheritdoc />
     public string Name => QuantizerName;

@@ -8,7 +8,7 @@ namespace VectorEngine.Quantization.Scalar;
 public sealed class Int8QuantizerFactory : IQuantizerFactory
 {
     /// <summary>The registered name.</summary>
-    public const string QuantizerName = "int8";
+    public const string QuantizerName = Int8Parameters.Name;
 
     /// <inheritdoc />
     public string Name => QuantizerName;

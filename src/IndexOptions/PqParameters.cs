@@ -1,10 +1,17 @@
 using System.Globalization;
+using VectorEngine.Indexing.Quantization;
 
 namespace VectorEngine.Quantization.Product;
 
 /// <summary>Parameters of product quantization (Jégou et al.; FAISS's PQ): m sub-vectors, each coded by one byte.</summary>
-public sealed record PqParameters
+public sealed record PqParameters : IQuantizerParameters
 {
+    /// <summary>The registered quantizer name.</summary>
+    public const string Name = "pq";
+
+    /// <inheritdoc />
+    public string QuantizerName => Name;
+
     /// <summary>Bits per sub-quantizer code: 8 (256 centroids), the only width supported.</summary>
     public const int Bits = 8;
 

@@ -1,4 +1,9 @@
 using System.Globalization;
+using VectorEngine.Indexing;
+using VectorEngine.Indexing.Quantization;
+using VectorEngine.Quantization.Binary;
+using VectorEngine.Quantization.Product;
+using VectorEngine.Quantization.Scalar;
 
 namespace VectorEngine.Hnsw;
 
@@ -42,6 +47,29 @@ public sealed record HnswParameters
 
     /// <summary>The quantizer's own parameters (stored under "quantizer.NAME" keys).</summary>
     public IReadOnlyDictionary<string, string> QuantizerParameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The quantizer, typed: <c>new Int8Parameters { Quantile = 0.995 }</c>, <c>new PqParameters { SubQuantizers = 16 }</c>
+    /// or <c>new BinaryParameters()</c>. Setting it sets <see cref="Quantization"/> and <see cref="QuantizerParameters"/>
+    /// (so set it instead of them, not beside them); reading it parses them back, and is null without a quantizer or
+    /// for a quantizer registered under a name this library does not ship.
+    /// </summary>
+    /// <exception cref="VectorEngineArgumentException">Reading: the stored quantizer parameters are invalid.</exception>
+    public IQuantizerParameters? Quantizer
+    {
+        get => Quantization switch
+        {
+            Int8Parameters.Name => Int8Parameters.Parse(QuantizerParameters),
+            PqParameters.Name => PqParameters.Parse(QuantizerParameters),
+            BinaryParameters.Name => BinaryParameters.Parse(QuantizerParameters),
+            _ => null,
+        };
+        init
+        {
+            Quantization = value?.QuantizerName;
+            QuantizerParameters = value?.ToDictionary() ?? new Dictionary<string, string>();
+        }
+    }
 
     /// <summary>
     /// With a quantizer: candidates taken from the codes per result asked for, all rescored with the float vectors;
@@ -121,9 +149,21 @@ public sealed record HnswParameters
         return result with { QuantizerParameters = quantizer };
     }
 
-    /// <summary>Checks the values (the same ranges <see cref="Parse"/> enforces).</summary>
+    /// <summary>Checks the values (the ranges <see cref="Parse"/> enforces, and a shipped quantizer's own).</summary>
     /// <exception cref="VectorEngineArgumentException">A value is out of range.</exception>
-    public HnswParameters Validate() => Parse(ToDictionary());
+    public HnswParameters Validate()
+    {
+        HnswParameters parsed = Parse(ToDictionary());
+
+        // A quantizer this library ships checks its own values here; one registered by another package is checked by its
+        // factory when a collection is created.
+        _ = parsed.Quantizer;
+        return parsed;
+    }
+
+    /// <summary>The index spec that asks for HNSW with these parameters (<see cref="CollectionOptions.Index"/>).</summary>
+    /// <exception cref="VectorEngineArgumentException">A value is out of range.</exception>
+    public IndexSpec ToSpec() => new(IndexName, Validate().ToDictionary());
 
     private static string ReadName(KeyValuePair<string, string> pair) =>
         string.IsNullOrWhiteSpace(pair.Value)

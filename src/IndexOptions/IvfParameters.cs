@@ -1,4 +1,5 @@
 using System.Globalization;
+using VectorEngine.Indexing;
 using VectorEngine.Quantization.Product;
 using VectorEngine.Quantization.Scalar;
 
@@ -154,6 +155,10 @@ public sealed record IvfParameters
     /// <summary>Checks the values (the same ranges <see cref="Parse"/> enforces).</summary>
     /// <exception cref="VectorEngineArgumentException">A value is out of range.</exception>
     public IvfParameters Validate() => Parse(ToDictionary());
+
+    /// <summary>The index spec that asks for IVF with these parameters (<see cref="CollectionOptions.Index"/>).</summary>
+    /// <exception cref="VectorEngineArgumentException">A value is out of range.</exception>
+    public IndexSpec ToSpec() => new(IndexName, Validate().ToDictionary());
 
     private static IvfEncoding ReadEncoding(string value) => value switch
     {

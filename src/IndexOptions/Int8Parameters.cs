@@ -1,10 +1,17 @@
 using System.Globalization;
+using VectorEngine.Indexing.Quantization;
 
 namespace VectorEngine.Quantization.Scalar;
 
 /// <summary>Parameters of affine int8 scalar quantization (Qdrant's scalar quantization, FAISS's SQ8).</summary>
-public sealed record Int8Parameters
+public sealed record Int8Parameters : IQuantizerParameters
 {
+    /// <summary>The registered quantizer name.</summary>
+    public const string Name = "int8";
+
+    /// <inheritdoc />
+    public string QuantizerName => Name;
+
     /// <summary>
     /// The central fraction of values the code range covers; values outside are clipped. Default 0.99, as Qdrant's:
     /// a few outliers would otherwise stretch the step for every other value.
