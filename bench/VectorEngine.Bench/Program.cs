@@ -12,4 +12,13 @@ var root = new RootCommand("VectorEngine benchmark and demo CLI")
     DemoCommand.Create(),
     FaultsCommand.Create(),
 };
-return root.Parse(args).Invoke();
+try
+{
+    // Our own handler for bad arguments the engine refuses: the message alone, no stack trace.
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (VectorEngine.VectorEngineArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
