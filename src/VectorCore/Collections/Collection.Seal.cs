@@ -36,15 +36,7 @@ public sealed partial class Collection
         lock (_sealGate)
         {
             ThrowIfNotWritable();
-            if (_frozen is not null)
-            {
-                SealFrozen();
-            }
-
-            if (Freeze(onlyWhenFull: false))
-            {
-                SealFrozen();
-            }
+            SealPendingThenMutable(onlyWhenFull: false);
         }
     }
 
@@ -66,15 +58,7 @@ public sealed partial class Collection
                 return;
             }
 
-            if (_frozen is not null)
-            {
-                SealFrozen();
-            }
-
-            if (Freeze(onlyWhenFull: true))
-            {
-                SealFrozen();
-            }
+            SealPendingThenMutable(onlyWhenFull: true);
         }
         catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or AccessViolationException))
         {
@@ -87,6 +71,20 @@ public sealed partial class Collection
         finally
         {
             Monitor.Exit(_sealGate);
+        }
+    }
+
+    /// <summary>Finishes a frozen segment an earlier seal left behind, then seals the mutable segment (when full, if asked).</summary>
+    private void SealPendingThenMutable(bool onlyWhenFull)
+    {
+        if (_frozen is not null)
+        {
+            SealFrozen();
+        }
+
+        if (Freeze(onlyWhenFull))
+        {
+            SealFrozen();
         }
     }
 

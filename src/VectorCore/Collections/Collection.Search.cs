@@ -20,14 +20,9 @@ public sealed partial class Collection
     [ThreadStatic]
     private static TopKMerger<SegmentRow>? t_merger;
 
-    private FilterPlanner.LocateId? _locateLockedDelegate;
-
-    private FilterPlanner.LocateId? _locateUnlockedDelegate;
-
-    // Cached: a method group converted per call would allocate a delegate per searched segment.
-    private FilterPlanner.LocateId _locateLocked => _locateLockedDelegate ??= LocateLocked;
-
-    private FilterPlanner.LocateId _locateUnlocked => _locateUnlockedDelegate ??= _ids.TryGet;
+    // Made once (in the constructor): a method group converted per call would allocate a delegate per searched segment.
+    private readonly FilterPlanner.LocateId _locateLocked;
+    private readonly FilterPlanner.LocateId _locateUnlocked;
 
     /// <summary>The k nearest points to <paramref name="vector"/>.</summary>
     /// <param name="vector">The query.</param>

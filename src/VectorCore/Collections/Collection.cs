@@ -65,6 +65,8 @@ public sealed partial class Collection : IDisposable
         _indexFactory = dbOptions.Indexes.Get(options.EffectiveIndex.Name);
         _wal = new WriteAheadLog(_fs, directory, name, _logger);
         _sealer = new SegmentSealer(_fs, name, options, _indexFactory, _logger);
+        _locateLocked = LocateLocked;
+        _locateUnlocked = _ids.TryGet;
     }
 
     /// <summary>The collection's name.</summary>
@@ -194,16 +196,6 @@ public sealed partial class Collection : IDisposable
         if (_disposed)
         {
             _lock.ExitReadLock();
-            ThrowHelper.ThrowClosed($"Collection '{Name}'");
-        }
-    }
-
-    private void EnterWrite()
-    {
-        _lock.EnterWriteLock();
-        if (_disposed)
-        {
-            _lock.ExitWriteLock();
             ThrowHelper.ThrowClosed($"Collection '{Name}'");
         }
     }
