@@ -151,10 +151,11 @@ public sealed class PointsService : Api.V1.Points.PointsBase
                 response.Error = new SearchError { Code = (int)code, Message = status.Detail, Field = field ?? string.Empty };
             }
 
+            // Counted before the answer leaves: a caller that reads the metrics after its answer must find it counted.
             response.Time = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            await responseStream.WriteAsync(response, cancellation).ConfigureAwait(false);
             _metrics.StreamMessages.WithLabels(context.Method, code.ToString()).Inc();
-            latency.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            latency.Observe(response.Time);
+            await responseStream.WriteAsync(response, cancellation).ConfigureAwait(false);
         }
     }
 
