@@ -18,7 +18,7 @@ public sealed partial class HnswIndex
         where TFilter : struct, IOffsetFilter
     {
         int k = results.K;
-        double oversampling = Math.Max(1.0, parameters.Oversampling ?? Parameters.Oversampling);
+        double oversampling = Math.Max(1.0, parameters.Oversampling ?? Parameters.Oversampling ?? _codes!.DefaultOversampling);
         bool rescore = parameters.Rescore ?? Parameters.Rescore;
         int candidates = Math.Max(k, (int)Math.Ceiling(k * oversampling));
         int beam = Math.Max(ef, candidates);

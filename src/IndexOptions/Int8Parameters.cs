@@ -13,29 +13,37 @@ public sealed record Int8Parameters : IQuantizerParameters
     public string QuantizerName => Name;
 
     /// <summary>
-    /// The central fraction of values the code range covers; values outside are clipped. Default 0.99, as Qdrant's:
-    /// a few outliers would otherwise stretch the step for every other value.
+    /// The central fraction of values the code range covers; values outside are clipped. Null (the default) lets
+    /// training choose it with <see cref="Granularity"/>: see <see cref="Int8Granularity.Auto"/>.
     /// </summary>
-    public double Quantile { get; init; } = 0.99;
+    public double? Quantile { get; init; }
 
-    /// <summary>
-    /// One range per dimension (FAISS's SQ8) or one for the whole collection (false, the default, as Qdrant's). Measured
-    /// on fashion-mnist (k=10, ef=16, one candidate per result rescored): one range 0.9637 recall@10, per dimension
-    /// with the 0.99 clip 0.9587 — sparse dimensions (mostly zero pixels) get a range that clips their rare large
-    /// values — and per dimension without a clip 0.9636.
-    /// </summary>
-    public bool PerDimension { get; init; }
+    /// <summary>One code range per dimension, one for the whole collection, or chosen from the data (the default).</summary>
+    public Int8Granularity Granularity { get; init; } = Int8Granularity.Auto;
 
     /// <summary>Rows sampled to train the ranges. Default 20,000.</summary>
     public int SampleSize { get; init; } = 20_000;
 
-    /// <summary>As stored in index parameters.</summary>
-    public IReadOnlyDictionary<string, string> ToDictionary() => new Dictionary<string, string>
+    /// <summary>As stored in index parameters (the quantile only when set).</summary>
+    public IReadOnlyDictionary<string, string> ToDictionary()
     {
-        ["quantile"] = Quantile.ToString("R", CultureInfo.InvariantCulture),
-        ["granularity"] = PerDimension ? "dimension" : "collection",
-        ["sample_size"] = SampleSize.ToString(CultureInfo.InvariantCulture),
-    };
+        var result = new Dictionary<string, string>
+        {
+            ["granularity"] = Granularity switch
+            {
+                Int8Granularity.Collection => "collection",
+                Int8Granularity.Dimension => "dimension",
+                _ => "auto",
+            },
+            ["sample_size"] = SampleSize.ToString(CultureInfo.InvariantCulture),
+        };
+        if (Quantile is { } quantile)
+        {
+            result["quantile"] = quantile.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        return result;
+    }
 
     /// <summary>Reads stored parameters; absent keys take their defaults.</summary>
     /// <param name="parameters">Name/value pairs.</param>
@@ -51,12 +59,13 @@ public sealed record Int8Parameters : IQuantizerParameters
                 "quantile" => result with { Quantile = ReadQuantile(pair.Value) },
                 "granularity" => result with
                 {
-                    PerDimension = pair.Value switch
+                    Granularity = pair.Value switch
                     {
-                        "dimension" => true,
-                        "collection" => false,
+                        "auto" => Int8Granularity.Auto,
+                        "dimension" => Int8Granularity.Dimension,
+                        "collection" => Int8Granularity.Collection,
                         _ => throw new VectorEngineArgumentException(
-                            $"int8 'granularity' is 'dimension' or 'collection'; got '{pair.Value}'.", "quantization"),
+                            $"int8 'granularity' is 'auto', 'dimension' or 'collection'; got '{pair.Value}'.", "quantization"),
                     },
                 },
                 "sample_size" => result with { SampleSize = ReadSample(pair.Value) },

@@ -46,6 +46,13 @@ internal sealed class IndexHarness : IDisposable
         return offsets[..n];
     }
 
+    /// <summary>Offsets of the exact k nearest live points (float64 brute force).</summary>
+    public HashSet<uint> Exact(float[] query, int k)
+    {
+        float[] q = Metric == DistanceMetric.Cosine ? Normalised(query) : query;
+        return BruteForce.TopK(Metric, q, Live(), k).Select(x => x.Id).ToHashSet();
+    }
+
     /// <summary>Mean recall@k over the queries against the exact answer among live points.</summary>
     public double Recall(IVectorIndex index, float[][] queries, int k, int ef) => Recall(index, queries, k, new SearchParams { Ef = ef });
 
@@ -55,8 +62,7 @@ internal sealed class IndexHarness : IDisposable
         double total = 0;
         foreach (float[] query in queries)
         {
-            float[] q = Metric == DistanceMetric.Cosine ? Normalised(query) : query;
-            HashSet<uint> truth = BruteForce.TopK(Metric, q, Live(), k).Select(x => x.Id).ToHashSet();
+            HashSet<uint> truth = Exact(query, k);
             total += Search(index, query, k, parameters).Count(truth.Contains) / (double)k;
         }
 

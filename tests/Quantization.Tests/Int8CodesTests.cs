@@ -15,7 +15,7 @@ public sealed class Int8CodesTests
         Prop.ForAll(Inputs(), input =>
         {
             using GrowableVectorStore store = Store(input.Seed, input.Dim, input.Count, DistanceMetric.L2);
-            var parameters = new Int8Parameters { PerDimension = input.PerDimension, Quantile = input.Quantile };
+            var parameters = new Int8Parameters { Granularity = input.Granularity, Quantile = input.Quantile };
             using Int8Codes codes = Int8Codes.Train(store, parameters);
             Int8Codebook book = codes.Codebook;
             for (uint row = 0; row < store.Count; row++)
@@ -40,7 +40,7 @@ public sealed class Int8CodesTests
             foreach (DistanceMetric metric in new[] { DistanceMetric.L2, DistanceMetric.InnerProduct })
             {
                 using GrowableVectorStore store = Store(input.Seed, input.Dim, input.Count, metric);
-                using Int8Codes codes = Int8Codes.Train(store, new Int8Parameters { PerDimension = input.PerDimension, Quantile = input.Quantile });
+                using Int8Codes codes = Int8Codes.Train(store, new Int8Parameters { Granularity = input.Granularity, Quantile = input.Quantile });
                 var random = new Random(input.Seed ^ 0x5bd1e995);
                 float[] query = Enumerable.Range(0, input.Dim).Select(_ => (float)(random.NextDouble() * 3 - 1)).ToArray();
                 Int8Scorer scorer = codes.Prepare(query, new ScratchBuffer());
@@ -66,13 +66,13 @@ public sealed class Int8CodesTests
             }
         });
 
-    private static Arbitrary<(int Seed, int Dim, int Count, bool PerDimension, double Quantile)> Inputs() =>
+    private static Arbitrary<(int Seed, int Dim, int Count, Int8Granularity Granularity, double? Quantile)> Inputs() =>
         (from seed in Gen.Choose(0, int.MaxValue)
          from dim in Gen.Choose(1, 200)
          from count in Gen.Choose(1, 60)
-         from perDimension in Gen.Elements(true, false)
-         from quantile in Gen.Elements(1.0, 0.99, 0.9)
-         select (seed, dim, count, perDimension, quantile)).ToArbitrary();
+         from granularity in Gen.Elements(Int8Granularity.Auto, Int8Granularity.Collection, Int8Granularity.Dimension)
+         from quantile in Gen.Elements<double?>(null, 1.0, 0.99, 0.9)
+         select (seed, dim, count, granularity, quantile)).ToArbitrary();
 
     private static GrowableVectorStore Store(int seed, int dim, int count, DistanceMetric metric)
     {

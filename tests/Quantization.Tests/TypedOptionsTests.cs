@@ -15,10 +15,10 @@ namespace VectorEngine.Quantization.Tests;
 public sealed class TypedOptionsTests
 {
     private static Gen<IQuantizerParameters> Quantizers() => Gen.OneOf(
-        from quantile in Gen.Choose(501, 1000)
-        from perDimension in Gen.Elements(true, false)
+        from quantile in Gen.Choose(500, 1000)
+        from granularity in Gen.Elements(Int8Granularity.Auto, Int8Granularity.Collection, Int8Granularity.Dimension)
         from sample in Gen.Choose(1, 100_000)
-        select (IQuantizerParameters)new Int8Parameters { Quantile = quantile / 1000.0, PerDimension = perDimension, SampleSize = sample },
+        select (IQuantizerParameters)new Int8Parameters { Quantile = quantile == 500 ? null : quantile / 1000.0, Granularity = granularity, SampleSize = sample },
         from m in Gen.Choose(0, 64)
         from iterations in Gen.Choose(0, 50)
         select (IQuantizerParameters)new PqParameters { SubQuantizers = m, Iterations = iterations },
@@ -29,10 +29,10 @@ public sealed class TypedOptionsTests
         Prop.ForAll(
             (from m in Gen.Choose(2, 64)
              from ef in Gen.Choose(1, 1000)
-             from oversampling in Gen.Choose(10, 1000)
+             from oversampling in Gen.Choose(9, 1000)
              from rescore in Gen.Elements(true, false)
              from quantizer in Quantizers()
-             select new HnswParameters { M = m, Ef = ef, Oversampling = oversampling / 10.0, Rescore = rescore, Quantizer = quantizer }).ToArbitrary(),
+             select new HnswParameters { M = m, Ef = ef, Oversampling = oversampling == 9 ? null : oversampling / 10.0, Rescore = rescore, Quantizer = quantizer }).ToArbitrary(),
             parameters =>
             {
                 IndexSpec spec = parameters.ToSpec();

@@ -23,8 +23,8 @@ public sealed class IndexConfigMappingTests
         create.HnswConfig = new HnswConfig { M = 24, EfConstruct = 150 };
         create.QuantizationConfig = new QuantizationConfig { Scalar = new ScalarQuantization { Quantile = 0.995f }, Oversampling = 3 };
         var parameters = HnswParameters.Parse(create.ToEngine().Index!.Parameters);
-        Assert.Equal((24, 150, 3.0), (parameters.M, parameters.EfConstruction, parameters.Oversampling));
-        Assert.Equal(0.995, Assert.IsType<Int8Parameters>(parameters.Quantizer).Quantile, 6);
+        Assert.Equal((24, 150, (double?)3.0), (parameters.M, parameters.EfConstruction, parameters.Oversampling));
+        Assert.Equal(0.995, Assert.IsType<Int8Parameters>(parameters.Quantizer).Quantile!.Value, 6);
     }
 
     [Fact]

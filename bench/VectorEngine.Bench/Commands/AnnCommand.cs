@@ -42,7 +42,7 @@ internal static class AnnCommand
         var oversampling = new Option<double?>("--oversampling") { Description = "Quantized HNSW: candidates per result rescored with the float vectors (default 2)" };
         var noRescore = new Option<bool>("--no-rescore") { Description = "Quantized HNSW: return code distances, no float rescoring" };
         var quantile = new Option<double?>("--quantile") { Description = "int8: central fraction of values the code range covers (default 0.99)" };
-        var granularity = new Option<string?>("--granularity") { Description = "int8: one range per 'dimension' (default) or per 'collection'" };
+        var granularity = new Option<string?>("--granularity") { Description = "int8: 'auto' (default: chosen from the data), one range per 'dimension' or per 'collection'" };
         var nlist = new Option<int?>("--nlist") { Description = "IVF: inverted lists (default 4·sqrt(n))" };
         var nprobe = new Option<int?>("--nprobe") { Description = "IVF: lists a search scans when the sweep does not set it (default 16)" };
         var pqM = new Option<int?>("--pq-m") { Description = "PQ: sub-quantizers (must divide the dimension; default dim/8 or the nearest divisor)" };
@@ -336,11 +336,12 @@ internal static class AnnCommand
                 return int8 with
                 {
                     Quantile = settings.Quantile ?? int8.Quantile,
-                    PerDimension = settings.Granularity switch
+                    Granularity = settings.Granularity switch
                     {
-                        null or "collection" => false,
-                        "dimension" => true,
-                        _ => throw new VectorEngineArgumentException($"--granularity is collection or dimension; got '{settings.Granularity}'.", "granularity"),
+                        null or "auto" => Int8Granularity.Auto,
+                        "collection" => Int8Granularity.Collection,
+                        "dimension" => Int8Granularity.Dimension,
+                        _ => throw new VectorEngineArgumentException($"--granularity is auto, collection or dimension; got '{settings.Granularity}'.", "granularity"),
                     },
                 };
             case PqParameters.Name:

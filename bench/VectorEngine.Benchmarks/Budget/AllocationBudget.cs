@@ -43,7 +43,12 @@ public static class AllocationBudget
         string artifacts = Path.Combine(Path.GetTempPath(), "ve-bdn-budget-" + Guid.NewGuid().ToString("N"));
         try
         {
-            Dictionary<string, long> measured = Measure(artifacts);
+            Dictionary<string, long> measured = Measure(artifacts, Suites);
+            if (check is not null)
+            {
+                Remeasure(measured, Load(check), artifacts);
+            }
+
             foreach ((string key, long bytes) in measured.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 Console.WriteLine($"{key}: {bytes} B/op");
@@ -68,11 +73,32 @@ public static class AllocationBudget
         }
     }
 
-    /// <summary>Bytes per operation of every benchmark method (the largest over the parameter values run).</summary>
-    public static Dictionary<string, long> Measure(string artifacts)
+    /// <summary>
+    /// Runs again, once, every suite with a benchmark over its budget, and keeps the lower figure of the two. A hot path
+    /// that allocates does so on every run; the engine's stray bytes do not: a background tier-up or GC landing in one
+    /// measured iteration of a slow benchmark once read 3 B/op on the scalar dot product (16,384 invocations).
+    /// </summary>
+    private static void Remeasure(Dictionary<string, long> measured, IReadOnlyDictionary<string, long> budget, string artifacts)
     {
+        (Type Suite, int Invocations)[] over = Suites
+            .Where(s => measured.Any(m => m.Key.StartsWith(s.Suite.Name + ".", StringComparison.Ordinal) && budget.TryGetValue(m.Key, out long allowed) && m.Value > allowed))
+            .ToArray();
+        foreach ((string key, long bytes) in Measure(artifacts, over))
+        {
+            if (bytes < measured[key])
+            {
+                Console.WriteLine($"{key}: {measured[key]} B/op at first, {bytes} B/op measured again");
+                measured[key] = bytes;
+            }
+        }
+    }
+
+    /// <summary>Bytes per operation of every benchmark method of <paramref name="suites"/> (the largest over the parameter values run).</summary>
+    public static Dictionary<string, long> Measure(string artifacts, IEnumerable<(Type Suite, int Invocations)> suites)
+    {
+        ArgumentNullException.ThrowIfNull(suites);
         var measured = new Dictionary<string, long>();
-        foreach ((Type suite, int invocations) in Suites)
+        foreach ((Type suite, int invocations) in suites)
         {
             Summary summary = BenchmarkRunner.Run(suite, ShortConfig(invocations, artifacts));
             if (summary.HasCriticalValidationErrors || summary.Reports.Length == 0 || summary.Reports.Any(r => !r.Success))

@@ -51,6 +51,10 @@ internal sealed unsafe class BinaryCodes : IQuantizedVectors
     /// <inheritdoc />
     public long MemoryBytes => (8L * _words.Length) + (4L * _thresholds.Length);
 
+    /// <inheritdoc />
+    /// <remarks>2, the oversampling these codes were tuned with before it was per quantizer; their tests set their own.</remarks>
+    public double DefaultOversampling => 2.0;
+
     /// <summary>The bits of one row.</summary>
     /// <param name="offset">The row.</param>
     public ReadOnlySpan<ulong> GetCode(uint offset) => _words.AsSpan((int)offset * WordsPerRow, WordsPerRow);

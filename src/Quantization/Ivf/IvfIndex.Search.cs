@@ -57,8 +57,11 @@ public sealed partial class IvfIndex
                 case IvfEncoding.Flat:
                     ScanOffsets(FloatScorer<FloatRowScorer<L2SquaredKernel>>(query, context), probed, context, filter, into, cancellationToken);
                     break;
+                case IvfEncoding.Sq8 when _int8!.Choice.PreciseQuery:
+                    ScanOffsets(_int8.PreparePrecise(query, context.Scratch), probed, context, filter, into, cancellationToken);
+                    break;
                 case IvfEncoding.Sq8:
-                    ScanOffsets(_int8!.Prepare(query, context.Scratch), probed, context, filter, into, cancellationToken);
+                    ScanOffsets(_int8.Prepare(query, context.Scratch), probed, context, filter, into, cancellationToken);
                     break;
                 default:
                     ScanPq(query, probed, context, filter, into, cancellationToken);

@@ -48,6 +48,10 @@ internal sealed unsafe class PqCodes : IQuantizedVectors
     /// <inheritdoc />
     public long MemoryBytes => _codes.LongLength + (4L * _pq.Codebooks.Length);
 
+    /// <inheritdoc />
+    /// <remarks>2, the oversampling these codes were tuned with before it was per quantizer; their tests set their own.</remarks>
+    public double DefaultOversampling => 2.0;
+
     /// <summary>The PQ code of one row.</summary>
     /// <param name="offset">The row.</param>
     public ReadOnlySpan<byte> GetCode(uint offset) => _codes.AsSpan((int)offset * _pq.SubQuantizers, _pq.SubQuantizers);

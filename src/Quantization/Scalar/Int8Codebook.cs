@@ -1,74 +1,45 @@
-using VectorEngine.Indexing;
-
 namespace VectorEngine.Quantization.Scalar;
 
 /// <summary>
-/// The trained affine map of int8 quantization: x[d] ≈ Offset[d] + Scale[d] · code[d], codes in [-127, 127]. The
-/// range [lo, hi] of each dimension (or of all values, per collection) is the central <c>quantile</c> of a sample.
+/// The trained affine map of int8 quantization: x[d] ≈ Offset[d] + Scale[d] · code[d], codes in [-127, 127], from the
+/// range [lo, hi] of each dimension (or of all values) that <see cref="Int8Ranges"/> measured on a sample.
 /// </summary>
 internal sealed class Int8Codebook
 {
     public const int MaxCode = 127;
 
-    public Int8Codebook(float[] offsets, float[] scales)
+    public Int8Codebook(float[] offsets, float[] scales, int[]? outliers = null)
     {
         Offsets = offsets;
         Scales = scales;
+        Outliers = outliers ?? [];
+        IsOutlier = new bool[offsets.Length];
+        foreach (int d in Outliers)
+        {
+            IsOutlier[d] = true;
+        }
     }
+
+    /// <summary>Per dimension: whether it is one of <see cref="Outliers"/>.</summary>
+    public bool[] IsOutlier { get; }
 
     public float[] Offsets { get; }
 
     public float[] Scales { get; }
 
+    /// <summary>
+    /// Dimensions kept as floats beside the codes (their code is 0): the few whose spread dwarfs the rest, whose 8-bit
+    /// step would otherwise be larger than the whole signal of the other dimensions (LLM.int8()'s outlier features).
+    /// </summary>
+    public int[] Outliers { get; }
+
     public int Dimension => Offsets.Length;
 
-    public static Int8Codebook Train(IVectorStore store, Int8Parameters parameters)
-    {
-        int dim = store.Dimension;
-        int n = Math.Min(store.Count, parameters.SampleSize);
-        var offsets = new float[dim];
-        var scales = new float[dim];
-        if (n == 0)
-        {
-            Array.Fill(scales, 1f);
-            return new Int8Codebook(offsets, scales);
-        }
-
-        // Evenly spaced rows: deterministic, and spread over the whole segment rather than its first inserts.
-        uint[] rows = Enumerable.Range(0, n).Select(i => (uint)((long)i * store.Count / n)).ToArray();
-        if (parameters.PerDimension)
-        {
-            Parallel.For(0, dim, d =>
-            {
-                var values = new float[n];
-                for (int i = 0; i < n; i++)
-                {
-                    values[i] = store.GetVector(rows[i])[d];
-                }
-
-                (offsets[d], scales[d]) = Range(values, parameters.Quantile);
-            });
-        }
-        else
-        {
-            // One range for every value; at most ~2M values are enough to place two quantiles.
-            int step = Math.Max(1, (int)((long)n * dim / 2_000_000));
-            var values = new List<float>();
-            for (long k = 0; k < (long)n * dim; k += step)
-            {
-                values.Add(store.GetVector(rows[k / dim])[(int)(k % dim)]);
-            }
-
-            (float offset, float scale) = Range(values.ToArray(), parameters.Quantile);
-            Array.Fill(offsets, offset);
-            Array.Fill(scales, scale);
-        }
-
-        return new Int8Codebook(offsets, scales);
-    }
-
-    /// <summary>Encodes one vector; returns (Σ scale²·code², Σ code), the per-row terms the scorer needs.</summary>
-    public (float SquaredNorm, float CodeSum) Encode(ReadOnlySpan<float> vector, Span<sbyte> code)
+    /// <summary>
+    /// Encodes one vector, writing the outlier dimensions' values to <paramref name="outliers"/>; returns
+    /// (Σ scale²·code², Σ code), the per-row terms the scorer needs.
+    /// </summary>
+    public (float SquaredNorm, float CodeSum) Encode(ReadOnlySpan<float> vector, Span<sbyte> code, Span<float> outliers)
     {
         double squaredNorm = 0;
         long codeSum = 0;
@@ -82,25 +53,30 @@ internal sealed class Int8Codebook
             codeSum += c;
         }
 
+        for (int i = 0; i < Outliers.Length; i++)
+        {
+            int d = Outliers[i];
+            outliers[i] = vector[d];
+            double scaled = (double)Scales[d] * code[d];
+            squaredNorm -= scaled * scaled;
+            codeSum -= code[d];
+            code[d] = 0;
+        }
+
         return ((float)squaredNorm, codeSum);
     }
 
-    /// <summary>The vector a code stands for.</summary>
-    public void Decode(ReadOnlySpan<sbyte> code, Span<float> vector)
+    /// <summary>The vector a code (and its outlier values) stands for.</summary>
+    public void Decode(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> outliers, Span<float> vector)
     {
         for (int d = 0; d < vector.Length; d++)
         {
             vector[d] = Offsets[d] + (Scales[d] * code[d]);
         }
-    }
 
-    private static (float Offset, float Scale) Range(float[] values, double quantile)
-    {
-        Array.Sort(values);
-        double tail = (1.0 - quantile) / 2.0;
-        float lo = values[(int)Math.Floor(tail * (values.Length - 1))];
-        float hi = values[(int)Math.Ceiling((1.0 - tail) * (values.Length - 1))];
-        float scale = hi > lo ? (hi - lo) / (2 * MaxCode) : 1f;
-        return ((lo + hi) / 2, scale);
+        for (int i = 0; i < Outliers.Length; i++)
+        {
+            vector[Outliers[i]] = outliers[i];
+        }
     }
 }

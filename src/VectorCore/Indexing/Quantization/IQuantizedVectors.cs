@@ -26,6 +26,12 @@ public interface IQuantizedVectors : IDisposable
     /// <summary>Bytes held in memory in all: codes, per-row terms and trained tables.</summary>
     long MemoryBytes { get; }
 
+    /// <summary>
+    /// Candidates per result to rescore with the float vectors when neither the index nor the search sets an
+    /// oversampling: what these codes need to keep recall (int8 codes measure it on a sample when trained).
+    /// </summary>
+    double DefaultOversampling { get; }
+
     /// <summary>Encodes the store's rows [<paramref name="fromOffset"/>, store count) appended since the last call.</summary>
     /// <param name="fromOffset">The first new row.</param>
     void Add(uint fromOffset);
