@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Peer rows for `bench peers`: hnswlib and FAISS on a dataset, measured as `bench ann` measures, in its JSON schema.
+"""Peer rows for `bench peers`: hnswlib (Python and native), FAISS and USearch (f32, i8) on a dataset, measured as `bench ann` measures, in its JSON schema.
 
 Each index is built once (all cores), then every search setting is timed, the process pinned to the first N CPUs,
 the query set repeated until --min-time seconds have passed, after a warm-up pass. With 1 thread: one query per call,
@@ -21,6 +21,7 @@ import gzip
 import json
 import math
 import os
+import subprocess
 import tempfile
 import time
 
@@ -197,6 +198,70 @@ def build_faiss_ivf(xb, metric, kind, nlist, pqm, k):
                  {"train_seconds": round(train, 3), "add_seconds": round(add, 3)}, len(faiss.serialize_index(index)), vector_bytes)
 
 
+def external_rows(engine, command, thread_counts, pin_each, args, vector_bytes, build_params):
+    """Rows from a compiled peer (native hnswlib, USearch under node) that times itself and prints JSON lines: a
+    {"build_seconds","index_bytes"} line, then one line per ef, thread count and repeat. With pin_each, one process per
+    thread count, pinned to the first N CPUs before it starts (build included); otherwise one process that pins itself."""
+    runs = [(command(t), t) for t in thread_counts] if pin_each else [(command(",".join(map(str, thread_counts))), None)]
+    rows = []
+    for argv, pin in runs:
+        preexec = (lambda p=pin: os.sched_setaffinity(0, set(range(min(p, os.cpu_count()))))) if pin else None
+        rss0 = rss_bytes()
+        out = subprocess.run(argv, check=True, capture_output=True, text=True, preexec_fn=preexec).stdout
+        lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        build, settings = lines[0], lines[1:]
+        groups = {}
+        for line in settings:
+            groups.setdefault((line["ef"], line["threads"]), []).append(line)
+        for (ef, t), timings in groups.items():
+            timings.sort(key=lambda r: r["qps"])
+            median = timings[len(timings) // 2]
+            pct = lambda key: None if median[key] < 0 else median[key]
+            row = {
+                "engine": engine, "index": "hnsw", "build_params": {**build_params, "build_threads": pin or os.cpu_count()},
+                "build_seconds": build["build_seconds"], "build_phases": {"add_seconds": build["build_seconds"]},
+                "index_bytes": build["index_bytes"], "rss_growth_bytes": 0, "vector_bytes_per_point": vector_bytes,
+                "search_params": {"ef": ef}, "threads": t, "call": "single" if t == 1 else "batch", "k": args.k,
+                "recall_at_k": round(median["recall"], 5), "qps": median["qps"],
+                "p50_us": pct("p50"), "p95_us": pct("p95"), "p99_us": pct("p99"),
+            }
+            if len(timings) > 1:
+                row["qps_repeats"] = [r["qps"] for r in timings]
+            rows.append(row)
+            print(f"{engine:14s} hnsw     ef={ef:<4d} threads={t} recall@{args.k}={row['recall_at_k']:.4f} QPS={row['qps']:10.1f}", flush=True)
+    return rows
+
+
+def compiled_peers(args, engines, xb, xq, gt, metric, thread_counts):
+    """Native hnswlib and USearch (f32, i8): the raw arrays go to a temporary folder their drivers read."""
+    wanted = [e for e in engines if e in ("hnswlib-native", "usearch-f32", "usearch-i8")]
+    if not wanted:
+        return []
+    n, dim = xb.shape
+    nq, gtk = gt.shape[0], min(gt.shape[1], 100)
+    space = "l2" if metric == "euclidean" else "ip"
+    params = {"m": args.m, "ef_construction": args.ef_construction}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [os.path.join(tmp, name) for name in ("base.f32", "query.f32", "truth.i32")]
+        xb.astype("<f4").tofile(files[0])
+        xq.astype("<f4").tofile(files[1])
+        np.ascontiguousarray(gt[:, :gtk], dtype="<i4").tofile(files[2])
+        common = [*files, str(n), str(dim), str(nq), str(gtk), space]
+        if "hnswlib-native" in wanted:
+            binary = os.path.join(args.peers_dir, "bin", "hnswlib_peer")
+            rows += external_rows("hnswlib-native", lambda t: [binary, *common, str(args.m), str(args.ef_construction), args.ef, t,
+                                                               str(args.k), str(args.min_time), str(args.repeat)],
+                                  thread_counts, False, args, 4.0 * dim, params)
+        for quant in ("f32", "i8"):
+            if f"usearch-{quant}" in wanted:
+                script = os.path.join(args.peers_dir, "node", "usearch_peer.mjs")
+                rows += external_rows(f"usearch-{quant}", lambda t, q=quant: ["node", script, *common, q, str(args.m), str(args.ef_construction),
+                                                                              args.ef, str(t), str(args.k), str(args.min_time), str(args.repeat), tmp],
+                                      thread_counts, True, args, (4.0 if quant == "f32" else 1.0) * dim, params)
+    return rows
+
+
 def time_setting(built, xq, threads, min_time):
     """One timing: every query answered once per pass, passes repeated until min_time."""
     if threads > 1:
@@ -239,6 +304,8 @@ def main():
     ap.add_argument("--min-time", type=float, default=0.5)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--peers-dir", default=os.path.dirname(os.path.abspath(__file__)),
+                    help="bench/peers: bin/hnswlib_peer and node/usearch_peer.mjs (bench/peers/install.sh builds them)")
     args = ap.parse_args()
 
     meta, xb, xq, gt, metric = load(args.dataset, args.queries)
@@ -254,7 +321,7 @@ def main():
         elif kind in ("ivf-flat", "ivf-pq") and "faiss" in engines:
             plans.append(lambda kind=kind: build_faiss_ivf(xb, metric, kind, args.nlist, args.pq_m, args.k))
 
-    rows = []
+    rows = compiled_peers(args, engines, xb, xq, gt, metric, threads) if "hnsw" in args.indexes.split(",") else []
     for plan in plans:
         os.sched_setaffinity(0, set(range(os.cpu_count())))
         rss0 = rss_bytes()

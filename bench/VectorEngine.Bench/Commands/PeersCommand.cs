@@ -7,15 +7,21 @@ using VectorEngine.Bench.Runs;
 namespace VectorEngine.Bench.Commands;
 
 /// <summary>
-/// <c>bench peers</c>: hnswlib and FAISS on the same dataset with the same parameters, through bench/peers/ann_peer.py
-/// (Debian's python3-hnswlib and python3-faiss), their rows added to a <c>bench ann</c> JSON so a report is side by side.
+/// <c>bench peers</c>: hnswlib (native and Python), FAISS and USearch (f32, i8) on the same dataset with the same
+/// parameters, through bench/peers/ann_peer.py (Debian's python3-hnswlib and python3-faiss; the native hnswlib driver and
+/// USearch under node that bench/peers/install.sh builds), their rows added to a <c>bench ann</c> JSON so a report is
+/// side by side.
 /// </summary>
 internal static class PeersCommand
 {
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset, as for bench ann (.hdf5 needs python3-h5py)", Required = true };
-        var engines = new Option<string>("--engines") { Description = "Peers to run: hnswlib, faiss", DefaultValueFactory = _ => "hnswlib,faiss" };
+        var engines = new Option<string>("--engines")
+        {
+            Description = "Peers to run: hnswlib-native, hnswlib (Python), faiss, usearch-f32, usearch-i8",
+            DefaultValueFactory = _ => "hnswlib-native,hnswlib,faiss,usearch-f32,usearch-i8",
+        };
         var indexes = new Option<string>("--indexes") { Description = "Index types: hnsw, ivf-flat, ivf-pq (IVF: FAISS only)", DefaultValueFactory = _ => "hnsw" };
         var m = new Option<int>("--m") { Description = "HNSW links per node", DefaultValueFactory = _ => 16 };
         var efConstruction = new Option<int>("--ef-construction") { Description = "HNSW build beam width", DefaultValueFactory = _ => 200 };
@@ -29,7 +35,7 @@ internal static class PeersCommand
         var output = new Option<FileInfo>("--out") { Description = "JSON report to add the rows to (created if missing; its dataset must match)", Required = true };
         var python = new Option<string>("--python") { Description = "The Python with the Debian modules", DefaultValueFactory = _ => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress output" };
-        var command = new Command("peers", "Run hnswlib and FAISS on a dataset and add their rows to a bench ann report")
+        var command = new Command("peers", "Run hnswlib, FAISS and USearch on a dataset and add their rows to a bench ann report")
         {
             dataset, engines, indexes, m, efConstruction, ef, nprobe, nlist, pqM, threads, queries, repeat, output, python, quiet,
         };
@@ -43,12 +49,29 @@ internal static class PeersCommand
         return command;
     }
 
+    /// <summary>The repository's bench/peers folder (the compiled drivers live there), found above the build output.</summary>
+    private static string? PeerSources()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "bench", "peers");
+            if (File.Exists(Path.Combine(candidate, "install.sh")))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     private static int Run(string dataset, FileInfo output, string python, bool quiet, string[] driverArgs)
     {
         string driver = Path.Combine(AppContext.BaseDirectory, "peers", "ann_peer.py");
+        string? sources = PeerSources();
         string rows = Path.Combine(Path.GetTempPath(), $"vectorengine-peers-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo(python) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in (string[])[driver, "--dataset", Path.GetFullPath(dataset), .. driverArgs, "--out", rows])
+        foreach (string arg in (string[])[driver, "--dataset", Path.GetFullPath(dataset), .. driverArgs, "--out", rows,
+                     .. sources is null ? Array.Empty<string>() : ["--peers-dir", sources]])
         {
             start.ArgumentList.Add(arg);
         }
