@@ -4,6 +4,8 @@ using FsCheck.Xunit;
 using VectorEngine.Indexing.Scoring;
 using VectorEngine.Quantization.Scalar;
 using VectorEngine.Segments;
+using VectorEngine.Storage;
+using VectorEngine.Tests.TestKit;
 
 namespace VectorEngine.Quantization.Tests;
 
@@ -66,6 +68,63 @@ public sealed class Int8CodesTests
             }
         });
 
+    [Property(MaxTest = 30)]
+    public Property With_outlier_dimensions_both_query_widths_give_the_distance_to_the_decoded_vector_and_survive_a_reload() =>
+        Prop.ForAll(Inputs(), input =>
+        {
+            foreach (DistanceMetric metric in new[] { DistanceMetric.L2, DistanceMetric.InnerProduct })
+            {
+                // Dimension 0 spread 50x wider than the rest: an outlier whenever there are enough dimensions.
+                using GrowableVectorStore store = Store(input.Seed, input.Dim, input.Count, metric, dominant: 50f);
+                var parameters = new Int8Parameters { Granularity = input.Granularity, Quantile = input.Quantile };
+                Int8Ranges ranges = Int8Ranges.Measure(store, Enumerable.Range(0, store.Count).Select(i => (uint)i).ToArray(), [input.Quantile ?? 1.0]);
+                Int8Granularity granularity = input.Granularity == Int8Granularity.Dimension ? Int8Granularity.Dimension : Int8Granularity.Collection;
+                Int8Codebook book = ranges.Codebook(granularity, 0, withOutliers: true);
+                if (input.Dim > Int8Ranges.MaxOutliers && input.Count > 1)
+                {
+                    Assert.Contains(0, book.Outliers);
+                }
+
+                foreach (bool precise in new[] { false, true })
+                {
+                    var choice = new Int8Choice(granularity, input.Quantile ?? 1.0, 1.5, 0.9, precise, book.Outliers.Length);
+                    using var codes = new Int8Codes(store, parameters, book, choice);
+                    codes.Add(0);
+                    var random = new Random(input.Seed ^ 0x2545f491);
+                    float[] query = Enumerable.Range(0, input.Dim).Select(d => (float)((random.NextDouble() * 3) - 1) * (d == 0 ? 50f : 1f)).ToArray();
+                    IVectorScorer scorer = precise ? codes.PreparePrecise(query, new ScratchBuffer()) : codes.Prepare(query, new ScratchBuffer());
+
+                    // The weights' step comes from the coded dimensions only; a 16-bit query leaves 1/255 of it.
+                    double[] w = Enumerable.Range(0, input.Dim).Where(d => !book.IsOutlier[d])
+                        .Select(d => (double)(metric == DistanceMetric.L2 ? query[d] - book.Offsets[d] : query[d]) * book.Scales[d]).DefaultIfEmpty(0).ToArray();
+                    double step = (w.Max() - w.Min()) / 255.0 / (precise ? 255.0 : 1.0);
+                    double beta = metric == DistanceMetric.L2 ? 2 : 1;
+                    for (uint row = 0; row < store.Count; row++)
+                    {
+                        float[] decoded = codes.Decode(row);
+                        Assert.All(book.Outliers, d => Assert.Equal(store.GetVector(row)[d], decoded[d]));
+                        double exact = metric == DistanceMetric.L2
+                            ? decoded.Select((v, d) => (double)(query[d] - v) * (query[d] - v)).Sum()
+                            : -decoded.Select((v, d) => (double)query[d] * v).Sum();
+                        double codeMass = codes.GetCode(row).ToArray().Sum(c => Math.Abs((double)c));
+                        double bound = (beta * step / 2 * codeMass) + (1e-4 * (1 + Math.Abs(exact)));
+                        Assert.True(Math.Abs(scorer.Distance(row) - exact) <= bound, $"{metric} precise={precise} row {row}: {scorer.Distance(row)} vs {exact} (bound {bound})");
+                    }
+
+                    using TempDirectory dir = Data.TempDir();
+                    var folder = new StorageFolder(LocalFileSystem.Instance, dir.Path);
+                    codes.Save(folder);
+                    using Int8Codes loaded = Int8Codes.TryLoad(store, parameters, folder)!;
+                    Assert.Equal(choice, loaded.Choice);
+                    Assert.Equal(book.Outliers, loaded.Codebook.Outliers);
+                    for (uint row = 0; row < store.Count; row++)
+                    {
+                        Assert.Equal(codes.Decode(row), loaded.Decode(row));
+                    }
+                }
+            }
+        });
+
     private static Arbitrary<(int Seed, int Dim, int Count, Int8Granularity Granularity, double? Quantile)> Inputs() =>
         (from seed in Gen.Choose(0, int.MaxValue)
          from dim in Gen.Choose(1, 200)
@@ -74,14 +133,15 @@ public sealed class Int8CodesTests
          from quantile in Gen.Elements<double?>(null, 1.0, 0.99, 0.9)
          select (seed, dim, count, granularity, quantile)).ToArbitrary();
 
-    private static GrowableVectorStore Store(int seed, int dim, int count, DistanceMetric metric)
+    private static GrowableVectorStore Store(int seed, int dim, int count, DistanceMetric metric, float dominant = 1f)
     {
         var random = new Random(seed);
         var store = new GrowableVectorStore(dim, metric, count);
         for (int i = 0; i < count; i++)
         {
             // Skewed values with a few outliers, so clipping is exercised.
-            store.Append(Enumerable.Range(0, dim).Select(_ => (float)(random.NextDouble() < 0.02 ? random.NextDouble() * 40 - 20 : random.NextDouble() * 2 - 0.5)).ToArray());
+            store.Append(Enumerable.Range(0, dim).Select(d => (d == 0 ? dominant : 1f) *
+                (float)(random.NextDouble() < 0.02 ? random.NextDouble() * 40 - 20 : random.NextDouble() * 2 - 0.5)).ToArray());
         }
 
         return store;

@@ -25,8 +25,9 @@ internal sealed record Int8Choice(Int8Granularity Granularity, double Quantile, 
 /// rest of it, the float top 10 is the truth, and each candidate codebook (granularity × quantile, as far as the
 /// parameters leave them open) is scored by how much of that truth its codes find. The oversampling is then the
 /// smallest that, rescoring its candidates with the floats, recovers <see cref="TargetRecall"/> of the truth.
-/// Each candidate is tried with the query held to 8 bits and to 16 (<see cref="Int8PreciseScorer"/>, about 1.5x the
-/// kernel time); the 16-bit query is taken only when the best 8-bit choice needs more than
+/// Each candidate is tried with and without the dominant dimensions kept as floats (<see cref="Int8Ranges.Outliers"/>),
+/// and with the query held to 8 bits or to 16 (<see cref="Int8PreciseScorer"/>, a second multiply-add per code byte);
+/// the 16-bit query is taken only when the best 8-bit choice needs more than
 /// <see cref="MaxEightBitOversampling"/> candidates per result and the 16-bit one needs fewer: on data with a few dominant
 /// dimensions 8 bits of query leave the other dimensions almost no precision, and no code range helps that.
 /// </summary>

@@ -315,7 +315,7 @@ internal sealed unsafe class Int8Codes : IQuantizedVectors
 
         var choice = new Int8Choice((Int8Granularity)BinaryPrimitives.ReadInt32LittleEndian(header[44..]), BinaryPrimitives.ReadDoubleLittleEndian(header[48..]),
             BinaryPrimitives.ReadDoubleLittleEndian(header[56..]), BinaryPrimitives.ReadDoubleLittleEndian(header[64..]),
-            BinaryPrimitives.ReadInt32LittleEndian(header[72..]) == 1);
+            BinaryPrimitives.ReadInt32LittleEndian(header[72..]) == 1, outlierCount);
         if (!(choice.Oversampling >= 1.0 && choice.Oversampling <= Int8Calibration.Ladder[^1]))
         {
             return null;
