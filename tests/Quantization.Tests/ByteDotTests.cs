@@ -6,7 +6,7 @@ using VectorEngine.Quantization.Kernels;
 
 namespace VectorEngine.Quantization.Tests;
 
-/// <summary>The u8 × s8 dot kernels are exact: each path must equal the scalar reference.</summary>
+/// <summary>The u8 × s8 dot kernels (one query plane and two) are exact: each path must equal the scalar reference.</summary>
 public sealed unsafe class ByteDotTests
 {
     [Fact]
@@ -64,6 +64,32 @@ public sealed unsafe class ByteDotTests
             if (Avx2.IsSupported)
             {
                 Assert.Equal(expected, ByteDot.DotAvx2(qp, xp, q.Length));
+            }
+        }
+
+        // The two-plane kernel of the 16-bit query: the same codes against q and its complement at once.
+        byte[] low = q.Select(b => (byte)(255 - b)).ToArray();
+        long expectedLow = 0;
+        for (int i = 0; i < q.Length; i++)
+        {
+            expectedLow += low[i] * x[i];
+        }
+
+        fixed (byte* qp = q)
+        fixed (byte* lp = low)
+        fixed (sbyte* xp = x)
+        {
+            Assert.Equal((expected, expectedLow), ((long)ByteDot.Dot2(qp, lp, xp, q.Length).High, (long)ByteDot.Dot2(qp, lp, xp, q.Length).Low));
+            if (AvxVnni.IsSupported)
+            {
+                (int high, int lowSum) = ByteDot.Dot2Vnni(qp, lp, xp, q.Length);
+                Assert.Equal((expected, expectedLow), ((long)high, (long)lowSum));
+            }
+
+            if (Avx2.IsSupported)
+            {
+                (int high, int lowSum) = ByteDot.Dot2Avx2(qp, lp, xp, q.Length);
+                Assert.Equal((expected, expectedLow), ((long)high, (long)lowSum));
             }
         }
     }
