@@ -53,6 +53,10 @@ internal sealed class IndexHarness : IDisposable
         return BruteForce.TopK(Metric, q, Live(), k).Select(x => x.Id).ToHashSet();
     }
 
+    /// <summary>Mean recall@k over the queries against answers already computed (<see cref="Exact"/>), for comparing indexes.</summary>
+    public double Recall(IVectorIndex index, float[][] queries, HashSet<uint>[] truth, int k, int ef) =>
+        queries.Select((q, i) => Search(index, q, k, ef).Count(truth[i].Contains) / (double)k).Average();
+
     /// <summary>Mean recall@k over the queries against the exact answer among live points.</summary>
     public double Recall(IVectorIndex index, float[][] queries, int k, int ef) => Recall(index, queries, k, new SearchParams { Ef = ef });
 

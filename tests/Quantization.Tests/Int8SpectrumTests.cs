@@ -50,15 +50,12 @@ public sealed class Int8SpectrumTests(ITestOutputHelper output)
         bool holds = true;
         foreach (int ef in Efs)
         {
-            double expected = Recall(harness, floats, queries, truth, ef);
-            double actual = Recall(harness, codes, queries, truth, ef);
+            double expected = harness.Recall(floats, queries, truth, K, ef);
+            double actual = harness.Recall(codes, queries, truth, K, ef);
             output.WriteLine($"{shape} {choice}: ef={ef} float {expected:F3} int8 {actual:F3}");
             holds &= actual >= expected - 0.005;
         }
 
         return holds.Label($"{shape}: {choice}");
     }
-
-    private static double Recall(IndexHarness harness, HnswIndex index, float[][] queries, HashSet<uint>[] truth, int ef) =>
-        queries.Select((q, i) => harness.Search(index, q, K, ef).Count(truth[i].Contains) / (double)K).Average();
 }

@@ -31,8 +31,8 @@ public sealed class JobsEmbeddingRecallTests(ITestOutputHelper output)
         output.WriteLine($"{((Int8Codes)codes.Codes!).Choice}");
         foreach (int ef in new[] { 16, 32, 64, 128 })
         {
-            double expected = Recall(harness, floats, queries, truth, ef);
-            double actual = Recall(harness, codes, queries, truth, ef);
+            double expected = harness.Recall(floats, queries, truth, K, ef);
+            double actual = harness.Recall(codes, queries, truth, K, ef);
             output.WriteLine($"ef={ef}: float {expected:F3} int8 {actual:F3}");
             Assert.True(actual >= expected - 0.005, $"ef={ef}: int8 {actual:F3} vs float {expected:F3}");
             if (ef >= 64)
@@ -41,9 +41,6 @@ public sealed class JobsEmbeddingRecallTests(ITestOutputHelper output)
             }
         }
     }
-
-    private static double Recall(IndexHarness harness, HnswIndex index, float[][] queries, HashSet<uint>[] truth, int ef) =>
-        queries.Select((q, i) => harness.Search(index, q, K, ef).Count(truth[i].Contains) / (double)K).Average();
 
     /// <summary>The 2,000 base rows then the 100 queries, widened from float16.</summary>
     private static float[][] Load()
