@@ -310,6 +310,10 @@ def main():
 
     meta, xb, xq, gt, metric = load(args.dataset, args.queries)
     engines = args.engines.split(",")
+    known = ("hnswlib-native", "hnswlib", "faiss", "usearch-f32", "usearch-i8")
+    unknown = [e for e in engines if e not in known]
+    if unknown:
+        ap.error(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(known)}")
     threads = [int(t) for t in args.threads.split(",")]
     plans = []
     for kind in args.indexes.split(","):
