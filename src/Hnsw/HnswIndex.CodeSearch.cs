@@ -34,9 +34,30 @@ public sealed partial class HnswIndex
         {
             var traversal = new CodeTraversal<TFilter>(_graph, filter, beam, limit, context, cancellationToken);
             _codes.Score<CodeTraversal<TFilter>, bool>(query, context.Scratch, ref traversal);
+
+            // The beam may hold more than the candidates to rescore: keep the closest by code distance. An unfiltered
+            // traversal leaves them sorted; the filtered one's result heap pops farthest first (a sort would allocate
+            // its comparer).
+            ReadOnlySpan<Scored> best;
+            if (AcceptsAll(filter))
+            {
+                best = context.Beam.Items;
+                best = best[..Math.Min(best.Length, rescore ? candidates : best.Length)];
+            }
+            else
+            {
+                DistanceHeap<FarthestFirst> heap = context.Results;
+                while (rescore && heap.Count > candidates)
+                {
+                    heap.Pop();
+                }
+
+                best = heap.Items;
+            }
+
             if (!rescore)
             {
-                foreach (Scored hit in context.Results.Items)
+                foreach (Scored hit in best)
                 {
                     results.Add(hit.Distance, hit.Node);
                 }
@@ -44,21 +65,13 @@ public sealed partial class HnswIndex
                 return;
             }
 
-            // The beam may hold more than the candidates to rescore: drop the farthest by code distance (the result
-            // heap pops farthest first; a sort would allocate its comparer).
-            DistanceHeap<FarthestFirst> best = context.Results;
-            while (best.Count > candidates)
-            {
-                best.Pop();
-            }
-
             if (_store.Metric == DistanceMetric.L2)
             {
-                Rescore<FloatRowScorer<L2SquaredKernel>>(query, best.Items, context, results);
+                Rescore<FloatRowScorer<L2SquaredKernel>>(query, best, context, results);
             }
             else
             {
-                Rescore<FloatRowScorer<NegativeDotKernel>>(query, best.Items, context, results);
+                Rescore<FloatRowScorer<NegativeDotKernel>>(query, best, context, results);
             }
         }
         finally
@@ -96,7 +109,15 @@ public sealed partial class HnswIndex
             (uint entry, int maxLevel) = graph.Entry;
             float distance = scorer.Distance(entry);
             entry = LayerSearch.Descend(graph, scorer, entry, ref distance, maxLevel, 1, (uint)limit, locks: null, context.Links);
-            LayerSearch.Layer0(graph, scorer, filter, entry, distance, beam, limit, context, cancellationToken);
+            if (AcceptsAll(filter))
+            {
+                LayerSearch.Layer0All(graph, scorer, entry, distance, beam, limit, context, cancellationToken);
+            }
+            else
+            {
+                LayerSearch.Layer0(graph, scorer, filter, entry, distance, beam, limit, context, cancellationToken);
+            }
+
             return true;
         }
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using VectorEngine.Distances.Engine;
 using VectorEngine.Hnsw.Graph;
 using VectorEngine.Hnsw.Search;
@@ -210,15 +211,7 @@ public sealed partial class HnswIndex
     private unsafe Scored Connect<TScorer>(uint node, int layer, SearchContext context)
         where TScorer : struct, IFloatScorer<TScorer>
     {
-        List<Scored> sorted = context.Sorted;
-        sorted.Clear();
-        DistanceHeap<FarthestFirst> results = context.Results;
-        while (results.Count > 0)
-        {
-            sorted.Add(results.Pop());
-        }
-
-        sorted.Reverse();
+        ReadOnlySpan<Scored> sorted = context.Beam.Items;
         Scored closest = sorted[0];
         List<Scored> chosen = context.Selected;
         SelectByHeuristic<TScorer>(sorted, Parameters.M, chosen);
@@ -298,7 +291,7 @@ public sealed partial class HnswIndex
 
             sorted.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
             List<Scored> kept = context.Selected;
-            SelectByHeuristic<TScorer>(sorted, maxLinks, kept);
+            SelectByHeuristic<TScorer>(CollectionsMarshal.AsSpan(sorted), maxLinks, kept);
             for (int i = 0; i < kept.Count; i++)
             {
                 Unsafe.Add(ref list, i + 1) = kept[i].Node;
@@ -318,13 +311,17 @@ public sealed partial class HnswIndex
     /// directions, which is what lets greedy search leave a cluster.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void SelectByHeuristic<TScorer>(List<Scored> sortedCandidates, int m, List<Scored> selected)
+    private unsafe void SelectByHeuristic<TScorer>(ReadOnlySpan<Scored> sortedCandidates, int m, List<Scored> selected)
         where TScorer : struct, IFloatScorer<TScorer>
     {
         selected.Clear();
-        if (sortedCandidates.Count <= m)
+        if (sortedCandidates.Length <= m)
         {
-            selected.AddRange(sortedCandidates);
+            foreach (Scored candidate in sortedCandidates)
+            {
+                selected.Add(candidate);
+            }
+
             return;
         }
 

@@ -57,6 +57,17 @@ public sealed partial class HnswIndex
             TScorer scorer = TScorer.Create(context.Query.Load(query, stride), _store.Base, stride);
             float distance = scorer.Distance(entry);
             entry = LayerSearch.Descend(_graph, scorer, entry, ref distance, maxLevel, 1, (uint)limit, locks: null, context.Links);
+            if (AcceptsAll(filter))
+            {
+                LayerSearch.Layer0All(_graph, scorer, entry, distance, ef, limit, context, cancellationToken);
+                foreach (Scored hit in context.Beam.Items)
+                {
+                    results.Add(hit.Distance, hit.Node);
+                }
+
+                return;
+            }
+
             LayerSearch.Layer0(_graph, scorer, filter, entry, distance, ef, limit, context, cancellationToken);
             foreach (Scored hit in context.Results.Items)
             {
@@ -68,4 +79,10 @@ public sealed partial class HnswIndex
             _contexts.Return(context);
         }
     }
+
+    /// <summary>True when the filter lets every node through (tombstones only, and none set): the search needs no test.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AcceptsAll<TFilter>(TFilter filter)
+        where TFilter : struct, IOffsetFilter =>
+        typeof(TFilter) == typeof(LiveFilter) && Unsafe.As<TFilter, LiveFilter>(ref filter).AcceptsAll;
 }

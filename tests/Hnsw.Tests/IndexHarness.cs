@@ -34,11 +34,14 @@ internal sealed class IndexHarness : IDisposable
     /// <summary>Offsets of the k nearest live points, from the index.</summary>
     public uint[] Search(IVectorIndex index, float[] query, int k, int ef) => Search(index, query, k, new SearchParams { Ef = ef });
 
+    /// <summary>The query as the index expects it (normalised for cosine).</summary>
+    public float[] Prepare(float[] query) => Metric == DistanceMetric.Cosine ? Normalised(query) : query;
+
     /// <summary>Offsets of the k nearest live points, from the index, with any search parameters.</summary>
     public uint[] Search(IVectorIndex index, float[] query, int k, SearchParams parameters)
     {
         var collector = new TopKCollector(k);
-        float[] q = Metric == DistanceMetric.Cosine ? Normalised(query) : query;
+        float[] q = Prepare(query);
         index.Search(q, parameters, new LiveFilter(Deleted), collector);
         var distances = new float[k];
         var offsets = new uint[k];

@@ -137,8 +137,65 @@ internal static class LayerSearch
     }
 
     /// <summary>
+    /// Beam search of layer 0 when every node may be returned (no filter, no tombstone): one sorted beam
+    /// (<see cref="BeamBuffer"/>) instead of two heaps. Leaves the results, closest first, in
+    /// <see cref="SearchContext.Beam"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Layer0All<TScorer>(HnswGraph graph, TScorer scorer, uint entry, float entryDistance, int ef, int limit,
+        SearchContext context, CancellationToken cancellationToken)
+        where TScorer : struct, IVectorScorer
+    {
+        VisitedSet visited = context.Visited;
+        BeamBuffer beam = context.Beam;
+        uint[] batch = context.Batch;
+        visited.Reset(limit);
+        beam.Reset(ef);
+        visited.TryVisit(entry);
+        beam.Insert(entryDistance, entry);
+        int expanded = 0;
+        while (beam.TryNext(out uint current))
+        {
+            if ((++expanded & 255) == 0 && cancellationToken.IsCancellationRequested)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (beam.PeekNext(out uint next))
+            {
+                PrefetchList(ref graph.List0(next));
+            }
+
+            ref uint list = ref graph.List0(current);
+            int count = (int)Volatile.Read(ref list);
+            int fresh = 0;
+            for (int i = 1; i <= count; i++)
+            {
+                uint neighbour = Unsafe.Add(ref list, i);
+                if (visited.TryVisit(neighbour))
+                {
+                    scorer.Prefetch(neighbour);
+                    batch[fresh++] = neighbour;
+                }
+            }
+
+            for (int i = 0; i < fresh; i++)
+            {
+                uint neighbour = batch[i];
+                float d = scorer.Distance(neighbour);
+                if (d < beam.Bound)
+                {
+                    beam.Insert(d, neighbour);
+                }
+            }
+        }
+
+        beam.Finish();
+    }
+
+    /// <summary>
     /// Beam search of any layer while inserting: no filter, lists read under their node's lock. Leaves the
-    /// <paramref name="ef"/> closest in <see cref="SearchContext.Results"/>.
+    /// <paramref name="ef"/> closest, closest first, in <see cref="SearchContext.Beam"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForInsert<TScorer>(HnswGraph graph, TScorer scorer, uint entry, float entryDistance, int ef, int layer,
@@ -146,28 +203,15 @@ internal static class LayerSearch
         where TScorer : struct, IVectorScorer
     {
         VisitedSet visited = context.Visited;
-        DistanceHeap<ClosestFirst> candidates = context.Candidates;
-        DistanceHeap<FarthestFirst> results = context.Results;
+        BeamBuffer beam = context.Beam;
         uint[] links = context.Links;
         visited.Reset((int)limit);
-        candidates.Clear();
-        results.Clear();
-
+        beam.Reset(ef);
         visited.TryVisit(entry);
-        candidates.Push(entryDistance, entry);
-        results.Push(entryDistance, entry);
-        float bound = entryDistance;
-
-        while (candidates.Count > 0)
+        beam.Insert(entryDistance, entry);
+        while (beam.TryNext(out uint current))
         {
-            Scored current = candidates.Top;
-            if (current.Distance > bound && results.Count >= ef)
-            {
-                break;
-            }
-
-            candidates.Pop();
-            int count = ReadList(graph, current.Node, layer, locks, links);
+            int count = ReadList(graph, current, layer, locks, links);
             int fresh = 0;
             for (int i = 0; i < count; i++)
             {
@@ -183,13 +227,14 @@ internal static class LayerSearch
             {
                 uint neighbour = links[i];
                 float d = scorer.Distance(neighbour);
-                if (results.Count < ef || d < bound)
+                if (d < beam.Bound)
                 {
-                    candidates.Push(d, neighbour);
-                    bound = Keep(results, ef, d, neighbour);
+                    beam.Insert(d, neighbour);
                 }
             }
         }
+
+        beam.Finish();
     }
 
     /// <summary>Adds a result to the bounded set (replacing the worst when full) and returns the new bound.</summary>

@@ -20,6 +20,9 @@ internal sealed class SearchContext
 
     public DistanceHeap<FarthestFirst> Results { get; } = new();
 
+    /// <summary>The sorted beam of an unfiltered layer-0 search.</summary>
+    public BeamBuffer Beam { get; } = new();
+
     public QueryBuffer Query { get; } = new();
 
     /// <summary>The quantizer's prepared query (quantized searches only).</summary>

@@ -7,6 +7,7 @@ namespace VectorEngine.Indexing;
 public sealed class Bitset
 {
     private ulong[] _words;
+    private int _setCount;
 
     /// <summary>Creates a bitset that can hold <paramref name="capacity"/> bits without growing.</summary>
     /// <param name="capacity">Initial capacity in bits.</param>
@@ -18,22 +19,17 @@ public sealed class Bitset
     internal Bitset(ulong[] words)
     {
         _words = words;
-    }
-
-    /// <summary>Number of set bits.</summary>
-    public int PopCount
-    {
-        get
+        foreach (ulong w in words)
         {
-            int n = 0;
-            foreach (ulong w in _words)
-            {
-                n += BitOperations.PopCount(w);
-            }
-
-            return n;
+            _setCount += BitOperations.PopCount(w);
         }
     }
+
+    /// <summary>True when no bit is set (kept as bits are set, so a search can ask it per call).</summary>
+    public bool IsEmpty => Volatile.Read(ref _setCount) == 0;
+
+    /// <summary>Number of set bits.</summary>
+    public int PopCount => Volatile.Read(ref _setCount);
 
     internal ulong[] Words => _words;
 
@@ -72,6 +68,13 @@ public sealed class Bitset
         ulong mask = 1UL << (int)(index & 63);
         bool wasClear = (_words[w] & mask) == 0;
         _words[w] |= mask;
+        if (wasClear)
+        {
+            // Written after the bit: a search that reads the count as zero before the bit lands sees the same state
+            // as one that read the bit itself a moment earlier.
+            Volatile.Write(ref _setCount, _setCount + 1);
+        }
+
         return wasClear;
     }
 

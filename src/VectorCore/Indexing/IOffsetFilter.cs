@@ -17,6 +17,9 @@ public interface IOffsetFilter
 /// <param name="deleted">The segment's tombstones.</param>
 public readonly struct LiveFilter(Bitset deleted) : IOffsetFilter
 {
+    /// <summary>True when nothing is tombstoned, so every offset is accepted and a search may skip the test.</summary>
+    public bool AcceptsAll => deleted.IsEmpty;
+
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Accept(uint offset) => !deleted.Get(offset);

@@ -34,8 +34,7 @@ internal readonly unsafe struct FloatRowScorer<TKernel> : IFloatScorer<FloatRowS
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Distance(uint offset) =>
-        PairwiseAggregate.Invoke<TKernel>(ref *_query, ref *(_rows + (offset * _stride)), (int)_stride);
+    public float Distance(uint offset) => PaddedRows.Distance<TKernel>(_query, _rows + (offset * _stride), _stride);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
