@@ -15,7 +15,7 @@ public sealed partial class HnswIndex
 
     /// <inheritdoc />
     /// <remarks>Rows are inserted on <see cref="HnswParameters.BuildThreads"/> threads; searches may run meanwhile.</remarks>
-    public void Add(uint fromOffset)
+    public unsafe void Add(uint fromOffset)
     {
         int from = Math.Max((int)fromOffset, Count);
         int to = _store.Count;
@@ -48,16 +48,22 @@ public sealed partial class HnswIndex
 
         _levels.Clear();
         int threads = Parameters.BuildThreads > 0 ? Parameters.BuildThreads : Environment.ProcessorCount;
-        if (_store.Metric == DistanceMetric.L2)
+
+        // Codes first: a build on codes links the new rows by them, and a search reads no further than both counts.
+        _codes?.Add((uint)from);
+        var linker = new Linker(this, from, to, threads);
+        if (_codes is null || !Parameters.BuildOnCodes || !_codes.TryUseRowSpace(ref linker))
         {
-            InsertRange<FloatRowScorer<L2SquaredKernel>>(from, to, threads);
-        }
-        else
-        {
-            InsertRange<FloatRowScorer<NegativeDotKernel>>(from, to, threads);
+            if (_store.Metric == DistanceMetric.L2)
+            {
+                linker.Use<FloatRowSpace<L2SquaredKernel>, FloatRowScorer<L2SquaredKernel>>(new(_store.Base, _store.Stride));
+            }
+            else
+            {
+                linker.Use<FloatRowSpace<NegativeDotKernel>, FloatRowScorer<NegativeDotKernel>>(new(_store.Base, _store.Stride));
+            }
         }
 
-        _codes?.Add((uint)from);
         Volatile.Write(ref _count, to);
     }
 
@@ -70,15 +76,28 @@ public sealed partial class HnswIndex
         return (int)Math.Min(-Math.Log(u) * _levelMultiplier, 100);
     }
 
-    private void InsertRange<TScorer>(int from, int to, int threads)
-        where TScorer : struct, IFloatScorer<TScorer>
+    /// <summary>Inserts a range of rows with whichever space it is handed: the float rows, or codes that offer one.</summary>
+    private readonly struct Linker(HnswIndex index, int from, int to, int threads) : IRowSpaceUser<bool>
+    {
+        public bool Use<TSpace, TScorer>(TSpace space)
+            where TSpace : struct, IRowSpace<TScorer>
+            where TScorer : struct, IVectorScorer
+        {
+            index.InsertRange<TSpace, TScorer>(space, from, to, threads);
+            return true;
+        }
+    }
+
+    private void InsertRange<TSpace, TScorer>(TSpace space, int from, int to, int threads)
+        where TSpace : struct, IRowSpace<TScorer>
+        where TScorer : struct, IVectorScorer
     {
         int next = from;
         if (Count == 0 && _graph.Entry.Node == HnswGraph.NoNode)
         {
             // The first node becomes the entry point alone, so the parallel inserts below always find one.
             SearchContext first = _contexts.Get();
-            Insert<TScorer>((uint)from, (uint)to, first);
+            Insert<TSpace, TScorer>(space, (uint)from, (uint)to, first);
             _contexts.Return(first);
             next = from + 1;
         }
@@ -88,7 +107,7 @@ public sealed partial class HnswIndex
             SearchContext context = _contexts.Get();
             for (int node = next; node < to; node++)
             {
-                Insert<TScorer>((uint)node, (uint)to, context);
+                Insert<TSpace, TScorer>(space, (uint)node, (uint)to, context);
             }
 
             _contexts.Return(context);
@@ -108,7 +127,7 @@ public sealed partial class HnswIndex
                     int node;
                     while ((node = Interlocked.Increment(ref cursor)) < to && failure is null)
                     {
-                        Insert<TScorer>((uint)node, (uint)to, context);
+                        Insert<TSpace, TScorer>(space, (uint)node, (uint)to, context);
                     }
                 }
                 catch (Exception e)
@@ -139,14 +158,12 @@ public sealed partial class HnswIndex
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Insert<TScorer>(uint node, uint limit, SearchContext context)
-        where TScorer : struct, IFloatScorer<TScorer>
+    private void Insert<TSpace, TScorer>(TSpace space, uint node, uint limit, SearchContext context)
+        where TSpace : struct, IRowSpace<TScorer>
+        where TScorer : struct, IVectorScorer
     {
-        int stride = _store.Stride;
-        float* rows = _store.Base;
-
-        // The stored row is already aligned and zero-padded: it serves as the query as it is.
-        TScorer scorer = TScorer.Create(rows + ((nint)node * stride), rows, stride);
+        // The stored row serves as the query as it is.
+        TScorer scorer = space.From(node);
         int level = _graph.LevelOf(node);
 
         // Like hnswlib, an insert that raises the top level holds the entry gate throughout, so two such inserts never
@@ -182,7 +199,7 @@ public sealed partial class HnswIndex
             for (int layer = Math.Min(level, maxLevel); layer >= 0; layer--)
             {
                 LayerSearch.ForInsert(_graph, scorer, entry, distance, Parameters.EfConstruction, layer, limit, _locks, context);
-                Scored closest = Connect<TScorer>(node, layer, context);
+                Scored closest = Connect<TSpace, TScorer>(space, node, layer, context);
                 entry = closest.Node;
                 distance = closest.Distance;
             }
@@ -208,13 +225,14 @@ public sealed partial class HnswIndex
     /// layer's entry.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe Scored Connect<TScorer>(uint node, int layer, SearchContext context)
-        where TScorer : struct, IFloatScorer<TScorer>
+    private Scored Connect<TSpace, TScorer>(TSpace space, uint node, int layer, SearchContext context)
+        where TSpace : struct, IRowSpace<TScorer>
+        where TScorer : struct, IVectorScorer
     {
         ReadOnlySpan<Scored> sorted = context.Beam.Items;
         Scored closest = sorted[0];
         List<Scored> chosen = context.Selected;
-        SelectByHeuristic<TScorer>(sorted, Parameters.M, chosen);
+        SelectByHeuristic<TSpace, TScorer>(space, sorted, Parameters.M, chosen);
 
         // Publish this node's own list before anyone links to it: the count last.
         _locks.Enter(node);
@@ -240,15 +258,16 @@ public sealed partial class HnswIndex
         int maxLinks = _graph.MaxLinks(layer);
         for (int i = 0; i < chosenCount; i++)
         {
-            LinkBack<TScorer>(neighbours[i], node, neighbourDistances[i], layer, maxLinks, context);
+            LinkBack<TSpace, TScorer>(space, neighbours[i], node, neighbourDistances[i], layer, maxLinks, context);
         }
 
         return closest;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void LinkBack<TScorer>(uint neighbour, uint node, float distance, int layer, int maxLinks, SearchContext context)
-        where TScorer : struct, IFloatScorer<TScorer>
+    private void LinkBack<TSpace, TScorer>(TSpace space, uint neighbour, uint node, float distance, int layer, int maxLinks, SearchContext context)
+        where TSpace : struct, IRowSpace<TScorer>
+        where TScorer : struct, IVectorScorer
     {
         _locks.Enter(neighbour);
         try
@@ -271,9 +290,7 @@ public sealed partial class HnswIndex
             }
 
             // Full: re-select among the old links and the new node, by distance to the neighbour.
-            int stride = _store.Stride;
-            float* rows = _store.Base;
-            TScorer scorer = TScorer.Create(rows + ((nint)neighbour * stride), rows, stride);
+            TScorer scorer = space.From(neighbour);
             List<Scored> sorted = context.Sorted;
             sorted.Clear();
             sorted.Add(new Scored(distance, node));
@@ -291,7 +308,7 @@ public sealed partial class HnswIndex
 
             sorted.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
             List<Scored> kept = context.Selected;
-            SelectByHeuristic<TScorer>(CollectionsMarshal.AsSpan(sorted), maxLinks, kept);
+            SelectByHeuristic<TSpace, TScorer>(space, CollectionsMarshal.AsSpan(sorted), maxLinks, kept);
             for (int i = 0; i < kept.Count; i++)
             {
                 Unsafe.Add(ref list, i + 1) = kept[i].Node;
@@ -311,8 +328,9 @@ public sealed partial class HnswIndex
     /// directions, which is what lets greedy search leave a cluster.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void SelectByHeuristic<TScorer>(ReadOnlySpan<Scored> sortedCandidates, int m, List<Scored> selected)
-        where TScorer : struct, IFloatScorer<TScorer>
+    private static void SelectByHeuristic<TSpace, TScorer>(TSpace space, ReadOnlySpan<Scored> sortedCandidates, int m, List<Scored> selected)
+        where TSpace : struct, IRowSpace<TScorer>
+        where TScorer : struct, IVectorScorer
     {
         selected.Clear();
         if (sortedCandidates.Length <= m)
@@ -325,11 +343,9 @@ public sealed partial class HnswIndex
             return;
         }
 
-        int stride = _store.Stride;
-        float* rows = _store.Base;
         foreach (Scored candidate in sortedCandidates)
         {
-            TScorer fromCandidate = TScorer.Create(rows + ((nint)candidate.Node * stride), rows, stride);
+            TScorer fromCandidate = space.From(candidate.Node);
             bool diverse = true;
             foreach (Scored kept in selected)
             {

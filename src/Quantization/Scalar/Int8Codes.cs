@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using VectorEngine.Indexing;
 using VectorEngine.Indexing.Quantization;
 using VectorEngine.Indexing.Scoring;
+using VectorEngine.Quantization.Kernels;
 using VectorEngine.Storage;
 
 namespace VectorEngine.Quantization.Scalar;
@@ -123,6 +124,36 @@ internal sealed unsafe class Int8Codes : IQuantizedVectors
         ArgumentNullException.ThrowIfNull(scratch);
         return _choice.PreciseQuery ? user.Use(PreparePrecise(query, scratch)) : user.Use(Prepare(query, scratch));
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Offered only for near-lossless codes: one range for every dimension (so row-to-row distances need no per-dimension
+    /// weights), no float outlier dimension, and codes alone that found at least <see cref="MinRecallToLinkOn"/> of the
+    /// float top 10 at training. Codes too few to measure (and so untrained) are not offered.
+    /// </remarks>
+    public bool TryUseRowSpace<TUser>(ref TUser user)
+        where TUser : struct, IRowSpaceUser<bool>
+    {
+        if (!LinksLikeFloats)
+        {
+            return false;
+        }
+
+        return user.Use<Int8RowSpace, Int8RowScorer>(RowSpace());
+    }
+
+    /// <summary>The rows as a space (meaningful only with one scale and offset for every dimension and no outliers).</summary>
+    internal Int8RowSpace RowSpace() =>
+        new(_rows, Stride, _store.Dimension, _store.Metric == DistanceMetric.L2, _codebook.Scales[0], _codebook.Offsets[0]);
+
+    /// <summary>Code recall@10 (no rescoring) at training from which a graph may be linked on the codes.</summary>
+    internal const double MinRecallToLinkOn = 0.99;
+
+    /// <summary>Whether row-to-row code distances rank neighbours as the floats do (see <see cref="TryUseRowSpace"/>).</summary>
+    internal bool LinksLikeFloats =>
+        _codebook.Outliers.Length == 0 && _choice.Recall >= MinRecallToLinkOn && _store.Dimension <= SignedBytePairs.MaxLength
+        && _codebook.Scales.AsSpan().IndexOfAnyExcept(_codebook.Scales[0]) < 0
+        && _codebook.Offsets.AsSpan().IndexOfAnyExcept(_codebook.Offsets[0]) < 0;
 
     /// <summary>Quantizes the query's weights to 8 bits into <paramref name="scratch"/> and folds the rest into the scorer's constants.</summary>
     internal Int8Scorer Prepare(ReadOnlySpan<float> query, ScratchBuffer scratch)

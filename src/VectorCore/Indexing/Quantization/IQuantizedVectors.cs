@@ -51,6 +51,15 @@ public interface IQuantizedVectors : IDisposable
     /// <param name="user">The search.</param>
     TResult Score<TUser, TResult>(ReadOnlySpan<float> query, ScratchBuffer scratch, ref TUser user)
         where TUser : struct, IScorerUser<TResult>;
+
+    /// <summary>
+    /// Hands <paramref name="user"/> a space that scores code rows against code rows, when these codes rank neighbours
+    /// as the floats do (a graph build then links on them); returns false, without calling it, when they do not.
+    /// </summary>
+    /// <typeparam name="TUser">The receiver.</typeparam>
+    /// <param name="user">Called with the space.</param>
+    bool TryUseRowSpace<TUser>(ref TUser user)
+        where TUser : struct, IRowSpaceUser<bool> => false;
 }
 
 /// <summary>A search that runs over whichever struct scorer a <see cref="IQuantizedVectors"/> provides.</summary>

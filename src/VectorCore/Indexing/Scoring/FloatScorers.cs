@@ -41,6 +41,16 @@ internal readonly unsafe struct FloatRowScorer<TKernel> : IFloatScorer<FloatRowS
     public void Prefetch(uint offset) => RowPrefetch.Row(_rows + (offset * _stride), _stride);
 }
 
+/// <summary>The float rows of a store, each scored against the others with one kernel: a float graph build's space.</summary>
+/// <typeparam name="TKernel">The distance kernel.</typeparam>
+internal readonly unsafe struct FloatRowSpace<TKernel>(float* rows, int stride) : IRowSpace<FloatRowScorer<TKernel>>
+    where TKernel : struct, IAggregationKernel
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public FloatRowScorer<TKernel> From(uint row) => new(rows + ((nint)row * stride), rows, stride);
+}
+
 /// <summary>Software prefetch of the head of a row; the hardware prefetcher follows the rest of a sequential row.</summary>
 internal static unsafe class RowPrefetch
 {
