@@ -41,6 +41,10 @@ internal static class AnnCommand
         };
         var oversampling = new Option<double?>("--oversampling") { Description = "Quantized HNSW: candidates per result rescored with the float vectors (default 2)" };
         var noRescore = new Option<bool>("--no-rescore") { Description = "Quantized HNSW: return code distances, no float rescoring" };
+        var linkOnFloats = new Option<bool>("--link-on-floats")
+        {
+            Description = "Quantized HNSW: link the graph with float distances even where the codes offer their own (HnswParameters.BuildOnCodes = false)",
+        };
         var quantile = new Option<double?>("--quantile") { Description = "int8: central fraction of values the code range covers (default 0.99)" };
         var granularity = new Option<string?>("--granularity") { Description = "int8: 'auto' (default: chosen from the data), one range per 'dimension' or per 'collection'" };
         var nlist = new Option<int?>("--nlist") { Description = "IVF: inverted lists (default 4·sqrt(n))" };
@@ -72,7 +76,7 @@ internal static class AnnCommand
         var command = new Command("ann", "Build an index on a dataset and measure recall@k, QPS and latency")
         {
             dataset, index, threads, k, queries, output, workDir, quiet, m, efConstruction, buildThreads, sweep, selectivity, pin, exactThreshold, churn,
-            oversampling, noRescore, quantile, granularity, nlist, nprobe, pqM, nbits, maxPoints, repeat, points,
+            oversampling, noRescore, linkOnFloats, quantile, granularity, nlist, nprobe, pqM, nbits, maxPoints, repeat, points,
         };
         command.Validators.Add(result =>
         {
@@ -87,7 +91,7 @@ internal static class AnnCommand
             parse.GetValue(buildThreads), parse.GetValue(sweep), parse.GetValue(selectivity), parse.GetValue(pin), parse.GetValue(exactThreshold),
             parse.GetValue(churn), parse.GetValue(oversampling), parse.GetValue(noRescore), parse.GetValue(quantile),
             parse.GetValue(granularity), parse.GetValue(nlist), parse.GetValue(nprobe), parse.GetValue(pqM), parse.GetValue(nbits),
-            parse.GetValue(maxPoints), parse.GetValue(repeat), parse.GetValue(points) ?? [])));
+            parse.GetValue(maxPoints), parse.GetValue(repeat), parse.GetValue(points) ?? [], parse.GetValue(linkOnFloats))));
         return command;
     }
 
@@ -280,6 +284,11 @@ internal static class AnnCommand
             : string.Empty;
         if (settings.Index.Equals(HnswParameters.IndexName, StringComparison.OrdinalIgnoreCase) || quantization.Length > 0)
         {
+            if (quantization.Length == 0)
+            {
+                Refuse(settings.LinkOnFloats ? true : null, "--link-on-floats", settings.Index);
+            }
+
             var defaults = new HnswParameters();
             return new HnswParameters
             {
@@ -289,6 +298,7 @@ internal static class AnnCommand
                 Quantizer = quantization.Length > 0 ? QuantizerFor(quantization, settings) : null,
                 Oversampling = settings.Oversampling ?? defaults.Oversampling,
                 Rescore = !settings.NoRescore,
+                BuildOnCodes = !settings.LinkOnFloats,
             }.ToSpec();
         }
 
@@ -369,6 +379,7 @@ internal static class AnnCommand
 
     private static void RefuseQuantizerOptions(AnnSettings settings, string index)
     {
+        Refuse(settings.LinkOnFloats ? true : null, "--link-on-floats", index);
         Refuse(settings.Quantile, "--quantile", index);
         Refuse(settings.Granularity, "--granularity", index);
         Refuse(settings.PqM, "--pq-m", index);
@@ -403,5 +414,5 @@ internal static class AnnCommand
         string Dataset, string Index, int[] Threads, int K, int? MaxQueries, FileInfo? Output, DirectoryInfo? WorkDir, bool Quiet,
         int? M, int? EfConstruction, int? BuildThreads, string? Sweep, double? FilterSelectivity, bool Pin, int? ExactFilterThreshold,
         double? Churn, double? Oversampling, bool NoRescore, double? Quantile, string? Granularity, int? NList, int? NProbe, int? PqM,
-        int? NBits, int? MaxPointsPerCentroid, int Repeat, int[] Points);
+        int? NBits, int? MaxPointsPerCentroid, int Repeat, int[] Points, bool LinkOnFloats);
 }

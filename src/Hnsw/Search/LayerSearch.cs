@@ -179,15 +179,7 @@ internal static class LayerSearch
                 }
             }
 
-            for (int i = 0; i < fresh; i++)
-            {
-                uint neighbour = batch[i];
-                float d = scorer.Distance(neighbour);
-                if (d < beam.Bound)
-                {
-                    beam.Insert(d, neighbour);
-                }
-            }
+            Offer(beam, scorer, batch, fresh);
         }
 
         beam.Finish();
@@ -223,18 +215,26 @@ internal static class LayerSearch
                 }
             }
 
-            for (int i = 0; i < fresh; i++)
-            {
-                uint neighbour = links[i];
-                float d = scorer.Distance(neighbour);
-                if (d < beam.Bound)
-                {
-                    beam.Insert(d, neighbour);
-                }
-            }
+            Offer(beam, scorer, links, fresh);
         }
 
         beam.Finish();
+    }
+
+    /// <summary>Scores the first <paramref name="count"/> of <paramref name="nodes"/> (prefetched) and offers each to the beam.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Offer<TScorer>(BeamBuffer beam, TScorer scorer, uint[] nodes, int count)
+        where TScorer : struct, IVectorScorer
+    {
+        for (int i = 0; i < count; i++)
+        {
+            uint node = nodes[i];
+            float d = scorer.Distance(node);
+            if (d < beam.Bound)
+            {
+                beam.Insert(d, node);
+            }
+        }
     }
 
     /// <summary>Adds a result to the bounded set (replacing the worst when full) and returns the new bound.</summary>
