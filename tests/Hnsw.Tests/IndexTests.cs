@@ -195,9 +195,19 @@ public class IndexTests
     [InlineData("ef_construction", "0")]
     [InlineData("ef", "-3")]
     [InlineData("layers", "2")]
+    [InlineData("build_on_codes", "sometimes")]
     public void Bad_parameters_are_rejected_by_name(string key, string value)
     {
         var e = Assert.Throws<VectorEngineArgumentException>(() => new HnswIndexFactory().Validate(new Dictionary<string, string> { [key] = value }));
         Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void Build_on_codes_round_trips_through_the_stored_parameters()
+    {
+        var parameters = new HnswParameters { Quantization = "int8", BuildOnCodes = false };
+        HnswParameters read = HnswParameters.Parse(parameters.ToDictionary());
+        Assert.False(read.BuildOnCodes);
+        Assert.True(HnswParameters.Parse(new Dictionary<string, string> { ["quantization"] = "int8" }).BuildOnCodes);
     }
 }

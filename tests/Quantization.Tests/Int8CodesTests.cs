@@ -74,13 +74,14 @@ public sealed class Int8CodesTests
         {
             foreach (DistanceMetric metric in new[] { DistanceMetric.L2, DistanceMetric.InnerProduct })
             {
-                // Dimension 0 spread 50x wider than the rest: an outlier whenever there are enough dimensions.
+                // Dimension 0 spread 50x wider than the rest: an outlier whenever there are enough dimensions and rows (with
+                // a handful of rows, a dimension holding one of the random ±20 values can spread wider than it).
                 using GrowableVectorStore store = Store(input.Seed, input.Dim, input.Count, metric, dominant: 50f);
                 var parameters = new Int8Parameters { Granularity = input.Granularity, Quantile = input.Quantile };
                 Int8Ranges ranges = Int8Ranges.Measure(store, Enumerable.Range(0, store.Count).Select(i => (uint)i).ToArray(), [input.Quantile ?? 1.0]);
                 Int8Granularity granularity = input.Granularity == Int8Granularity.Dimension ? Int8Granularity.Dimension : Int8Granularity.Collection;
                 Int8Codebook book = ranges.Codebook(granularity, 0, withOutliers: true);
-                if (input.Dim > Int8Ranges.MaxOutliers && input.Count > 1)
+                if (input.Dim > Int8Ranges.MaxOutliers && input.Count >= 20)
                 {
                     Assert.Contains(0, book.Outliers);
                 }
