@@ -98,7 +98,8 @@ public sealed class Int8CodesTests
                     // The weights' step comes from the coded dimensions only; a 16-bit query leaves 1/255 of it.
                     double[] w = Enumerable.Range(0, input.Dim).Where(d => !book.IsOutlier[d])
                         .Select(d => (double)(metric == DistanceMetric.L2 ? query[d] - book.Offsets[d] : query[d]) * book.Scales[d]).DefaultIfEmpty(0).ToArray();
-                    double step = (w.Max() - w.Min()) / 255.0 / (precise ? 255.0 : 1.0);
+                    double range = w.Max() > w.Min() ? w.Max() - w.Min() : Math.Max(Math.Abs(w.Max()), 1e-30);
+                    double step = range / 255.0 / (precise ? 255.0 : 1.0);
                     double beta = metric == DistanceMetric.L2 ? 2 : 1;
                     for (uint row = 0; row < store.Count; row++)
                     {

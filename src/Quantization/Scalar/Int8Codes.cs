@@ -221,7 +221,10 @@ internal sealed unsafe class Int8Codes : IQuantizedVectors
             constant += l2 ? (double)centred * centred : -(double)query[d] * offsets[d];
         }
 
-        float step = max > min ? (max - min) / 255f : 1f;
+        // Equal weights (one coded dimension, or a query at the offsets) round exactly at any step, but the 16-bit
+        // query's low byte cannot say "no residual" (it is off by 1/510 of a step): a step on their own scale keeps
+        // that error relative instead of one whole unit.
+        float step = max > min ? (max - min) / 255f : MathF.Max(MathF.Abs(max), 1e-30f) / 255f;
         float inverse = 1f / step;
         for (int d = 0; d < dim; d++)
         {
