@@ -105,20 +105,7 @@ internal static class LayerSearch
                 PrefetchList(ref graph.List0(candidates.Top.Node));
             }
 
-            // Collect the unvisited neighbours and prefetch their vectors before scoring any of them, so the memory
-            // loads of the whole batch overlap instead of each distance waiting for its own cache misses.
-            ref uint list = ref graph.List0(current.Node);
-            int count = (int)Volatile.Read(ref list);
-            int fresh = 0;
-            for (int i = 1; i <= count; i++)
-            {
-                uint neighbour = Unsafe.Add(ref list, i);
-                if (visited.TryVisit(neighbour))
-                {
-                    scorer.Prefetch(neighbour);
-                    batch[fresh++] = neighbour;
-                }
-            }
+            int fresh = CollectUnvisited(graph, current.Node, visited, scorer, batch);
 
             for (int i = 0; i < fresh; i++)
             {
@@ -166,18 +153,7 @@ internal static class LayerSearch
                 PrefetchList(ref graph.List0(next));
             }
 
-            ref uint list = ref graph.List0(current);
-            int count = (int)Volatile.Read(ref list);
-            int fresh = 0;
-            for (int i = 1; i <= count; i++)
-            {
-                uint neighbour = Unsafe.Add(ref list, i);
-                if (visited.TryVisit(neighbour))
-                {
-                    scorer.Prefetch(neighbour);
-                    batch[fresh++] = neighbour;
-                }
-            }
+            int fresh = CollectUnvisited(graph, current, visited, scorer, batch);
 
             Offer(beam, scorer, batch, fresh);
         }
@@ -219,6 +195,31 @@ internal static class LayerSearch
         }
 
         beam.Finish();
+    }
+
+    /// <summary>
+    /// Copies the unvisited layer-0 neighbours of <paramref name="node"/> into <paramref name="batch"/> (marking them)
+    /// and prefetches their rows before any is scored, so the memory loads of the whole batch overlap instead of each
+    /// distance waiting for its own cache misses. Returns how many.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int CollectUnvisited<TScorer>(HnswGraph graph, uint node, VisitedSet visited, TScorer scorer, uint[] batch)
+        where TScorer : struct, IVectorScorer
+    {
+        ref uint list = ref graph.List0(node);
+        int count = (int)Volatile.Read(ref list);
+        int fresh = 0;
+        for (int i = 1; i <= count; i++)
+        {
+            uint neighbour = Unsafe.Add(ref list, i);
+            if (visited.TryVisit(neighbour))
+            {
+                scorer.Prefetch(neighbour);
+                batch[fresh++] = neighbour;
+            }
+        }
+
+        return fresh;
     }
 
     /// <summary>Scores the first <paramref name="count"/> of <paramref name="nodes"/> (prefetched) and offers each to the beam.</summary>
