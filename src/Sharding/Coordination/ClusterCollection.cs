@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using VectorEngine.Indexing;
+using VectorEngine.Sharding.Placement;
+
+namespace VectorEngine.Sharding.Coordination;
+
+/// <summary>
+/// A collection as the cluster knows it: the options every shard is created with, and its shard map. Stored as JSON
+/// under <c>collections/NAME</c>; the map's version is that key's etcd mod revision, so it rises with every change.
+/// </summary>
+public sealed class ClusterCollection
+{
+    /// <summary>Creates the record.</summary>
+    /// <param name="options">The options each shard's local collection is created with.</param>
+    /// <param name="map">Where the shards live.</param>
+    public ClusterCollection(CollectionOptions options, ShardMap map)
+    {
+        Options = options;
+        Map = map;
+    }
+
+    /// <summary>The collection's name.</summary>
+    public string Name => Map.Collection;
+
+    /// <summary>The options each shard is created with.</summary>
+    public CollectionOptions Options { get; }
+
+    /// <summary>Where the shards live.</summary>
+    public ShardMap Map { get; }
+
+    internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(new Stored
+    {
+        Dimension = Options.Dimension,
+        Metric = Options.Metric,
+        IndexName = (Options.Index ?? IndexSpec.Flat).Name,
+        IndexParameters = new Dictionary<string, string>((Options.Index ?? IndexSpec.Flat).Parameters),
+        PayloadIndexes = new Dictionary<string, PayloadIndexType>(Options.PayloadIndexes, StringComparer.Ordinal),
+        ShardKey = Map.ShardKey,
+        Shards = Map.Shards.Select(s => s.Nodes.ToArray()).ToArray(),
+    }, StoredJson.Options);
+
+    internal static ClusterCollection FromJson(string name, long version, ReadOnlySpan<byte> json)
+    {
+        Stored stored = JsonSerializer.Deserialize<Stored>(json, StoredJson.Options) ?? throw new InvalidDataException($"Empty record for collection '{name}'.");
+        if (stored.Format != Stored.FormatName || stored.Version != Stored.CurrentVersion)
+        {
+            throw new InvalidDataException($"Collection '{name}' is stored as {stored.Format} v{stored.Version}; this node reads {Stored.FormatName} v{Stored.CurrentVersion}.");
+        }
+
+        var options = new CollectionOptions(stored.Dimension, stored.Metric)
+        {
+            Index = new IndexSpec(stored.IndexName, stored.IndexParameters),
+            PayloadIndexes = new Dictionary<string, PayloadIndexType>(stored.PayloadIndexes, StringComparer.Ordinal),
+        };
+        var shards = stored.Shards.Select((nodes, id) => new ShardAssignment(id, nodes)).ToArray();
+        return new ClusterCollection(options, new ShardMap(name, version, shards, stored.ShardKey));
+    }
+
+    private sealed class Stored
+    {
+        public const string FormatName = "vectorengine.cluster-collection";
+        public const int CurrentVersion = 1;
+
+        public string Format { get; set; } = FormatName;
+
+        public int Version { get; set; } = CurrentVersion;
+
+        public int Dimension { get; set; }
+
+        public DistanceMetric Metric { get; set; }
+
+        public string IndexName { get; set; } = FlatIndexFactory.IndexName;
+
+        public Dictionary<string, string> IndexParameters { get; set; } = [];
+
+        public Dictionary<string, PayloadIndexType> PayloadIndexes { get; set; } = [];
+
+        public string? ShardKey { get; set; }
+
+        public string[][] Shards { get; set; } = [];
+    }
+
+    private static class StoredJson
+    {
+        public static readonly JsonSerializerOptions Options = new() { Converters = { new JsonStringEnumConverter() } };
+    }
+}

@@ -1,0 +1,206 @@
+using System.Collections.Immutable;
+using dotnet_etcd;
+using Microsoft.Extensions.Logging;
+using Mvccpb;
+using VectorEngine.Sharding.Placement;
+
+namespace VectorEngine.Sharding.Coordination;
+
+/// <summary>
+/// This process as a member of a cluster: registered in etcd under a kept-alive lease, campaigning for coordinator,
+/// and holding live copies of the member set and of every collection's definition and shard map (kept current by
+/// etcd watches). Routing reads <see cref="Members"/> and <see cref="Collections"/>; they are swapped whole on every
+/// change, so a reader never sees half of one.
+/// </summary>
+public sealed class ClusterNode : IAsyncDisposable
+{
+    private readonly EtcdClient _etcd;
+    private readonly EtcdKeys _keys;
+    private readonly CollectionCatalog _catalog;
+    private readonly MemberRegistration _registration;
+    private readonly CoordinatorElection _election;
+    private readonly PrefixWatch _memberWatch;
+    private readonly PrefixWatch _collectionWatch;
+    private readonly ILogger _logger;
+    private int _stopped;
+    private ImmutableDictionary<string, ClusterMember> _members = ImmutableDictionary<string, ClusterMember>.Empty;
+    private ImmutableDictionary<string, ClusterCollection> _collections = ImmutableDictionary<string, ClusterCollection>.Empty;
+
+    private ClusterNode(ClusterOptions options, ClusterMember self, ILogger logger)
+    {
+        _logger = logger;
+        _keys = new EtcdKeys(options.ClusterName);
+        Self = self;
+        // HTTP/2 pings find a connection that died without a reset (a partition, a host gone): a watch on it would
+        // otherwise wait forever, and this node's view of the cluster would stop changing.
+        _etcd = new EtcdClient(options.Etcd, configureChannelOptions: channel => channel.HttpHandler = new SocketsHttpHandler
+        {
+            KeepAlivePingDelay = TimeSpan.FromSeconds(2),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(2),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            EnableMultipleHttp2Connections = true,
+        });
+        var connection = _etcd.GetConnection();
+        _catalog = new CollectionCatalog(connection.KVClient, _keys);
+        _registration = new MemberRegistration(connection.KVClient, connection.LeaseClient, _keys, self, options.LeaseTtlSeconds, logger);
+        _election = new CoordinatorElection(connection.ElectionClient, _registration, _keys, self.NodeId, logger);
+        _memberWatch = new PrefixWatch(connection.KVClient, connection.WatchClient, _keys.Nodes, OnMembers, logger);
+        _collectionWatch = new PrefixWatch(connection.KVClient, connection.WatchClient, _keys.Collections, OnCollections, logger);
+    }
+
+    /// <summary>This node's registration.</summary>
+    public ClusterMember Self { get; }
+
+    /// <summary>The etcd lease this node's registration hangs on (0 while re-registering).</summary>
+    internal long LeaseId => _registration.LeaseId;
+
+    /// <summary>The live nodes by id (this one included once it has joined).</summary>
+    public IReadOnlyDictionary<string, ClusterMember> Members => _members;
+
+    /// <summary>Every collection of the cluster by name.</summary>
+    public IReadOnlyDictionary<string, ClusterCollection> Collections => _collections;
+
+    /// <summary>True while this node is the cluster's coordinator.</summary>
+    public bool IsCoordinator => _election.IsCoordinator;
+
+    /// <summary>Raised after <see cref="Members"/> changed.</summary>
+    public event Action? MembersChanged;
+
+    /// <summary>Raised after <see cref="Collections"/> changed.</summary>
+    public event Action? CollectionsChanged;
+
+    /// <summary>Raised when this node becomes (true) or stops being (false) the coordinator.</summary>
+    public event Action<bool>? CoordinatorChanged
+    {
+        add => _election.CoordinatorChanged += value;
+        remove => _election.CoordinatorChanged -= value;
+    }
+
+    /// <summary>
+    /// Joins the cluster: registers this node, loads and starts following the member set and the collections, and
+    /// starts campaigning for coordinator.
+    /// </summary>
+    /// <param name="options">Where etcd is and who this node is (validated here).</param>
+    /// <param name="instanceId">The identity of this node's data directory (see <see cref="ClusterMember.InstanceId"/>).</param>
+    /// <param name="logger">Where membership changes are logged.</param>
+    /// <param name="cancellationToken">Abandons the join.</param>
+    /// <exception cref="NodeIdTakenException">Another live node holds this id.</exception>
+    public static async Task<ClusterNode> JoinAsync(ClusterOptions options, string instanceId, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (!options.Enabled)
+        {
+            throw new InvalidOperationException("No etcd endpoint configured (--cluster-etcd).");
+        }
+
+        var node = new ClusterNode(options, new ClusterMember(options.NodeId, options.Advertise, instanceId), logger);
+        try
+        {
+            await node._registration.JoinAsync(cancellationToken).ConfigureAwait(false);
+            await node._memberWatch.StartAsync(cancellationToken).ConfigureAwait(false);
+            await node._collectionWatch.StartAsync(cancellationToken).ConfigureAwait(false);
+            node._election.Start();
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The current coordinator's node id, or null while there is none.</summary>
+    public Task<string?> CoordinatorAsync(CancellationToken cancellationToken) => _election.CurrentAsync(cancellationToken);
+
+    /// <summary>
+    /// Creates a collection across the live nodes: places its shards (bounded-load consistent hashing) and stores the
+    /// definition with a transaction that fails if the name exists.
+    /// </summary>
+    /// <param name="name">The collection's name.</param>
+    /// <param name="options">Options for every shard.</param>
+    /// <param name="shardNumber">Shards, 1 to 1,024; null for one per live node.</param>
+    /// <param name="shardKey">The payload field that picks a point's shard, or null to shard by point id.</param>
+    /// <param name="cancellationToken">Abandons the call (the create may still have happened).</param>
+    /// <exception cref="CollectionAlreadyExistsException">The name is taken.</exception>
+    /// <exception cref="VectorEngineArgumentException">A shard number out of range, or bad options.</exception>
+    public async Task<ClusterCollection> CreateCollectionAsync(string name, CollectionOptions options, int? shardNumber, string? shardKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int shards = shardNumber ?? Math.Max(1, _members.Count);
+        if (shards is < 1 or > ShardPlacement.MaxShards)
+        {
+            throw new VectorEngineArgumentException($"shard_number must be 1 to {ShardPlacement.MaxShards}; got {shards}.", "shard_number");
+        }
+
+        if (shardKey is { Length: 0 })
+        {
+            throw new VectorEngineArgumentException("shard_key names a payload field; leave it unset to shard by point id.", "shard_key");
+        }
+
+        IReadOnlyList<ShardAssignment> placement = ShardPlacement.Assign(name, shards, _members.Keys.ToArray());
+        var collection = new ClusterCollection(options, new ShardMap(name, 0, placement, shardKey));
+        ClusterCollection stored = await _catalog.CreateAsync(collection, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Collection {Collection} created with {Shards} shards", name, shards);
+        return stored;
+    }
+
+    /// <summary>Removes a collection from the cluster; false when there was none.</summary>
+    public Task<bool> DropCollectionAsync(string name, CancellationToken cancellationToken) => _catalog.DeleteAsync(name, cancellationToken);
+
+    /// <summary>Leaves the cluster: stops campaigning and watching, and revokes the lease (the node leaves the live set now).</summary>
+    public ValueTask DisposeAsync() => StopAsync(revoke: true);
+
+    /// <summary>
+    /// Stops every loop without revoking the lease: to etcd the node went silent, as a killed process does, and it
+    /// leaves the live set (and the coordinator's office) when the lease expires.
+    /// </summary>
+    internal ValueTask AbandonAsync() => StopAsync(revoke: false);
+
+    private async ValueTask StopAsync(bool revoke)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        await _election.DisposeAsync().ConfigureAwait(false);
+        await _memberWatch.DisposeAsync().ConfigureAwait(false);
+        await _collectionWatch.DisposeAsync().ConfigureAwait(false);
+        await _registration.StopAsync(revoke).ConfigureAwait(false);
+        _etcd.Dispose();
+    }
+
+    private void OnMembers(IReadOnlyDictionary<string, KeyValue> kvs)
+    {
+        var builder = ImmutableDictionary.CreateBuilder<string, ClusterMember>(StringComparer.Ordinal);
+        foreach (KeyValue kv in kvs.Values)
+        {
+            ClusterMember member = ClusterMember.FromJson(kv.Value.Span);
+            builder[member.NodeId] = member;
+        }
+
+        _members = builder.ToImmutable();
+        MembersChanged?.Invoke();
+    }
+
+    private void OnCollections(IReadOnlyDictionary<string, KeyValue> kvs)
+    {
+        var builder = ImmutableDictionary.CreateBuilder<string, ClusterCollection>(StringComparer.Ordinal);
+        foreach (KeyValue kv in kvs.Values)
+        {
+            try
+            {
+                ClusterCollection collection = _catalog.Parse(kv);
+                builder[collection.Name] = collection;
+            }
+            catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or ArgumentException)
+            {
+                _logger.LogError(e, "Collection record {Key} is unreadable; it is not served", kv.Key.ToStringUtf8());
+            }
+        }
+
+        _collections = builder.ToImmutable();
+        CollectionsChanged?.Invoke();
+    }
+}

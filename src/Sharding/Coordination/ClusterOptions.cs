@@ -1,0 +1,52 @@
+namespace VectorEngine.Sharding.Coordination;
+
+/// <summary>How a server node joins a cluster: where etcd is, who this node is and how peers reach it.</summary>
+public sealed class ClusterOptions
+{
+    /// <summary>etcd's client URLs, comma-separated (e.g. http://127.0.0.1:2379). Empty: the server runs alone.</summary>
+    public string Etcd { get; set; } = string.Empty;
+
+    /// <summary>This node's id: unique in the cluster, stable across restarts (e.g. node-1, or a StatefulSet pod name).</summary>
+    public string NodeId { get; set; } = string.Empty;
+
+    /// <summary>host:port peers and cluster-aware clients use to reach this node's gRPC port.</summary>
+    public string Advertise { get; set; } = string.Empty;
+
+    /// <summary>Key prefix in etcd, so several clusters can share one etcd. Default "vectorengine".</summary>
+    public string ClusterName { get; set; } = "vectorengine";
+
+    /// <summary>
+    /// Seconds a node's registration outlives its last keep-alive (etcd lease TTL). Default 5: a killed node leaves the
+    /// live set, and a killed coordinator its office, within 5 s.
+    /// </summary>
+    public int LeaseTtlSeconds { get; set; } = 5;
+
+    /// <summary>True when a cluster is configured.</summary>
+    public bool Enabled => Etcd.Length > 0;
+
+    /// <summary>Checks the values.</summary>
+    /// <exception cref="InvalidOperationException">A cluster is configured without a valid node id or address, or a TTL below 2 s.</exception>
+    public void Validate()
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        if (NodeId.Length is 0 or > 128 || NodeId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            throw new InvalidOperationException($"--node-id must be 1 to 128 letters, digits, '-', '_' or '.'; got '{NodeId}'.");
+        }
+
+        int colon = Advertise.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(Advertise.AsSpan(colon + 1), out int port) || port is < 1 or > 65535)
+        {
+            throw new InvalidOperationException($"--advertise must be HOST:PORT; got '{Advertise}'.");
+        }
+
+        if (LeaseTtlSeconds < 2 || ClusterName.Length == 0 || ClusterName.Contains('/'))
+        {
+            throw new InvalidOperationException("Cluster:LeaseTtlSeconds must be at least 2 and Cluster:ClusterName a non-empty name without '/'.");
+        }
+    }
+}
