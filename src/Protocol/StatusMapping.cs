@@ -19,6 +19,7 @@ public static class StatusMapping
         VectorEngineErrorKind.DataCorruption => StatusCode.DataLoss,
         VectorEngineErrorKind.Closed => StatusCode.Unavailable,
         VectorEngineErrorKind.StorageFailure => StatusCode.Unavailable,
+        VectorEngineErrorKind.Unavailable => StatusCode.Unavailable,
         _ => StatusCode.Internal,
     };
 

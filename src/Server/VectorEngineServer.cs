@@ -6,10 +6,12 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Prometheus;
+using VectorEngine.Server.Cluster;
 using VectorEngine.Server.Hosting;
 using VectorEngine.Server.Observability;
 using VectorEngine.Server.Security;
 using VectorEngine.Server.Services;
+using VectorEngine.Sharding.Coordination;
 using VectorEngine.Storage;
 
 namespace VectorEngine.Server;
@@ -22,10 +24,13 @@ public static class VectorEngineServer
         ["--bind"] = "Server:BindAddress",
         ["--port"] = "Server:Port",
         ["--data"] = "Server:DataDirectory",
+        ["--cluster-etcd"] = "Cluster:Etcd",
+        ["--node-id"] = "Cluster:NodeId",
+        ["--advertise"] = "Cluster:Advertise",
     };
 
     /// <summary>Creates the application from command-line flags, appsettings.json and VECTORENGINE_* variables.</summary>
-    /// <param name="args">Flags: --bind, --port, --data, or any --Section:Key=value.</param>
+    /// <param name="args">Flags: --bind, --port, --data, --cluster-etcd, --node-id, --advertise, or any --Section:Key=value.</param>
     /// <param name="configure">Extra configuration (tests set a port and a data directory here).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -41,6 +46,14 @@ public static class VectorEngineServer
         ServerOptions settings = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         settings.Validate();
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
+        ClusterOptions cluster = builder.Configuration.GetSection("Cluster").Get<ClusterOptions>() ?? new ClusterOptions();
+        cluster.Validate();
+        if (cluster.Enabled && settings.ApiKeys.Count > 0 && cluster.PeerApiKey.Length == 0)
+        {
+            throw new InvalidOperationException("With Server:ApiKeys set, a cluster node needs Cluster:PeerApiKey (an Admin key of its peers) for node-to-node calls.");
+        }
+
+        builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Parse(settings.BindAddress), settings.Port, listen =>
@@ -64,6 +77,9 @@ public static class VectorEngineServer
         builder.Services.AddSingleton<DatabaseHost>();
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseHost>());
+        builder.Services.AddSingleton<ClusterMetrics>();
+        builder.Services.AddSingleton<ClusterHost>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ClusterHost>());
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = settings.MaxMessageBytes;
@@ -95,6 +111,11 @@ public static class VectorEngineServer
         app.MapGrpcService<CollectionsService>();
         app.MapGrpcService<PointsService>();
         app.MapGrpcService<SnapshotsService>();
+        if (cluster.Enabled)
+        {
+            app.MapGrpcService<ShardPeerService>();
+        }
+
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.MetricsPort >= 0)

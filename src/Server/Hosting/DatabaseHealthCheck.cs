@@ -12,7 +12,8 @@ namespace VectorEngine.Server.Hosting;
 /// </summary>
 /// <param name="host">The database host.</param>
 /// <param name="health">The grpc.health.v1 service, whose per-collection statuses this check keeps current.</param>
-public sealed class DatabaseHealthCheck(DatabaseHost host, HealthServiceImpl health) : IHealthCheck
+/// <param name="cluster">The cluster membership: a cluster node is NOT_SERVING until it has joined.</param>
+public sealed class DatabaseHealthCheck(DatabaseHost host, HealthServiceImpl health, Cluster.ClusterHost cluster) : IHealthCheck
 {
     /// <summary>The health service name of a collection.</summary>
     /// <param name="collection">The collection name.</param>
@@ -24,6 +25,11 @@ public sealed class DatabaseHealthCheck(DatabaseHost host, HealthServiceImpl hea
         if (!host.IsReady)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("Recovering the write-ahead log."));
+        }
+
+        if (cluster.Enabled && !cluster.IsReady)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("Joining the cluster."));
         }
 
         VectorDatabase database;

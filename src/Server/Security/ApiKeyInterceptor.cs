@@ -17,6 +17,9 @@ public sealed class ApiKeyInterceptor : Interceptor
 {
     private const string ServicePrefix = "/vectorengine.v1.";
 
+    // Node-to-node calls: with keys configured they need an Admin key (peers present Cluster:PeerApiKey).
+    private const string ClusterPrefix = "/vectorengine.cluster.v1.";
+
     private static readonly Dictionary<string, ApiKeyScope> Scopes = new(StringComparer.Ordinal)
     {
         ["Collections/List"] = ApiKeyScope.Read,
@@ -86,14 +89,15 @@ public sealed class ApiKeyInterceptor : Interceptor
     /// <summary>The caller's key when keys are configured and the method needs one; null when no check applies.</summary>
     private ApiKeyOptions? Authorize(ServerCallContext context)
     {
-        if (_keys.Length == 0 || !context.Method.StartsWith(ServicePrefix, StringComparison.Ordinal))
+        bool peer = context.Method.StartsWith(ClusterPrefix, StringComparison.Ordinal);
+        if (_keys.Length == 0 || !(peer || context.Method.StartsWith(ServicePrefix, StringComparison.Ordinal)))
         {
             return null;
         }
 
         ApiKeyOptions key = Find(context.RequestHeaders)
             ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "A valid API key is required (header 'api-key')."));
-        string method = context.Method[ServicePrefix.Length..];
+        string method = context.Method[(peer ? ClusterPrefix : ServicePrefix).Length..];
         ApiKeyScope needed = Scopes.GetValueOrDefault(method, ApiKeyScope.Admin);
         if (key.Scope < needed)
         {

@@ -2,21 +2,41 @@ using System.Diagnostics;
 using Grpc.Core;
 using VectorEngine.Api.V1;
 using VectorEngine.Protocol.Mapping;
+using VectorEngine.Server.Cluster;
 using VectorEngine.Server.Hosting;
 using VectorEngine.Server.Security;
 
 namespace VectorEngine.Server.Services;
 
-/// <summary>vectorengine.v1.Collections: create, list, describe and drop collections.</summary>
+/// <summary>vectorengine.v1.Collections: create, list, describe and drop collections (the cluster's, on a cluster node).</summary>
 /// <param name="host">The database.</param>
-public sealed class CollectionsService(DatabaseHost host) : Api.V1.Collections.CollectionsBase
+/// <param name="cluster">The cluster this node belongs to, if any.</param>
+public sealed class CollectionsService(DatabaseHost host, ClusterHost cluster) : Api.V1.Collections.CollectionsBase
 {
     /// <inheritdoc />
-    public override Task<CollectionOperationResponse> Create(CreateCollection request, ServerCallContext context)
+    public override async Task<CollectionOperationResponse> Create(CreateCollection request, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
-        host.Database.CreateCollection(request.CollectionName, request.ToEngine());
-        return Task.FromResult(new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds });
+        CollectionOptions options = request.ToEngine();
+        if (cluster.Enabled)
+        {
+            // Checked here once, as the local create would: every node creates its shards from the stored definition.
+            options.Validate(host.Database.Options.Indexes);
+            int? shards = request.HasShardNumber ? checked((int)Math.Min(request.ShardNumber, int.MaxValue)) : null;
+            await cluster.Node.CreateCollectionAsync(request.CollectionName, options, shards, request.HasShardKey ? request.ShardKey : null, context?.CancellationToken ?? default).ConfigureAwait(false);
+        }
+        else
+        {
+            if (request.HasShardNumber || request.HasShardKey)
+            {
+                throw new VectorEngineArgumentException("shard_number and shard_key apply to a cluster; this server runs alone.", request.HasShardNumber ? "shard_number" : "shard_key");
+            }
+
+            host.Database.CreateCollection(request.CollectionName, options);
+        }
+
+        return new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds };
     }
 
     /// <inheritdoc />
@@ -25,11 +45,12 @@ public sealed class CollectionsService(DatabaseHost host) : Api.V1.Collections.C
         var clock = Stopwatch.StartNew();
         // A key limited to some collections sees only those.
         List<string>? allowed = context?.UserState.TryGetValue(typeof(ApiKeyOptions), out object? key) == true ? ((ApiKeyOptions)key!).Collections : null;
+        IEnumerable<string> names = cluster.Enabled ? cluster.Node.Collections.Keys.Order(StringComparer.Ordinal) : host.Database.ListCollections();
         var response = new ListCollectionsResponse
         {
             Collections =
             {
-                host.Database.ListCollections()
+                names
                     .Where(name => allowed is null || allowed.Count == 0 || allowed.Contains(name))
                     .Select(name => new CollectionDescription { Name = name }),
             },
@@ -39,26 +60,65 @@ public sealed class CollectionsService(DatabaseHost host) : Api.V1.Collections.C
     }
 
     /// <inheritdoc />
-    public override Task<GetCollectionInfoResponse> Get(GetCollectionInfoRequest request, ServerCallContext context)
+    public override async Task<GetCollectionInfoResponse> Get(GetCollectionInfoRequest request, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
-        Api.V1.CollectionInfo info = host.Database.GetCollection(request.CollectionName).GetInfo().ToWire();
-        return Task.FromResult(new GetCollectionInfoResponse { Result = info, Time = clock.Elapsed.TotalSeconds });
+        Api.V1.CollectionInfo info;
+        if (cluster.Enabled)
+        {
+            Sharding.Routing.ShardRouter router = cluster.Router ?? throw new RpcException(new Status(StatusCode.Unavailable, "This node has not joined its cluster yet."));
+            Sharding.Coordination.ClusterCollection collection = await router.GetAsync(request.CollectionName, context?.CancellationToken ?? default).ConfigureAwait(false);
+            Sharding.Routing.RoutedResult<long> count = await router.CountAsync(request.CollectionName, null, requireAll: false, context?.CancellationToken ?? default).ConfigureAwait(false);
+            CreateCollection shape = collection.Options.ToWire(collection.Name);
+            info = new Api.V1.CollectionInfo
+            {
+                Name = collection.Name,
+                Vectors = shape.Vectors,
+                Index = (collection.Options.Index ?? Indexing.IndexSpec.Flat).Name,
+                PointsCount = (ulong)count.Value,
+            };
+        }
+        else
+        {
+            info = host.Database.GetCollection(request.CollectionName).GetInfo().ToWire();
+        }
+
+        return new GetCollectionInfoResponse { Result = info, Time = clock.Elapsed.TotalSeconds };
     }
 
     /// <inheritdoc />
     public override Task<CollectionOperationResponse> Checkpoint(CheckpointCollection request, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
+        if (cluster.Enabled)
+        {
+            throw new VectorEngineException(VectorEngineErrorKind.FailedPrecondition,
+                "Checkpoint of a cluster collection is not supported yet: each node seals its shards on its own thresholds.");
+        }
+
         host.Database.GetCollection(request.CollectionName).Checkpoint();
         return Task.FromResult(new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds });
     }
 
     /// <inheritdoc />
-    public override Task<CollectionOperationResponse> Delete(DeleteCollection request, ServerCallContext context)
+    public override async Task<CollectionOperationResponse> Delete(DeleteCollection request, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
-        host.Database.DropCollection(request.CollectionName);
-        return Task.FromResult(new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds });
+        if (cluster.Enabled)
+        {
+            if (!await cluster.Node.DropCollectionAsync(request.CollectionName, context?.CancellationToken ?? default).ConfigureAwait(false))
+            {
+                throw new CollectionNotFoundException(request.CollectionName);
+            }
+        }
+        else
+        {
+            host.Database.DropCollection(request.CollectionName);
+        }
+
+        return new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds };
     }
 }

@@ -11,21 +11,25 @@ using EngineScoredPoint = VectorEngine.ScoredPoint;
 namespace VectorEngine.Server.Services;
 
 /// <summary>vectorengine.v1.Points: writes, reads and searches on one collection per call.</summary>
-public sealed class PointsService : Api.V1.Points.PointsBase
+public sealed partial class PointsService : Api.V1.Points.PointsBase
 {
     private readonly DatabaseHost _host;
     private readonly ServerOptions _options;
     private readonly ServerMetrics _metrics;
     private readonly ILogger<PointsService> _logger;
+    private readonly Cluster.ClusterHost _cluster;
 
     /// <summary>Creates the service.</summary>
     /// <param name="host">The database.</param>
     /// <param name="options">Limits.</param>
     /// <param name="metrics">Where per-message figures of streams go.</param>
     /// <param name="logger">Where unexpected failures inside streams are logged.</param>
-    public PointsService(DatabaseHost host, IOptions<ServerOptions> options, ServerMetrics metrics, ILogger<PointsService> logger)
+    /// <param name="cluster">The cluster this node belongs to, if any: calls then run on the cluster's collections.</param>
+    public PointsService(DatabaseHost host, IOptions<ServerOptions> options, ServerMetrics metrics, ILogger<PointsService> logger, Cluster.ClusterHost cluster)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(cluster);
+        _cluster = cluster;
         _host = host;
         _options = options.Value;
         _metrics = metrics;
@@ -35,6 +39,11 @@ public sealed class PointsService : Api.V1.Points.PointsBase
     /// <inheritdoc />
     public override Task<PointsOperationResponse> Upsert(UpsertPoints request, ServerCallContext context)
     {
+        if (_cluster.Enabled)
+        {
+            return ClusterUpsert(request, context);
+        }
+
         var clock = Stopwatch.StartNew();
         long written = Write(request);
         return Task.FromResult(new PointsOperationResponse { Count = (ulong)written, Time = clock.Elapsed.TotalSeconds });
@@ -49,7 +58,9 @@ public sealed class PointsService : Api.V1.Points.PointsBase
         long written = 0;
         while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
-            written += Write(requestStream.Current);
+            written += _cluster.Enabled
+                ? (long)(await ClusterUpsert(requestStream.Current, context).ConfigureAwait(false)).Count
+                : Write(requestStream.Current);
         }
 
         return new PointsOperationResponse { Count = (ulong)written, Time = clock.Elapsed.TotalSeconds };
@@ -58,6 +69,11 @@ public sealed class PointsService : Api.V1.Points.PointsBase
     /// <inheritdoc />
     public override Task<PointsOperationResponse> Delete(DeletePoints request, ServerCallContext context)
     {
+        if (_cluster.Enabled)
+        {
+            return ClusterDelete(request, context);
+        }
+
         var clock = Stopwatch.StartNew();
         Collection collection = _host.Database.GetCollection(request.CollectionName);
         int deleted = request.PointsSelectorCase switch
@@ -74,6 +90,11 @@ public sealed class PointsService : Api.V1.Points.PointsBase
     {
         var clock = Stopwatch.StartNew();
         CheckCount(request.Ids.Count, _options.MaxLimit, "ids");
+        if (_cluster.Enabled)
+        {
+            return ClusterGet(request, context);
+        }
+
         IReadOnlyList<PointRecord> points = _host.Database.GetCollection(request.CollectionName)
             .Get(request.Ids.ToEngine("ids"), request.WithPayload, request.WithVectors);
         var response = new GetResponse { Result = { points.Select(p => p.ToWire()) } };
@@ -91,6 +112,11 @@ public sealed class PointsService : Api.V1.Points.PointsBase
         }
 
         CheckDepth(request.Filter, "filter");
+        if (_cluster.Enabled)
+        {
+            return ClusterScroll(request, context);
+        }
+
         ScrollPage page = _host.Database.GetCollection(request.CollectionName).Scroll(request.ToEngine("scroll"));
         var response = new ScrollResponse { Result = { page.Points.Select(p => p.ToWire()) }, NextPageOffset = page.NextOffset?.ToWire() };
         response.Time = clock.Elapsed.TotalSeconds;
@@ -100,6 +126,11 @@ public sealed class PointsService : Api.V1.Points.PointsBase
     /// <inheritdoc />
     public override Task<CountResponse> Count(CountPoints request, ServerCallContext context)
     {
+        if (_cluster.Enabled)
+        {
+            return ClusterCount(request, context);
+        }
+
         var clock = Stopwatch.StartNew();
         long count = _host.Database.GetCollection(request.CollectionName).Count(CheckDepth(request.Filter, "filter").ToEngine("filter"));
         return Task.FromResult(new CountResponse { Count = (ulong)count, Time = clock.Elapsed.TotalSeconds });
@@ -109,6 +140,11 @@ public sealed class PointsService : Api.V1.Points.PointsBase
     public override Task<SearchResponse> Search(SearchPoints request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (_cluster.Enabled)
+        {
+            return ClusterSearch(request, context);
+        }
+
         var clock = Stopwatch.StartNew();
         var response = new SearchResponse();
         foreach (EngineScoredPoint hit in RunSearch(request, context.CancellationToken))
@@ -137,9 +173,17 @@ public sealed class PointsService : Api.V1.Points.PointsBase
             StatusCode code = StatusCode.OK;
             try
             {
-                foreach (EngineScoredPoint hit in RunSearch(request, cancellation))
+                if (_cluster.Enabled)
                 {
-                    response.Result.Add(hit.ToWire());
+                    SearchResponse routed = await ClusterSearch(request, context).ConfigureAwait(false);
+                    response.Result.Add(routed.Result);
+                }
+                else
+                {
+                    foreach (EngineScoredPoint hit in RunSearch(request, cancellation))
+                    {
+                        response.Result.Add(hit.ToWire());
+                    }
                 }
             }
             catch (Exception e) when (!cancellation.IsCancellationRequested)
@@ -189,6 +233,11 @@ public sealed class PointsService : Api.V1.Points.PointsBase
             searches.Add(request.Searches[i].ToEngine($"searches[{i}]"));
         }
 
+        if (_cluster.Enabled)
+        {
+            return ClusterSearchBatch(request, searches, context);
+        }
+
         IReadOnlyList<IReadOnlyList<EngineScoredPoint>> results = _host.Database.GetCollection(request.CollectionName)
             .SearchBatch(searches, context.CancellationToken);
         var response = new SearchBatchResponse { Result = { results.Select(r => new BatchResult { Result = { r.Select(h => h.ToWire()) } }) } };
@@ -199,8 +248,16 @@ public sealed class PointsService : Api.V1.Points.PointsBase
     /// <summary>Converts and applies one batch, whole or not at all.</summary>
     private long Write(UpsertPoints request)
     {
-        CheckCount(request.Points.Count, _options.MaxBatchPoints, "points");
         Collection collection = _host.Database.GetCollection(request.CollectionName);
+        Point[] points = ToPoints(request);
+        collection.Upsert(points);
+        return points.Length;
+    }
+
+    /// <summary>Checks a batch against the server's limits and converts it.</summary>
+    private Point[] ToPoints(UpsertPoints request)
+    {
+        CheckCount(request.Points.Count, _options.MaxBatchPoints, "points");
         var points = new Point[request.Points.Count];
         for (int i = 0; i < points.Length; i++)
         {
@@ -208,8 +265,7 @@ public sealed class PointsService : Api.V1.Points.PointsBase
             points[i] = request.Points[i].ToEngine($"points[{i}]");
         }
 
-        collection.Upsert(points);
-        return points.Length;
+        return points;
     }
 
     /// <summary>Refuses filters nested deeper than the server allows (counted without recursing past the limit).</summary>

@@ -88,7 +88,6 @@ public sealed class ClusterNode : IAsyncDisposable
     public static async Task<ClusterNode> JoinAsync(ClusterOptions options, string instanceId, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         if (!options.Enabled)
         {
             throw new InvalidOperationException("No etcd endpoint configured (--cluster-etcd).");
@@ -127,6 +126,7 @@ public sealed class ClusterNode : IAsyncDisposable
     public async Task<ClusterCollection> CreateCollectionAsync(string name, CollectionOptions options, int? shardNumber, string? shardKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Routing.ShardNames.Validate(name);
         int shards = shardNumber ?? Math.Max(1, _members.Count);
         if (shards is < 1 or > ShardPlacement.MaxShards)
         {
@@ -144,6 +144,9 @@ public sealed class ClusterNode : IAsyncDisposable
         _logger.LogInformation("Collection {Collection} created with {Shards} shards", name, shards);
         return stored;
     }
+
+    /// <summary>A collection as stored in etcd now (for a node whose watch has not delivered it yet), or null.</summary>
+    public Task<ClusterCollection?> ReadCollectionAsync(string name, CancellationToken cancellationToken) => _catalog.GetAsync(name, cancellationToken);
 
     /// <summary>Removes a collection from the cluster; false when there was none.</summary>
     public Task<bool> DropCollectionAsync(string name, CancellationToken cancellationToken) => _catalog.DeleteAsync(name, cancellationToken);

@@ -21,6 +21,15 @@ public sealed class ClusterOptions
     /// </summary>
     public int LeaseTtlSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// The API key this node presents to its peers' node-to-node service (an Admin key of theirs). Needed when the
+    /// servers have API keys; prefer VECTORENGINE_CLUSTER__PEERAPIKEY to a flag.
+    /// </summary>
+    public string PeerApiKey { get; set; } = string.Empty;
+
+    /// <summary>Seconds a node-to-node call may take when the client's call has no deadline. Default 10.</summary>
+    public double PeerTimeoutSeconds { get; set; } = 10;
+
     /// <summary>True when a cluster is configured.</summary>
     public bool Enabled => Etcd.Length > 0;
 

@@ -46,7 +46,13 @@ public sealed partial class CollectionOptions
         }
     }
 
-    internal void Validate(IndexRegistry registry)
+    /// <summary>
+    /// Checks the options as <see cref="VectorDatabase.CreateCollection"/> would, without creating anything (a cluster
+    /// checks them once before storing a definition every node creates its shards from).
+    /// </summary>
+    /// <param name="registry">The index types known (<see cref="VectorDatabaseOptions.Indexes"/>).</param>
+    /// <exception cref="VectorEngineArgumentException">A dimension, index or parameter the engine refuses.</exception>
+    public void Validate(IndexRegistry registry)
     {
         if (Dimension is < 1 or > MaxDimension)
         {

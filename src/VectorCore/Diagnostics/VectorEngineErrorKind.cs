@@ -26,4 +26,10 @@ public enum VectorEngineErrorKind
     /// the database recovers it from the write-ahead log (Unavailable).
     /// </summary>
     StorageFailure,
+
+    /// <summary>
+    /// In a cluster: the node that holds the data did not answer (down, unreachable, or past the call's deadline), or
+    /// holds no such shard under the current shard map. Safe to retry (Unavailable).
+    /// </summary>
+    Unavailable,
 }

@@ -1,0 +1,151 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using VectorEngine.Server.Hosting;
+using VectorEngine.Sharding.Coordination;
+using VectorEngine.Sharding.Routing;
+
+namespace VectorEngine.Server.Cluster;
+
+/// <summary>
+/// Makes this server a cluster node when <c>--cluster-etcd</c> is given: once the database is open it joins (under a
+/// data-directory identity kept in <c>DATA/cluster-instance</c>), keeps its local shard collections in step with the
+/// cluster's collections, and routes client calls through a <see cref="ShardRouter"/>. A node id another live node
+/// holds stops the server with that error. Without a cluster it does nothing and the server runs alone.
+/// </summary>
+public sealed class ClusterHost : BackgroundService
+{
+    private const string InstanceFile = "cluster-instance";
+    private readonly ClusterOptions _options;
+    private readonly ServerOptions _server;
+    private readonly DatabaseHost _database;
+    private readonly ClusterMetrics _metrics;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<ClusterHost> _logger;
+    private readonly SemaphoreSlim _reconcile = new(1, 1);
+    private ClusterNode? _node;
+    private GrpcShardTransport? _transport;
+
+    /// <summary>Creates the host.</summary>
+    public ClusterHost(IOptions<ClusterOptions> options, IOptions<ServerOptions> server, DatabaseHost database, ClusterMetrics metrics, IHostApplicationLifetime lifetime, ILogger<ClusterHost> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(server);
+        _options = options.Value;
+        _server = server.Value;
+        _database = database;
+        _metrics = metrics;
+        _lifetime = lifetime;
+        _logger = logger;
+    }
+
+    /// <summary>True when the server was started as a cluster node.</summary>
+    public bool Enabled => _options.Enabled;
+
+    /// <summary>True once the node has joined and serves cluster calls.</summary>
+    public bool IsReady => Volatile.Read(ref _node) is not null && Router is not null;
+
+    /// <summary>This node's membership; Unavailable until joined.</summary>
+    public ClusterNode Node => Volatile.Read(ref _node) ?? throw NotJoined();
+
+    /// <summary>Routes client calls on cluster collections; null until joined.</summary>
+    public ShardRouter? Router { get; private set; }
+
+    /// <summary>This node's shards; Unavailable until joined.</summary>
+    public LocalShards Local => LocalOrNull ?? throw NotJoined();
+
+    private LocalShards? LocalOrNull { get; set; }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        while (!_database.IsReady)
+        {
+            await Task.Delay(50, stoppingToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            ClusterNode node = await ClusterNode.JoinAsync(_options, InstanceId(), _logger, stoppingToken).ConfigureAwait(false);
+            var local = new LocalShards(_database.Database, node);
+            _transport = new GrpcShardTransport(node, local, _options, _metrics);
+            LocalOrNull = local;
+            Router = new ShardRouter(node, _transport, _logger);
+            node.CollectionsChanged += () => _ = Task.Run(ReconcileAsync, CancellationToken.None);
+            Volatile.Write(ref _node, node);
+            await ReconcileAsync().ConfigureAwait(false);
+            _logger.LogInformation("Node {Node} joined the cluster at {Etcd} as {Address}", _options.NodeId, _options.Etcd, _options.Advertise);
+        }
+        catch (NodeIdTakenException e)
+        {
+            _logger.LogCritical("{Message}", e.Message);
+            Environment.ExitCode = 3;
+            _lifetime.StopApplication();
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _node, null) is { } node)
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _transport?.Dispose();
+    }
+
+    private async Task ReconcileAsync()
+    {
+        await _reconcile.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (LocalOrNull is { } local)
+            {
+                (int created, int dropped) = local.Reconcile();
+                if (created + dropped > 0)
+                {
+                    _logger.LogInformation("Shards reconciled: {Created} created, {Dropped} dropped", created, dropped);
+                }
+
+                if (local.Orphans.Count > 0)
+                {
+                    _logger.LogWarning("Local shards of collections this cluster does not know are kept, not served: {Orphans}", string.Join(", ", local.Orphans));
+                }
+            }
+        }
+        catch (Exception e) when (e is VectorEngineException or IOException)
+        {
+            _logger.LogError(e, "Reconciling local shards failed; retried at the next change");
+        }
+        finally
+        {
+            _reconcile.Release();
+        }
+    }
+
+    private string InstanceId()
+    {
+        string path = Path.Combine(Path.GetFullPath(_server.DataDirectory), InstanceFile);
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        string id = Guid.NewGuid().ToString("N");
+        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(id));
+            file.Flush(flushToDisk: true);
+        }
+
+        return id;
+    }
+
+    private static RpcException NotJoined() => new(new Status(StatusCode.Unavailable, "This node has not joined its cluster yet; retry shortly."));
+}

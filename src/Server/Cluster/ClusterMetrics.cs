@@ -1,0 +1,39 @@
+using Prometheus;
+using VectorEngine.Server.Observability;
+
+namespace VectorEngine.Server.Cluster;
+
+/// <summary>Node-to-node figures: calls and retries per peer, each peer's circuit state and the fan-out latency per shard call.</summary>
+public sealed class ClusterMetrics
+{
+    /// <summary>Creates the metrics in the server's registry.</summary>
+    public ClusterMetrics(ServerMetrics server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        IMetricFactory factory = Metrics.WithCustomRegistry(server.Registry);
+        PeerCalls = factory.CreateCounter("vectorengine_cluster_peer_calls_total", "Node-to-node calls by peer, method and outcome.",
+            new CounterConfiguration { LabelNames = ["peer", "method", "outcome"] });
+        Retries = factory.CreateCounter("vectorengine_cluster_peer_retries_total", "Node-to-node retries by peer.",
+            new CounterConfiguration { LabelNames = ["peer"] });
+        RetriesRefused = factory.CreateCounter("vectorengine_cluster_retry_budget_exhausted_total", "Retries not made because the shared retry budget was spent.");
+        CircuitState = factory.CreateGauge("vectorengine_cluster_peer_circuit_state", "Circuit breaker per peer: 0 closed, 1 half-open, 2 open.",
+            new GaugeConfiguration { LabelNames = ["peer"] });
+        FanOutLatency = factory.CreateHistogram("vectorengine_cluster_fanout_duration_seconds", "Latency of one node's part of a fanned-out call, by peer and method.",
+            new HistogramConfiguration { LabelNames = ["peer", "method"], Buckets = Histogram.ExponentialBuckets(0.00005, 2, 20) });
+    }
+
+    /// <summary>Calls by peer, method and outcome (ok, unavailable, error).</summary>
+    public Counter PeerCalls { get; }
+
+    /// <summary>Retries by peer.</summary>
+    public Counter Retries { get; }
+
+    /// <summary>Retries the budget refused.</summary>
+    public Counter RetriesRefused { get; }
+
+    /// <summary>0 closed, 1 half-open, 2 open, per peer.</summary>
+    public Gauge CircuitState { get; }
+
+    /// <summary>One peer's part of a call, by method.</summary>
+    public Histogram FanOutLatency { get; }
+}

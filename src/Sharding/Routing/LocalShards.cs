@@ -1,0 +1,165 @@
+using VectorEngine.Filters;
+using VectorEngine.Sharding.Coordination;
+
+namespace VectorEngine.Sharding.Routing;
+
+/// <summary>
+/// The shards this node holds, as local collections of its database, and the operations peers (and this node's own
+/// router) run on them. A shard that the cluster assigned here but that has no local collection yet (a write that
+/// arrived before this node's watch delivered the new collection) is created on first use, from the definition in etcd.
+/// </summary>
+public sealed class LocalShards
+{
+    private readonly VectorDatabase _database;
+    private readonly ClusterNode _cluster;
+    private readonly Lock _creating = new();
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the view.</summary>
+    /// <param name="database">This node's database.</param>
+    /// <param name="cluster">This node's cluster membership (definitions and shard maps).</param>
+    public LocalShards(VectorDatabase database, ClusterNode cluster)
+    {
+        _database = database;
+        _cluster = cluster;
+    }
+
+    /// <summary>Local shard collections whose cluster collection this process has never seen (kept, not served).</summary>
+    public IReadOnlyList<string> Orphans { get; private set; } = [];
+
+    /// <summary>Writes points to one shard, whole or not at all.</summary>
+    public async Task UpsertAsync(string collection, int shard, IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    {
+        Collection local = await ResolveAsync(collection, shard, cancellationToken).ConfigureAwait(false);
+        local.Upsert(points);
+    }
+
+    /// <summary>Deletes by ids or by filter on each listed shard; returns how many went.</summary>
+    public async Task<long> DeleteAsync(string collection, IReadOnlyList<int> shards, IReadOnlyList<PointId>? ids, Filter? filter, CancellationToken cancellationToken)
+    {
+        long deleted = 0;
+        foreach (int shard in shards)
+        {
+            Collection local = await ResolveAsync(collection, shard, cancellationToken).ConfigureAwait(false);
+            deleted += ids is not null ? local.Delete(ids) : local.Delete(filter ?? throw new VectorEngineArgumentException("A delete needs ids or a filter.", "points_selector"));
+        }
+
+        return deleted;
+    }
+
+    /// <summary>The best hits over the listed shards, best first.</summary>
+    public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(string collection, IReadOnlyList<int> shards, SearchRequest request, CancellationToken cancellationToken)
+    {
+        var parts = new List<IReadOnlyList<ScoredPoint>>(shards.Count);
+        DistanceMetric metric = DistanceMetric.L2;
+        foreach (int shard in shards)
+        {
+            Collection local = await ResolveAsync(collection, shard, cancellationToken).ConfigureAwait(false);
+            metric = local.Metric;
+            parts.Add(local.Search(request, cancellationToken));
+        }
+
+        return ResultMerge.TopK(parts, request.Limit, metric);
+    }
+
+    /// <summary>Points matching the filter over the listed shards.</summary>
+    public async Task<long> CountAsync(string collection, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        foreach (int shard in shards)
+        {
+            count += (await ResolveAsync(collection, shard, cancellationToken).ConfigureAwait(false)).Count(filter);
+        }
+
+        return count;
+    }
+
+    /// <summary>Up to the request's limit of points from its offset on, in id order, over the listed shards.</summary>
+    public async Task<IReadOnlyList<PointRecord>> ScrollAsync(string collection, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken)
+    {
+        var parts = new List<IReadOnlyList<PointRecord>>(shards.Count);
+        foreach (int shard in shards)
+        {
+            parts.Add((await ResolveAsync(collection, shard, cancellationToken).ConfigureAwait(false)).Scroll(request).Points);
+        }
+
+        return ResultMerge.ById(parts, request.Limit);
+    }
+
+    /// <summary>
+    /// Makes the local collections match the cluster: creates the shards assigned here that are missing, and drops the
+    /// shards of a collection this process saw dropped. Shards of a collection it never saw (the etcd prefix is empty
+    /// or another cluster's) are kept and reported in <see cref="Orphans"/>: data is never deleted on an absence alone.
+    /// Returns (created, dropped).
+    /// </summary>
+    public (int Created, int Dropped) Reconcile()
+    {
+        int created = 0, dropped = 0;
+        IReadOnlyDictionary<string, ClusterCollection> collections = _cluster.Collections;
+        _seen.UnionWith(collections.Keys);
+        foreach (ClusterCollection collection in collections.Values)
+        {
+            foreach (Placement.ShardAssignment shard in collection.Map.Shards)
+            {
+                if (shard.Nodes.Contains(_cluster.Self.NodeId) && EnsureLocal(collection, shard.ShardId, out bool made) is not null && made)
+                {
+                    created++;
+                }
+            }
+        }
+
+        var orphans = new List<string>();
+        foreach (string local in _database.ListCollections())
+        {
+            if (ShardNames.TryParse(local, out string name, out _) && !collections.ContainsKey(name))
+            {
+                if (_seen.Contains(name))
+                {
+                    _database.DropCollection(local);
+                    dropped++;
+                }
+                else
+                {
+                    orphans.Add(local);
+                }
+            }
+        }
+
+        Orphans = orphans;
+        return (created, dropped);
+    }
+
+    private async Task<Collection> ResolveAsync(string collection, int shard, CancellationToken cancellationToken)
+    {
+        if (_database.TryGetCollection(ShardNames.Local(collection, shard), out Collection? local))
+        {
+            return local!;
+        }
+
+        ClusterCollection? definition = _cluster.Collections.GetValueOrDefault(collection)
+            ?? await _cluster.ReadCollectionAsync(collection, cancellationToken).ConfigureAwait(false)
+            ?? throw new CollectionNotFoundException(collection);
+        if (shard < 0 || shard >= definition.Map.Shards.Count || !definition.Map.NodesOf(shard).Contains(_cluster.Self.NodeId))
+        {
+            throw new ShardNotHereException(collection, shard, _cluster.Self.NodeId);
+        }
+
+        return EnsureLocal(definition, shard, out _)!;
+    }
+
+    private Collection? EnsureLocal(ClusterCollection definition, int shard, out bool created)
+    {
+        string name = ShardNames.Local(definition.Name, shard);
+        lock (_creating)
+        {
+            created = false;
+            if (_database.TryGetCollection(name, out Collection? existing))
+            {
+                return existing;
+            }
+
+            created = true;
+            return _database.CreateCollection(name, definition.Options);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using Microsoft.Extensions.Logging;
+using VectorEngine.Filters;
+using VectorEngine.Sharding.Coordination;
+using VectorEngine.Sharding.Placement;
+
+namespace VectorEngine.Sharding.Routing;
+
+/// <summary>
+/// Runs a client's call on a cluster collection from whichever node received it: writes are split per shard and sent
+/// to each shard's primary (each part whole or not at all); reads fan out to every shard, or only to the shard a
+/// filter pins with a match on the shard key, under the call's deadline, and merge. A shard whose node is down or
+/// does not answer in time is named in the answer's partial list instead of failing the read, unless all are required.
+/// </summary>
+public sealed class ShardRouter
+{
+    private readonly ClusterNode _cluster;
+    private readonly IShardTransport _transport;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the router.</summary>
+    public ShardRouter(ClusterNode cluster, IShardTransport transport, ILogger logger)
+    {
+        _cluster = cluster;
+        _transport = transport;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// The cluster collection: from this node's watched view, else read from etcd (a collection another node created a
+    /// moment ago, before the watch delivered it).
+    /// </summary>
+    /// <exception cref="CollectionNotFoundException">No such collection in the cluster.</exception>
+    public async Task<ClusterCollection> GetAsync(string collection, CancellationToken cancellationToken) =>
+        _cluster.Collections.GetValueOrDefault(collection)
+        ?? await _cluster.ReadCollectionAsync(collection, cancellationToken).ConfigureAwait(false)
+        ?? throw new CollectionNotFoundException(collection);
+
+    /// <summary>Writes points; returns how many. Every point's shard is found before anything is sent.</summary>
+    /// <exception cref="MissingShardKeyException">A point lacks the shard key (nothing was written anywhere).</exception>
+    /// <exception cref="ShardWriteException">Some shards' parts were not applied.</exception>
+    public async Task<long> UpsertAsync(string collection, IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    {
+        ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
+        var parts = new Dictionary<int, List<Point>>();
+        foreach (Point point in points)
+        {
+            int shard = definition.Map.ShardOf(point.Id, point.Payload);
+            if (!parts.TryGetValue(shard, out List<Point>? part))
+            {
+                parts[shard] = part = [];
+            }
+
+            part.Add(point);
+        }
+
+        await WriteAsync(definition, parts.Keys, shard => _transport.UpsertAsync(Primary(definition, shard), collection, shard, parts[shard], cancellationToken)).ConfigureAwait(false);
+        return points.Count;
+    }
+
+    /// <summary>Deletes by ids or by filter on every shard that can hold them; returns how many went.</summary>
+    /// <exception cref="ShardWriteException">Some shards did not apply the delete.</exception>
+    public async Task<long> DeleteAsync(string collection, IReadOnlyList<PointId>? ids, Filter? filter, CancellationToken cancellationToken)
+    {
+        ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<int> shards = ids is not null && definition.Map.ShardKey is null
+            ? ids.Select(id => definition.Map.ShardOf(StableHash.Of(id))).Distinct().ToArray()
+            : PinnedShard(definition, filter) is { } pinned ? [pinned] : AllShards(definition);
+        long deleted = 0;
+        await WriteAsync(definition, shards, async shard =>
+        {
+            IReadOnlyList<PointId>? mine = ids is not null && definition.Map.ShardKey is null
+                ? ids.Where(id => definition.Map.ShardOf(StableHash.Of(id)) == shard).ToArray()
+                : ids;
+            Interlocked.Add(ref deleted, await _transport.DeleteAsync(Primary(definition, shard), collection, [shard], mine, filter, cancellationToken).ConfigureAwait(false));
+        }).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <summary>The best hits over the shards that answered.</summary>
+    public async Task<RoutedResult<IReadOnlyList<ScoredPoint>>> SearchAsync(string collection, SearchRequest request, bool requireAll, CancellationToken cancellationToken)
+    {
+        ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
+        var answers = new List<IReadOnlyList<ScoredPoint>>();
+        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards) =>
+        {
+            IReadOnlyList<ScoredPoint> hits = await _transport.SearchAsync(node, collection, shards, request, cancellationToken).ConfigureAwait(false);
+            lock (answers)
+            {
+                answers.Add(hits);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return new RoutedResult<IReadOnlyList<ScoredPoint>>(ResultMerge.TopK(answers, request.Limit, definition.Options.Metric), partial);
+    }
+
+    /// <summary>Points matching the filter over the shards that answered.</summary>
+    public async Task<RoutedResult<long>> CountAsync(string collection, Filter? filter, bool requireAll, CancellationToken cancellationToken)
+    {
+        ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
+        long count = 0;
+        IReadOnlyList<int> partial = await FanOutAsync(definition, filter, requireAll, async (node, shards) =>
+            Interlocked.Add(ref count, await _transport.CountAsync(node, collection, shards, filter, cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+        return new RoutedResult<long>(count, partial);
+    }
+
+    /// <summary>One page in id order over the shards that answered, with the offset of the next page.</summary>
+    public async Task<RoutedResult<ScrollPage>> ScrollAsync(string collection, ScrollRequest request, bool requireAll, CancellationToken cancellationToken)
+    {
+        ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
+
+        // One more than the page from every shard: if the merge has more than a page, the extra one starts the next.
+        ScrollRequest wider = request with { Limit = request.Limit + 1 };
+        var pages = new List<IReadOnlyList<PointRecord>>();
+        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards) =>
+        {
+            IReadOnlyList<PointRecord> page = await _transport.ScrollAsync(node, collection, shards, wider, cancellationToken).ConfigureAwait(false);
+            lock (pages)
+            {
+                pages.Add(page);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<PointRecord> merged = ResultMerge.ById(pages, request.Limit + 1);
+        PointId? next = merged.Count > request.Limit ? merged[request.Limit].Id : (PointId?)null;
+        return new RoutedResult<ScrollPage>(new ScrollPage(merged.Take(request.Limit).ToArray(), next), partial);
+    }
+
+    /// <summary>The shard a filter pins with a top-level must-match on the shard key, or null when it pins none.</summary>
+    public static int? PinnedShard(ClusterCollection definition, Filter? filter)
+    {
+        if (definition.Map.ShardKey is not { } key || filter is null)
+        {
+            return null;
+        }
+
+        foreach (Condition condition in filter.Must)
+        {
+            if (condition is MatchCondition match && match.Key == key && match.Value.Kind is PayloadValueKind.String or PayloadValueKind.Integer)
+            {
+                return definition.Map.ShardOf(StableHash.Of(match.Value));
+            }
+        }
+
+        return null;
+    }
+
+    private async Task WriteAsync(ClusterCollection definition, IEnumerable<int> shards, Func<int, Task> write)
+    {
+        var applied = new List<int>();
+        var failed = new Dictionary<int, string>();
+        await Task.WhenAll(shards.Select(async shard =>
+        {
+            try
+            {
+                if (!_cluster.Members.ContainsKey(Primary(definition, shard)))
+                {
+                    throw new VectorEngineException(VectorEngineErrorKind.Unavailable, $"node {Primary(definition, shard)} is down");
+                }
+
+                await write(shard).ConfigureAwait(false);
+                lock (applied)
+                {
+                    applied.Add(shard);
+                }
+            }
+            catch (Exception e) when (IsUnavailable(e))
+            {
+                lock (applied)
+                {
+                    failed[shard] = e.Message;
+                }
+            }
+        })).ConfigureAwait(false);
+        if (failed.Count > 0)
+        {
+            throw new ShardWriteException(definition.Name, applied, failed);
+        }
+    }
+
+    /// <summary>Runs <paramref name="call"/> once per node over its shards; returns the shards that did not answer.</summary>
+    private async Task<IReadOnlyList<int>> FanOutAsync(ClusterCollection definition, Filter? filter, bool requireAll, Func<string, IReadOnlyList<int>, Task> call, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<int> shards = PinnedShard(definition, filter) is { } pinned ? [pinned] : AllShards(definition);
+        var missing = new List<int>();
+        var byNode = shards.GroupBy(s => Primary(definition, s)).ToArray();
+        await Task.WhenAll(byNode.Select(async group =>
+        {
+            int[] mine = group.ToArray();
+            try
+            {
+                if (!_cluster.Members.ContainsKey(group.Key))
+                {
+                    throw new VectorEngineException(VectorEngineErrorKind.Unavailable, $"node {group.Key} is down");
+                }
+
+                await call(group.Key, mine).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogDebug(e, "Shards {Shards} of {Collection} on {Node} did not answer", mine, definition.Name, group.Key);
+                lock (missing)
+                {
+                    missing.AddRange(mine);
+                }
+            }
+        })).ConfigureAwait(false);
+        missing.Sort();
+        if (missing.Count > 0 && requireAll)
+        {
+            throw new VectorEngineException(VectorEngineErrorKind.Unavailable,
+                $"Shard(s) {string.Join(", ", missing)} of '{definition.Name}' did not answer and the request requires all shards.");
+        }
+
+        return missing;
+    }
+
+    private static string Primary(ClusterCollection definition, int shard) => definition.Map.Shards[shard].Primary;
+
+    private static int[] AllShards(ClusterCollection definition) => Enumerable.Range(0, definition.Map.Shards.Count).ToArray();
+
+    /// <summary>Failures that mean "that node did not do it" (down, unreachable, timed out), not "the request is wrong".</summary>
+    private static bool IsUnavailable(Exception e) =>
+        e is VectorEngineException { Kind: VectorEngineErrorKind.Unavailable or VectorEngineErrorKind.Closed or VectorEngineErrorKind.StorageFailure }
+        || e is OperationCanceledException or TimeoutException
+        || (e is Grpc.Core.RpcException rpc && rpc.StatusCode is Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded or Grpc.Core.StatusCode.Cancelled);
+}

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using VectorEngine.Sharding.Tests.Support;
+
+namespace VectorEngine.Cluster.Tests;
+
+/// <summary>
+/// A real cluster on loopback: its own etcd and N server processes (VectorEngine.Server.dll with --cluster-etcd,
+/// --node-id, --advertise), each with its own data directory and ports. Nodes are killed with kill -9 and restarted
+/// on the same directory and port; everything started is stopped by pid at the end.
+/// </summary>
+public sealed class ClusterHarness : IAsyncDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("vectorengine-cluster-").FullName;
+    private readonly string _clusterName = "c" + Guid.NewGuid().ToString("N")[..10];
+    private readonly Node[] _nodes;
+
+    private ClusterHarness(int count)
+    {
+        Etcd = new EtcdProcess();
+        _nodes = Enumerable.Range(1, count).Select(i => new Node($"node-{i}", FreePort(), FreePort(), Path.Combine(_root, $"node-{i}"))).ToArray();
+    }
+
+    public EtcdProcess Etcd { get; }
+
+    public int Count => _nodes.Length;
+
+    public static async Task<ClusterHarness> StartAsync(int nodes)
+    {
+        var harness = new ClusterHarness(nodes);
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, nodes).Select(harness.StartNodeAsync));
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
+    }
+
+    public string Address(int node) => $"http://127.0.0.1:{_nodes[node].Port}";
+
+    public string NodeId(int node) => _nodes[node].Id;
+
+    public GrpcChannel Channel(int node) => _nodes[node].Channel ??= GrpcChannel.ForAddress(Address(node));
+
+    /// <summary>The node's Prometheus text (its metrics port).</summary>
+    public async Task<string> MetricsAsync(int node)
+    {
+        using var http = new HttpClient();
+        return await http.GetStringAsync($"http://127.0.0.1:{_nodes[node].MetricsPort}/metrics");
+    }
+
+    /// <summary>kill -9.</summary>
+    public void Kill(int node)
+    {
+        Node n = _nodes[node];
+        if (n.Process is { HasExited: false } process)
+        {
+            process.Kill();
+            process.WaitForExit(10_000);
+        }
+
+        n.Process?.Dispose();
+        n.Process = null;
+    }
+
+    public async Task StartNodeAsync(int node)
+    {
+        Node n = _nodes[node];
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "VectorEngine.Server.dll"),
+                "--port", n.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", n.Data,
+                "--cluster-etcd", Etcd.Url, "--node-id", n.Id, "--advertise", $"127.0.0.1:{n.Port}",
+                $"--Cluster:ClusterName={_clusterName}", $"--Server:MetricsPort={n.MetricsPort}",
+                "--Logging:LogLevel:Default=Warning",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        n.Output.Clear();
+        Process process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => n.Output.Enqueue(e.Data ?? string.Empty);
+        process.ErrorDataReceived += (_, e) => n.Output.Enqueue(e.Data ?? string.Empty);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        n.Process = process;
+        await WaitServingAsync(node);
+    }
+
+    public async Task WaitServingAsync(int node)
+    {
+        Node n = _nodes[node];
+        var health = new Health.HealthClient(Channel(node));
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (n.Process is { HasExited: true } exited)
+            {
+                throw new InvalidOperationException($"{n.Id} exited ({exited.ExitCode}) while starting: {string.Join("\n", n.Output.TakeLast(30))}");
+            }
+
+            try
+            {
+                HealthCheckResponse answer = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                if (answer.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+            }
+            catch (Grpc.Core.RpcException)
+            {
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"{n.Id} not SERVING within 60 s: {string.Join("\n", n.Output.TakeLast(30))}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (int i = 0; i < _nodes.Length; i++)
+        {
+            Kill(i);
+            _nodes[i].Channel?.Dispose();
+        }
+
+        Etcd.Dispose();
+        await Task.Yield();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    private sealed class Node(string id, int port, int metricsPort, string data)
+    {
+        public string Id { get; } = id;
+
+        public int Port { get; } = port;
+
+        public int MetricsPort { get; } = metricsPort;
+
+        public string Data { get; } = data;
+
+        public Process? Process { get; set; }
+
+        public GrpcChannel? Channel { get; set; }
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+    }
+}

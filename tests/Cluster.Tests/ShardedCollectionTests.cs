@@ -1,0 +1,187 @@
+using Grpc.Core;
+using VectorEngine.Api.V1;
+using VectorEngine.Hnsw;
+using VectorEngine.Protocol.Mapping;
+using EngineFilter = VectorEngine.Filters.Filter;
+using EngineCondition = VectorEngine.Filters.Condition;
+
+namespace VectorEngine.Cluster.Tests;
+
+/// <summary>
+/// Three server processes and etcd on loopback: a 6-shard collection written from 4 concurrent writers through every
+/// node answers exactly as one embedded database holding the same points.
+/// </summary>
+public sealed class ShardedCollectionTests
+{
+    private const int Dimension = 24;
+    private const int Points = 30_000;
+    private const int Tenants = 20;
+
+    [Fact]
+    public async Task A_six_shard_collection_answers_like_a_single_node_database()
+    {
+        await using ClusterHarness cluster = await ClusterHarness.StartAsync(3);
+        var collections = new Api.V1.Collections.CollectionsClient(cluster.Channel(0));
+        CreateCollection create = new CollectionOptions(Dimension, DistanceMetric.Cosine)
+        {
+            Index = new Indexing.IndexSpec("hnsw", new Dictionary<string, string> { ["m"] = "16", ["ef_construction"] = "100" }),
+        }.ToWire("docs");
+        create.ShardNumber = 6;
+        await collections.CreateAsync(create);
+
+        // The same points into an embedded database: the reference every cluster answer is compared with.
+        using var reference = new TempDir();
+        using VectorDatabase single = VectorDatabase.Open(reference.Path, new VectorDatabaseOptions().UseHnsw());
+        Collection expected = single.CreateCollection("docs", create.ToEngine());
+        Point[] points = Enumerable.Range(0, Points).Select(MakePoint).ToArray();
+        expected.Upsert(points);
+
+        // 4 writers, each through another node, batches of 500.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async writer =>
+        {
+            var client = new Api.V1.Points.PointsClient(cluster.Channel(writer % cluster.Count));
+            for (int start = writer * (Points / 4); start < (writer + 1) * (Points / 4); start += 500)
+            {
+                var batch = new UpsertPoints { CollectionName = "docs" };
+                batch.Points.AddRange(points.Skip(start).Take(500).Select(p => p.ToWire()));
+                await client.UpsertAsync(batch, deadline: DateTime.UtcNow.AddSeconds(60));
+            }
+        }));
+
+        // Every node holds its two shards' points and only those.
+        var nodeClients = Enumerable.Range(0, cluster.Count).Select(i => new Api.V1.Points.PointsClient(cluster.Channel(i))).ToArray();
+        foreach (Api.V1.Points.PointsClient client in nodeClients)
+        {
+            CountResponse count = await client.CountAsync(new CountPoints { CollectionName = "docs" });
+            Assert.Equal((ulong)Points, count.Count);
+            Assert.Empty(count.Partial);
+        }
+
+        for (int node = 0; node < cluster.Count; node++)
+        {
+            string metrics = await cluster.MetricsAsync(node);
+            Assert.Equal(2, metrics.Split('\n').Count(l => l.StartsWith("vectorengine_collection_points{collection=\"docs--s", StringComparison.Ordinal)));
+        }
+
+        // Exact searches: the same ids and the same scores, from any node.
+        var random = new Random(7);
+        for (int q = 0; q < 30; q++)
+        {
+            float[] query = Vector(random);
+            EngineFilter? filter = q % 3 == 0 ? new EngineFilter { Must = { EngineCondition.Match("tenant", "t" + (q % Tenants)) } } : null;
+            var request = new SearchRequest(query, 10) { Filter = filter, Params = new SearchParams { Exact = true } };
+            IReadOnlyList<ScoredPoint> want = expected.Search(request);
+            SearchResponse got = await nodeClients[q % cluster.Count].SearchAsync(request.ToWire("docs"));
+            Assert.Empty(got.Partial);
+            Assert.Equal(want.Select(h => h.Id), got.Result.Select(h => h.Id.ToEngine("id")));
+            Assert.Equal(want.Select(h => h.Score), got.Result.Select(h => h.Score));
+        }
+
+        // Approximate searches: recall@10 within 0.01 of the single node's.
+        double clusterRecall = 0, singleRecall = 0;
+        for (int q = 0; q < 50; q++)
+        {
+            float[] query = Vector(random);
+            HashSet<PointId> truth = expected.Search(new SearchRequest(query, 10) { Params = new SearchParams { Exact = true } }).Select(h => h.Id).ToHashSet();
+            singleRecall += expected.Search(new SearchRequest(query, 10)).Count(h => truth.Contains(h.Id)) / 10.0;
+            SearchResponse got = await nodeClients[q % cluster.Count].SearchAsync(new SearchRequest(query, 10).ToWire("docs"));
+            clusterRecall += got.Result.Count(h => truth.Contains(h.Id.ToEngine("id"))) / 10.0;
+        }
+
+        Assert.True(clusterRecall / 50 >= singleRecall / 50 - 0.01, $"cluster recall {clusterRecall / 50:F3} vs single node {singleRecall / 50:F3}");
+
+        // Scroll: every point once, in id order, across pages and shards.
+        var scrolled = new List<PointId>();
+        Api.V1.PointId? offset = null;
+        for (int page = 0; page < 100; page++)
+        {
+            ScrollResponse response = await nodeClients[page % cluster.Count].ScrollAsync(new ScrollPoints { CollectionName = "docs", Limit = 1_000, Offset = offset });
+            scrolled.AddRange(response.Result.Select(p => p.Id.ToEngine("id")));
+            offset = response.NextPageOffset;
+            if (offset is null)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(points.Select(p => p.Id).Order(), scrolled);
+
+        // Count with a filter, then a delete by filter that reaches every shard.
+        var tenant3 = new EngineFilter { Must = { EngineCondition.Match("tenant", "t3") } };
+        Assert.Equal((ulong)expected.Count(tenant3), (await nodeClients[1].CountAsync(new CountPoints { CollectionName = "docs", Filter = tenant3.ToWire() })).Count);
+        var even = new EngineFilter { Must = { EngineCondition.Match("group", 0L) } };
+        long removed = expected.Delete(even);
+        PointsOperationResponse deleted = await nodeClients[2].DeleteAsync(new DeletePoints { CollectionName = "docs", Filter = even.ToWire() });
+        Assert.Equal((ulong)removed, deleted.Count);
+        Assert.Equal((ulong)(Points - removed), (await nodeClients[0].CountAsync(new CountPoints { CollectionName = "docs" })).Count);
+
+        // Get by ids across shards, in the order asked, missing ids left out.
+        GetResponse fetched = await nodeClients[0].GetAsync(new GetPoints { CollectionName = "docs", Ids = { new[] { 1UL, 3UL, 999_999UL, 5UL }.Select(i => new PointId(i).ToWire()) }, WithPayload = true });
+        Assert.Equal([1UL, 3UL, 5UL], fetched.Result.Select(p => p.Id.ToEngine("id").Number));
+    }
+
+    [Fact]
+    public async Task Bad_cluster_input_is_refused_and_changes_nothing()
+    {
+        await using ClusterHarness cluster = await ClusterHarness.StartAsync(2);
+        var collections = new Api.V1.Collections.CollectionsClient(cluster.Channel(0));
+        CreateCollection Create(string name, uint? shards, string? key)
+        {
+            CreateCollection create = new CollectionOptions(4, DistanceMetric.L2).ToWire(name);
+            if (shards is { } s)
+            {
+                create.ShardNumber = s;
+            }
+
+            if (key is not null)
+            {
+                create.ShardKey = key;
+            }
+
+            return create;
+        }
+
+        RpcException zero = await Assert.ThrowsAsync<RpcException>(() => collections.CreateAsync(Create("a", 0, null)).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, zero.StatusCode);
+        RpcException many = await Assert.ThrowsAsync<RpcException>(() => collections.CreateAsync(Create("a", 1025, null)).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, many.StatusCode);
+        Assert.Empty((await collections.ListAsync(new ListCollectionsRequest())).Collections);
+
+        // Created concurrently from both nodes: one wins, the other is told it exists.
+        var other = new Api.V1.Collections.CollectionsClient(cluster.Channel(1));
+        Task<CollectionOperationResponse>[] both = [collections.CreateAsync(Create("jobs", 4, "tenant")).ResponseAsync, other.CreateAsync(Create("jobs", 4, "tenant")).ResponseAsync];
+        Exception? lost = await Record.ExceptionAsync(() => Task.WhenAll(both));
+        Assert.Equal(StatusCode.AlreadyExists, Assert.IsType<RpcException>(lost).StatusCode);
+        Assert.Equal(1, both.Count(t => t.IsCompletedSuccessfully));
+
+        // A batch with one point lacking the shard key: refused naming the field, nothing written on any shard.
+        var points = new Api.V1.Points.PointsClient(cluster.Channel(1));
+        var batch = new UpsertPoints { CollectionName = "jobs" };
+        batch.Points.Add(new Point(1UL, [1, 2, 3, 4], new Payload { ["tenant"] = "acme" }).ToWire());
+        batch.Points.Add(new Point(2UL, [1, 2, 3, 4], new Payload { ["title"] = "no tenant" }).ToWire());
+        RpcException missing = await Assert.ThrowsAsync<RpcException>(() => points.UpsertAsync(batch).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, missing.StatusCode);
+        Assert.Contains("'tenant'", missing.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(0UL, (await points.CountAsync(new CountPoints { CollectionName = "jobs" })).Count);
+    }
+
+    private static Point MakePoint(int i)
+    {
+        var random = new Random(i);
+        return new Point((ulong)i, Vector(random), new Payload { ["tenant"] = "t" + (i % Tenants), ["group"] = (long)(i % 4) });
+    }
+
+    private static float[] Vector(Random random)
+    {
+        // Clustered: 16 centres, so neighbours are close and recall differences show.
+        int centre = random.Next(16);
+        return Enumerable.Range(0, Dimension).Select(d => (float)(Math.Sin(centre * 7 + d) + random.NextDouble() * 0.3)).ToArray();
+    }
+
+    private sealed class TempDir : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("vectorengine-ref-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
