@@ -76,6 +76,10 @@ public sealed class ClusterHost : BackgroundService
             LocalOrNull = local;
             Router = new ShardRouter(node, _transport, _logger);
             node.CollectionsChanged += () => _ = Task.Run(ReconcileAsync, CancellationToken.None);
+            node.CoordinatorChanged += isCoordinator => _metrics.Coordinator.Set(isCoordinator ? 1 : 0);
+            node.MembersChanged += () => _metrics.LiveNodes.Set(node.Members.Count);
+            _metrics.Coordinator.Set(node.IsCoordinator ? 1 : 0);
+            _metrics.LiveNodes.Set(node.Members.Count);
             Volatile.Write(ref _node, node);
             await ReconcileAsync().ConfigureAwait(false);
             _logger.LogInformation("Node {Node} joined the cluster at {Etcd} as {Address}", _options.NodeId, _options.Etcd, _options.Advertise);

@@ -18,6 +18,8 @@ public sealed class ClusterMetrics
         RetriesRefused = factory.CreateCounter("vectorengine_cluster_retry_budget_exhausted_total", "Retries not made because the shared retry budget was spent.");
         CircuitState = factory.CreateGauge("vectorengine_cluster_peer_circuit_state", "Circuit breaker per peer: 0 closed, 1 half-open, 2 open.",
             new GaugeConfiguration { LabelNames = ["peer"] });
+        Coordinator = factory.CreateGauge("vectorengine_cluster_coordinator", "1 while this node is the cluster's coordinator, else 0.");
+        LiveNodes = factory.CreateGauge("vectorengine_cluster_live_nodes", "Nodes in the live set as this node sees it.");
         FanOutLatency = factory.CreateHistogram("vectorengine_cluster_fanout_duration_seconds", "Latency of one node's part of a fanned-out call, by peer and method.",
             new HistogramConfiguration { LabelNames = ["peer", "method"], Buckets = Histogram.ExponentialBuckets(0.00005, 2, 20) });
     }
@@ -33,6 +35,12 @@ public sealed class ClusterMetrics
 
     /// <summary>0 closed, 1 half-open, 2 open, per peer.</summary>
     public Gauge CircuitState { get; }
+
+    /// <summary>1 while this node is coordinator.</summary>
+    public Gauge Coordinator { get; }
+
+    /// <summary>The live set's size as this node sees it.</summary>
+    public Gauge LiveNodes { get; }
 
     /// <summary>One peer's part of a call, by method.</summary>
     public Histogram FanOutLatency { get; }
