@@ -54,6 +54,31 @@ public sealed class VectorEngineClient : IVectorDatabase
 
     internal Api.V1.Snapshots.SnapshotsClient Snapshots { get; }
 
+    /// <summary>Creates a collection on a cluster, split into shards, and returns a handle to it.</summary>
+    /// <param name="name">The collection name (at most 57 characters on a cluster).</param>
+    /// <param name="options">Dimension, metric, index and payload indexes, as for the embedded engine.</param>
+    /// <param name="sharding">How many shards (null: one per live node) and the optional shard-key payload field.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="VectorEngineArgumentException">A shard number outside 1 to 1,024, or sharding asked of a server that runs alone.</exception>
+    public async Task<RemoteCollection> CreateCollectionAsync(string name, CollectionOptions options, ShardingOptions sharding, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sharding);
+        CreateCollection request = options.ToWire(name);
+        if (sharding.ShardNumber is { } shards)
+        {
+            request.ShardNumber = shards < 0 ? 0 : (uint)shards;
+        }
+
+        if (sharding.ShardKey is { } key)
+        {
+            request.ShardKey = key;
+        }
+
+        await Call(() => Collections.CreateAsync(request, Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return new RemoteCollection(this, name);
+    }
+
     /// <summary>Creates a collection and returns a handle to it.</summary>
     /// <param name="name">The collection name.</param>
     /// <param name="options">Dimension, metric, index and payload indexes, as for the embedded engine.</param>

@@ -25,7 +25,7 @@ public sealed class PlannerCalibrationTests(ITestOutputHelper output)
 {
     private const int Dimension = 128;
     private const int HeldBackSize = 16_000;
-    private const int Rounds = 3;
+    private const int Rounds = 5;
     private static readonly int[] CalibrationSizes = [4_000, 8_000, 32_000];
     private static readonly int[] Efs = [16, 32, 64];
 

@@ -48,6 +48,10 @@ public sealed class ShardedCollectionTests
             }
         }));
 
+        // Seal every shard into its HNSW index (a checkpoint fans out to every node), as the reference is.
+        await collections.CheckpointAsync(new CheckpointCollection { CollectionName = "docs" }, deadline: DateTime.UtcNow.AddMinutes(2));
+        expected.Checkpoint();
+
         // Every node holds its two shards' points and only those.
         var nodeClients = Enumerable.Range(0, cluster.Count).Select(i => new Api.V1.Points.PointsClient(cluster.Channel(i))).ToArray();
         foreach (Api.V1.Points.PointsClient client in nodeClients)
@@ -153,6 +157,13 @@ public sealed class ShardedCollectionTests
         Exception? lost = await Record.ExceptionAsync(() => Task.WhenAll(both));
         Assert.Equal(StatusCode.AlreadyExists, Assert.IsType<RpcException>(lost).StatusCode);
         Assert.Equal(1, both.Count(t => t.IsCompletedSuccessfully));
+
+        // Through the typed client: a sharded collection, described with the points of every shard.
+        using var typed = new Client.VectorEngineClient(cluster.Address(1));
+        Client.RemoteCollection remote = await typed.CreateCollectionAsync("typed", new CollectionOptions(4, DistanceMetric.L2), new Client.ShardingOptions(ShardNumber: 5));
+        await remote.UpsertAsync(Enumerable.Range(0, 50).Select(i => new Point((ulong)i, [i, 1, 2, 3])).ToArray());
+        Assert.Equal(50, (await remote.GetInfoAsync()).PointCount);
+        Assert.Contains("typed", await typed.ListCollectionsAsync());
 
         // A batch with one point lacking the shard key: refused naming the field, nothing written on any shard.
         var points = new Api.V1.Points.PointsClient(cluster.Channel(1));

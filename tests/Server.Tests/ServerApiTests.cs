@@ -15,6 +15,18 @@ public sealed class ServerApiTests
     private const int Dim = 16;
 
     [Fact]
+    public async Task Sharding_options_on_a_server_that_runs_alone_are_refused_and_nothing_is_created()
+    {
+        await using ServerHarness server = await ServerHarness.StartAsync();
+        VectorEngineArgumentException refused = await Assert.ThrowsAsync<VectorEngineArgumentException>(() =>
+            server.Client.CreateCollectionAsync("docs", new CollectionOptions(4, DistanceMetric.L2), new ShardingOptions(ShardNumber: 3)));
+        Assert.Equal("shard_number", refused.ParamName);
+        Assert.Empty(await server.Client.ListCollectionsAsync());
+        await server.Client.CreateCollectionAsync("docs", new CollectionOptions(4, DistanceMetric.L2), new ShardingOptions());
+        Assert.Equal(["docs"], await server.Client.ListCollectionsAsync());
+    }
+
+    [Fact]
     public async Task Health_is_serving_after_recovery_and_reflection_lists_the_services()
     {
         await using ServerHarness server = await ServerHarness.StartAsync();

@@ -13,7 +13,7 @@ internal static class LoadCommand
 {
     public static Command Create()
     {
-        var target = new Option<string>("--target") { Description = "Server address (host:port or http://host:port)", DefaultValueFactory = _ => "127.0.0.1:6334" };
+        var target = new Option<string>("--target") { Description = "Server address (host:port or http://host:port); several, comma-separated (cluster nodes), share the clients round-robin and are reported per node", DefaultValueFactory = _ => "127.0.0.1:6334" };
         var collection = new Option<string>("--collection") { Description = "Collection to load", Required = true };
         var clients = new Option<int>("--clients") { Description = "Concurrent clients", DefaultValueFactory = _ => 8 };
         var searchApi = new Option<string>("--search-api") { Description = "How searches travel: 'unary' (a Search call each) or 'stream' (a SearchStream per client)", DefaultValueFactory = _ => "unary" };
@@ -23,6 +23,7 @@ internal static class LoadCommand
         var mix = new Option<string>("--mix") { Description = "Operation shares, e.g. search=0.9,upsert=0.1 (count: an exact count, next to no engine work)", DefaultValueFactory = _ => "search=1" };
         var dataset = new Option<DirectoryInfo?>("--dataset") { Description = "Dataset whose queries are searched (and, with --setup, whose base is loaded)" };
         var setup = new Option<bool>("--setup") { Description = "Create the collection from --dataset's base vectors (HNSW) and checkpoint it first" };
+        var shards = new Option<int?>("--shards") { Description = "With --setup on a cluster: the collection's shard count (bench plan's recommendation); default one per node" };
         var k = new Option<int>("--k") { Description = "Neighbours per search", DefaultValueFactory = _ => 10 };
         var ef = new Option<int?>("--ef") { Description = "HNSW beam width per search (default: the index's)" };
         var queries = new Option<int?>("--queries") { Description = "Use only the first N dataset queries" };
@@ -30,17 +31,17 @@ internal static class LoadCommand
         var output = new Option<FileInfo?>("--out") { Description = "Write the JSON report here" };
         var command = new Command("load", "Closed-loop load on a running server: QPS and p50/p95/p99 latency per operation")
         {
-            target, collection, clients, connections, searchApi, duration, mix, dataset, setup, k, ef, queries, apiKey, output,
+            target, collection, clients, connections, searchApi, duration, mix, dataset, setup, shards, k, ef, queries, apiKey, output,
         };
         command.SetAction(parse => Run(
             parse.GetValue(target)!, parse.GetValue(collection)!, parse.GetValue(clients), parse.GetValue(connections) ?? parse.GetValue(clients), parse.GetValue(searchApi) == "stream" ? SearchApi.Stream : SearchApi.Unary, parse.GetValue(duration), parse.GetValue(mix)!,
-            parse.GetValue(dataset), parse.GetValue(setup), parse.GetValue(k), parse.GetValue(ef), parse.GetValue(queries),
+            parse.GetValue(dataset), parse.GetValue(setup), parse.GetValue(shards), parse.GetValue(k), parse.GetValue(ef), parse.GetValue(queries),
             parse.GetValue(apiKey), parse.GetValue(output)).GetAwaiter().GetResult());
         return command;
     }
 
     private static async Task<int> Run(string target, string collection, int clients, int connections, SearchApi searchApi, double duration, string mixText, DirectoryInfo? datasetDir,
-        bool setup, int k, int? ef, int? maxQueries, string? apiKey, FileInfo? output)
+        bool setup, int? shards, int k, int? ef, int? maxQueries, string? apiKey, FileInfo? output)
     {
         if (clients < 1 || connections < 1 || duration <= 0 || (setup && datasetDir is null))
         {
@@ -52,7 +53,7 @@ internal static class LoadCommand
         Dataset? data = datasetDir is null ? null : Dataset.Load(datasetDir.FullName, maxQueries);
         if (setup)
         {
-            double seconds = await runner.SetupAsync(data!, 16, 200, null);
+            double seconds = await runner.SetupAsync(data!, 16, 200, null, shards);
             AnsiConsole.MarkupLineInterpolated($"setup: {data!.Base.Length} points upserted and checkpointed in {seconds:F1} s");
         }
 
@@ -77,6 +78,17 @@ internal static class LoadCommand
 
         AnsiConsole.MarkupLineInterpolated($"{clients} clients on {connections} connection(s), {report.DurationSeconds:F1} s, total {report.TotalQps:N1} calls/s{(recall is null ? "" : $", recall@{k} {recall:F4}")}");
         AnsiConsole.Write(table);
+        if (report.Targets.Count > 1)
+        {
+            var perNode = new Table().AddColumns("target", "calls", "errors", "QPS", "p50 µs", "p99 µs");
+            foreach (LoadOp node in report.Targets)
+            {
+                perNode.AddRow(node.Op, node.Count.ToString(CultureInfo.InvariantCulture), node.Errors.ToString(CultureInfo.InvariantCulture),
+                    node.Qps.ToString("N1", CultureInfo.InvariantCulture), node.P50Us.ToString("N0", CultureInfo.InvariantCulture), node.P99Us.ToString("N0", CultureInfo.InvariantCulture));
+            }
+
+            AnsiConsole.Write(perNode);
+        }
         if (output is not null)
         {
             await File.WriteAllTextAsync(output.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));

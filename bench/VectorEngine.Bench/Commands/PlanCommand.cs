@@ -129,6 +129,7 @@ internal static class PlanCommand
         AnsiConsole.Write(table);
         DeploymentPlan best = plans[0];
         AnsiConsole.MarkupLineInterpolated($"[bold green]Recommended[/]: {best.Model.Label}, {(best.Model.Knob.Length == 0 ? "exact search" : $"{best.Model.Knob}={best.KnobValue}")}; {best.Shards} shard(s) of {best.PointsPerShard:N0} vectors × {best.Replicas} replicas on {best.Nodes} node(s), each with ≥ {best.RamPerNodeBytes / (1L << 30):F1} GiB RAM for indexes and ≥ {best.DiskPerNodeBytes / (1L << 30):F1} GiB disk.");
+        AnsiConsole.MarkupLineInterpolated($"Try it locally: bash scripts/cluster.sh up {best.Nodes}, then create the collection with shard_number {best.Shards} (bench load --setup --shards {best.Shards}).");
         if (json is not null)
         {
             var rows = plans.Select(p => new Dictionary<string, object>

@@ -17,6 +17,8 @@ internal sealed class LoadReport
     [JsonPropertyName("total_qps")] public double TotalQps { get; init; }
     [JsonPropertyName("recall_at_k")] public double? RecallAtK { get; set; }
     [JsonPropertyName("ops")] public List<LoadOp> Ops { get; } = [];
+    /// <summary>All operations per target (its "op" is the target's address): per-node QPS against a cluster.</summary>
+    [JsonPropertyName("targets")] public List<LoadOp> Targets { get; } = [];
 }
 
 /// <summary>One operation's figures.</summary>

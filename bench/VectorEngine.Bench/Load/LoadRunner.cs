@@ -8,16 +8,27 @@ namespace VectorEngine.Bench.Load;
 /// <summary>
 /// Closed-loop load on a server: N clients on C HTTP/2 connections, each issuing its next call when the
 /// previous one returns, with operations drawn from a mix. Every loop is bounded by the duration and by a call count.
+/// Several targets (cluster nodes, comma-separated) share the connections round-robin and are reported one by one.
 /// </summary>
 internal sealed class LoadRunner(string target, string collection, string? apiKey, SearchApi searchApi)
 {
     /// <summary>Calls per client at most, whatever the duration.</summary>
     private const int MaxCallsPerClient = 10_000_000;
 
-    public string Address { get; } = target.StartsWith("http", StringComparison.Ordinal) ? target : "http://" + target;
+    /// <summary>Every target, as URLs.</summary>
+    public string[] Addresses { get; } = target.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(t => t.StartsWith("http", StringComparison.Ordinal) ? t : "http://" + t).ToArray();
+
+    /// <summary>The first target: where the collection is set up and described.</summary>
+    public string Address => Addresses[0];
 
     /// <summary>Creates the collection from a dataset's base vectors (streamed in batches) and seals it into its index.</summary>
-    public async Task<double> SetupAsync(Dataset data, int m, int efConstruction, Action<int>? progress)
+    /// <param name="data">The dataset.</param>
+    /// <param name="m">HNSW M.</param>
+    /// <param name="efConstruction">HNSW efConstruction.</param>
+    /// <param name="progress">Told the points upserted so far.</param>
+    /// <param name="shards">On a cluster, the shard count (e.g. what bench plan recommends); null for the server's default.</param>
+    public async Task<double> SetupAsync(Dataset data, int m, int efConstruction, Action<int>? progress, int? shards = null)
     {
         using var client = new VectorEngineClient(Address, apiKey);
         var clock = Stopwatch.StartNew();
@@ -25,7 +36,9 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
         {
             Index = Hnsw.HnswOptionsExtensions.Spec(new Hnsw.HnswParameters { M = m, EfConstruction = efConstruction }),
         };
-        RemoteCollection remote = await client.CreateCollectionAsync(collection, options);
+        RemoteCollection remote = shards is null
+            ? await client.CreateCollectionAsync(collection, options)
+            : await client.CreateCollectionAsync(collection, options, new ShardingOptions(shards));
 
         async IAsyncEnumerable<IReadOnlyList<Point>> Batches()
         {
@@ -66,7 +79,7 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
     {
         // Clients share connections round-robin: HTTP/2 multiplexes their calls, and both ends then coalesce frames of
         // concurrent calls into fewer socket reads and writes.
-        GrpcChannel[] channels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(Address)).ToArray();
+        GrpcChannel[] channels = Enumerable.Range(0, connections).Select(i => GrpcChannel.ForAddress(Addresses[i % Addresses.Length])).ToArray();
 
         double total = mix.Values.Sum();
         double searchShare = mix.GetValueOrDefault("search") / total;
@@ -80,7 +93,7 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
             await using SearchStream? stream = searchApi == SearchApi.Stream ? remote.OpenSearchStream() : null;
             Func<SearchRequest, Task<IReadOnlyList<ScoredPoint>>> search = stream is null ? r => remote.SearchAsync(r) : r => stream.SearchAsync(r);
             var random = new Random(c + 1);
-            var result = new ClientResult();
+            var result = new ClientResult { Target = Addresses[(c % connections) % Addresses.Length] };
             results[c] = result;
 
             // One warm call per client outside the clock (connection set-up, first JIT).
@@ -132,7 +145,7 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
 
         var report = new LoadReport
         {
-            Target = Address,
+            Target = string.Join(",", Addresses),
             Collection = collection,
             Clients = clients,
             Connections = connections,
@@ -150,6 +163,11 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
         }
 
         report.Ops.RemoveAll(op => op.Count == 0 && op.Errors == 0);
+        foreach (IGrouping<string, ClientResult> byTarget in results.GroupBy(r => r.Target))
+        {
+            report.Targets.Add(Summarise(byTarget.Key, byTarget.SelectMany(r => r.Latencies.SelectMany(l => l)).ToList(), byTarget.Sum(r => r.Errors.Sum()), seconds));
+        }
+
         return report;
     }
 
@@ -178,6 +196,8 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
 
     private sealed class ClientResult
     {
+        public required string Target { get; init; }
+
         public List<double>[] Latencies { get; } = [[], [], []];
 
         public long[] Errors { get; } = new long[3];

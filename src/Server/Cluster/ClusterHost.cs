@@ -72,7 +72,7 @@ public sealed class ClusterHost : BackgroundService
         {
             ClusterNode node = await ClusterNode.JoinAsync(_options, InstanceId(), _logger, stoppingToken).ConfigureAwait(false);
             var local = new LocalShards(_database.Database, node);
-            _transport = new GrpcShardTransport(node, local, _options, _metrics);
+            _transport = new GrpcShardTransport(node, local, _options, _metrics, tls: _server.TlsCertificatePath.Length > 0);
             LocalOrNull = local;
             Router = new ShardRouter(node, _transport, _logger);
             node.CollectionsChanged += () => _ = Task.Run(ReconcileAsync, CancellationToken.None);

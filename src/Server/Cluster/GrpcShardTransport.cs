@@ -30,9 +30,17 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     private readonly RetryBudget _budget = new();
     private readonly ConcurrentDictionary<string, Peer> _peers = new(StringComparer.Ordinal);
 
+    private readonly string _scheme;
+
     /// <summary>Creates the transport.</summary>
-    public GrpcShardTransport(ClusterNode cluster, LocalShards local, ClusterOptions options, ClusterMetrics metrics)
+    /// <param name="cluster">This node's membership (peer addresses).</param>
+    /// <param name="local">This node's shards, for calls to itself.</param>
+    /// <param name="options">Peer timeout and key.</param>
+    /// <param name="metrics">Where peer figures go.</param>
+    /// <param name="tls">True when the nodes serve TLS (peers are then called over https, validated against the system's trust).</param>
+    public GrpcShardTransport(ClusterNode cluster, LocalShards local, ClusterOptions options, ClusterMetrics metrics, bool tls)
     {
+        _scheme = tls ? "https://" : "http://";
         _cluster = cluster;
         _local = local;
         _options = options;
@@ -100,6 +108,19 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     }
 
     /// <inheritdoc />
+    public Task CheckpointAsync(string node, string collection, IReadOnlyList<int> shards, CancellationToken cancellationToken)
+    {
+        if (IsSelf(node))
+        {
+            return _local.CheckpointAsync(collection, shards, cancellationToken);
+        }
+
+        // Sealing and indexing a shard takes as long as the build: no per-attempt timeout short of the caller's deadline.
+        var request = new ShardCheckpoint { CollectionName = collection, Shards = { shards.Select(s => (uint)s) } };
+        return CallAsync(node, "Checkpoint", (client, options) => client.CheckpointAsync(request, options).ResponseAsync, cancellationToken, longRunning: true);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<PointRecord>> ScrollAsync(string node, string collection, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken)
     {
         if (IsSelf(node))
@@ -123,16 +144,22 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
 
     private bool IsSelf(string node) => node == _cluster.Self.NodeId;
 
-    private async Task<T> CallAsync<T>(string node, string method, Func<ShardPeer.ShardPeerClient, CallOptions, Task<T>> call, CancellationToken cancellationToken)
+    /// <summary>
+    /// One call to a peer through its pipeline; a long-running call (a checkpoint) skips the pipeline's timeout and
+    /// retries and is bounded by the caller's deadline alone.
+    /// </summary>
+    private async Task<T> CallAsync<T>(string node, string method, Func<ShardPeer.ShardPeerClient, CallOptions, Task<T>> call, CancellationToken cancellationToken, bool longRunning = false)
     {
         Peer peer = PeerFor(node);
         _budget.Deposit();
         long start = Stopwatch.GetTimestamp();
         try
         {
-            T result = await peer.Pipeline.ExecuteAsync(
-                async token => await call(peer.Client, new CallOptions(Headers(), DateTime.UtcNow.AddSeconds(_options.PeerTimeoutSeconds), token)).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false);
+            T result = longRunning
+                ? await call(peer.Client, new CallOptions(Headers(), null, cancellationToken)).ConfigureAwait(false)
+                : await peer.Pipeline.ExecuteAsync(
+                    async token => await call(peer.Client, new CallOptions(Headers(), DateTime.UtcNow.AddSeconds(_options.PeerTimeoutSeconds), token)).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
             _metrics.PeerCalls.WithLabels(node, method, "ok").Inc();
             return result;
         }
@@ -190,7 +217,7 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
 
     private Peer CreatePeer(string node, string address)
     {
-        GrpcChannel channel = GrpcChannel.ForAddress("http://" + address, new GrpcChannelOptions
+        GrpcChannel channel = GrpcChannel.ForAddress(_scheme + address, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = 64 << 20,
             MaxSendMessageSize = 64 << 20,

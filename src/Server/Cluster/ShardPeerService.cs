@@ -60,6 +60,15 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
     }
 
     /// <inheritdoc />
+    public override async Task<ShardCountReply> Checkpoint(ShardCheckpoint request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        await cluster.Local.CheckpointAsync(request.CollectionName, Shards(request.Shards), context.CancellationToken).ConfigureAwait(false);
+        return new ShardCountReply { Count = (ulong)request.Shards.Count };
+    }
+
+    /// <inheritdoc />
     public override Task<ShardMapsReply> ShardMaps(ShardMapsRequest request, ServerCallContext context)
     {
         var reply = new ShardMapsReply

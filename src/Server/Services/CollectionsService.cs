@@ -88,18 +88,21 @@ public sealed class CollectionsService(DatabaseHost host, ClusterHost cluster) :
     }
 
     /// <inheritdoc />
-    public override Task<CollectionOperationResponse> Checkpoint(CheckpointCollection request, ServerCallContext context)
+    public override async Task<CollectionOperationResponse> Checkpoint(CheckpointCollection request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
         if (cluster.Enabled)
         {
-            throw new VectorEngineException(VectorEngineErrorKind.FailedPrecondition,
-                "Checkpoint of a cluster collection is not supported yet: each node seals its shards on its own thresholds.");
+            Sharding.Routing.ShardRouter router = cluster.Router ?? throw new RpcException(new Status(StatusCode.Unavailable, "This node has not joined its cluster yet."));
+            await router.CheckpointAsync(request.CollectionName, context?.CancellationToken ?? default).ConfigureAwait(false);
+        }
+        else
+        {
+            host.Database.GetCollection(request.CollectionName).Checkpoint();
         }
 
-        host.Database.GetCollection(request.CollectionName).Checkpoint();
-        return Task.FromResult(new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds });
+        return new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds };
     }
 
     /// <inheritdoc />

@@ -21,6 +21,9 @@ public interface IShardTransport
     /// <summary>Points matching <paramref name="filter"/> on the listed shards of <paramref name="node"/>.</summary>
     Task<long> CountAsync(string node, string collection, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken);
 
+    /// <summary>Seals the listed shards' mutable segments on <paramref name="node"/> and builds their indexes.</summary>
+    Task CheckpointAsync(string node, string collection, IReadOnlyList<int> shards, CancellationToken cancellationToken);
+
     /// <summary>Up to <see cref="ScrollRequest.Limit"/> points from <see cref="ScrollRequest.Offset"/> on, in id order, over the listed shards.</summary>
     Task<IReadOnlyList<PointRecord>> ScrollAsync(string node, string collection, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken);
 }

@@ -74,6 +74,15 @@ public sealed class LocalShards
         return count;
     }
 
+    /// <summary>Seals each listed shard's mutable segment and builds its index.</summary>
+    public async Task CheckpointAsync(string collection, IReadOnlyList<int> shards, CancellationToken cancellationToken)
+    {
+        foreach (int shard in shards)
+        {
+            (await ResolveAsync(collection, shard, cancellationToken).ConfigureAwait(false)).Checkpoint();
+        }
+    }
+
     /// <summary>Up to the request's limit of points from its offset on, in id order, over the listed shards.</summary>
     public async Task<IReadOnlyList<PointRecord>> ScrollAsync(string collection, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken)
     {

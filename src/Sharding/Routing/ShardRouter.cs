@@ -102,6 +102,13 @@ public sealed class ShardRouter
         return new RoutedResult<long>(count, partial);
     }
 
+    /// <summary>Checkpoints every shard (each node seals and indexes its shards); fails unless every shard did.</summary>
+    public async Task CheckpointAsync(string collection, CancellationToken cancellationToken)
+    {
+        ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
+        await FanOutAsync(definition, null, requireAll: true, (node, shards) => _transport.CheckpointAsync(node, collection, shards, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>One page in id order over the shards that answered, with the offset of the next page.</summary>
     public async Task<RoutedResult<ScrollPage>> ScrollAsync(string collection, ScrollRequest request, bool requireAll, CancellationToken cancellationToken)
     {

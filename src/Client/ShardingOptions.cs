@@ -1,0 +1,9 @@
+namespace VectorEngine.Client;
+
+/// <summary>How a cluster splits a new collection.</summary>
+/// <param name="ShardNumber">Shards, 1 to 1,024; null for one per live node.</param>
+/// <param name="ShardKey">
+/// The payload field (keyword or integer) whose value picks a point's shard, e.g. a tenant id: one tenant's points then
+/// sit on one shard, and a search that matches it reaches one node. Null to spread points by id.
+/// </param>
+public sealed record ShardingOptions(int? ShardNumber = null, string? ShardKey = null);
