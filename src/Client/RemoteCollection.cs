@@ -41,8 +41,10 @@ public sealed class RemoteCollection : IVectorCollection
     {
         ArgumentNullException.ThrowIfNull(points);
         var request = new UpsertPoints { CollectionName = Name, Points = { points.Select(p => p.ToWire()) } };
-        PointsOperationResponse response = await VectorEngineClient.Call(() =>
-            _client.Points.UpsertAsync(request, _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        PointsOperationResponse response = await Routed(
+            map => SingleShard(map, points),
+            (client, token) => client.UpsertAsync(request, _client.Headers, cancellationToken: token),
+            cancellationToken).ConfigureAwait(false);
         return (long)response.Count;
     }
 
@@ -123,8 +125,11 @@ public sealed class RemoteCollection : IVectorCollection
     public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        SearchResponse response = await VectorEngineClient.Call(() =>
-            _client.Points.SearchAsync(request.ToWire(Name), _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        SearchPoints wire = request.ToWire(Name);
+        SearchResponse response = await Routed(
+            map => map.PinnedShard(request.Filter),
+            (client, token) => client.SearchAsync(wire, _client.Headers, cancellationToken: token),
+            cancellationToken).ConfigureAwait(false);
         return response.Result.Select(p => p.ToEngine()).ToList();
     }
 
@@ -198,5 +203,59 @@ public sealed class RemoteCollection : IVectorCollection
         PointsOperationResponse response = await VectorEngineClient.Call(() =>
             _client.Points.DeleteAsync(request, _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         return (long)response.Count;
+    }
+
+    /// <summary>
+    /// A call that touches one shard: with cluster-aware routing it goes straight to the shard's node (and on failure,
+    /// after the maps are marked stale, once more to the given node, which routes it: every routed call is idempotent);
+    /// otherwise to the given node.
+    /// </summary>
+    private async Task<T> Routed<T>(Func<Sharding.Placement.ShardMap, int?> shardOf, Func<Api.V1.Points.PointsClient, CancellationToken, AsyncUnaryCall<T>> call,
+        CancellationToken cancellationToken)
+    {
+        if (_client.Routing is { } routing && await routing.OwnerAsync(Name, shardOf, cancellationToken).ConfigureAwait(false) is { } owner)
+        {
+            try
+            {
+                using AsyncUnaryCall<T> direct = call(owner, cancellationToken);
+                T answer = await direct.ResponseAsync.ConfigureAwait(false);
+                routing.Observe(Name, direct.GetTrailers());
+                return answer;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.NotFound or StatusCode.DeadlineExceeded && !cancellationToken.IsCancellationRequested)
+            {
+                routing.Invalidate();
+            }
+            catch (RpcException e)
+            {
+                throw StatusMapping.ToException(e);
+            }
+        }
+
+        return await VectorEngineClient.Call(async () =>
+        {
+            using AsyncUnaryCall<T> routed = call(_client.Points, cancellationToken);
+            T answer = await routed.ResponseAsync.ConfigureAwait(false);
+            _client.Routing?.Observe(Name, routed.GetTrailers());
+            return answer;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The shard all of <paramref name="points"/> go to, or null when they span several.</summary>
+    private static int? SingleShard(Sharding.Placement.ShardMap map, IReadOnlyList<Point> points)
+    {
+        int? shard = null;
+        foreach (Point point in points)
+        {
+            int mine = map.ShardOf(point.Id, point.Payload);
+            if (shard is { } s && s != mine)
+            {
+                return null;
+            }
+
+            shard = mine;
+        }
+
+        return shard;
     }
 }

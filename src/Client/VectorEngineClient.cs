@@ -36,6 +36,23 @@ public sealed class VectorEngineClient : IVectorDatabase
     {
     }
 
+    /// <summary>Connects to a server or a cluster node with options (API key, cluster-aware routing).</summary>
+    /// <param name="address">The server's address, e.g. http://127.0.0.1:6334.</param>
+    /// <param name="options">The key and the routing.</param>
+    public VectorEngineClient(string address, VectorEngineClientOptions options)
+        : this(GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 64 << 20,
+            MaxSendMessageSize = 64 << 20,
+        }), options?.ApiKey, ownsChannel: true)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ClusterAware)
+        {
+            Routing = new ShardRouting(_channel, Headers, address.StartsWith("https", StringComparison.OrdinalIgnoreCase) ? "https://" : "http://");
+        }
+    }
+
     private VectorEngineClient(GrpcChannel channel, string? apiKey, bool ownsChannel)
     {
         _channel = channel;
@@ -47,6 +64,9 @@ public sealed class VectorEngineClient : IVectorDatabase
     }
 
     internal Metadata Headers { get; }
+
+    /// <summary>The cluster-aware routing, or null (every call to the given node).</summary>
+    internal ShardRouting? Routing { get; }
 
     internal Api.V1.Collections.CollectionsClient Collections { get; }
 
@@ -149,6 +169,7 @@ public sealed class VectorEngineClient : IVectorDatabase
     /// <inheritdoc />
     public void Dispose()
     {
+        Routing?.Dispose();
         if (_ownsChannel)
         {
             _channel.Dispose();

@@ -75,6 +75,8 @@ public sealed class ClusterFailureTests
         var points = new Api.V1.Points.PointsClient(cluster.Channel(0));
         await UpsertAsync(points, "jobs", Enumerable.Range(0, 2_000).Select(i => MakePoint(i, "tenant-" + (i % 7))));
         ShardMap map = await MapAsync(cluster, "jobs");
+        ulong incarnation = (await new Api.Cluster.V1.ShardPeer.ShardPeerClient(cluster.Channel(0)).ShardMapsAsync(new Api.Cluster.V1.ShardMapsRequest()))
+            .Collections.Single(c => c.CollectionName == "jobs").Incarnation;
 
         // Every point of tenant-3 is on its one shard, and no other shard has any (asked of each node's shards directly).
         int home = map.ShardOf(StableHash.Of(PayloadValue.From("tenant-3")));
@@ -84,7 +86,7 @@ public sealed class ClusterFailureTests
             var peer = new Api.Cluster.V1.ShardPeer.ShardPeerClient(cluster.Channel(node));
             foreach (ShardAssignment shard in map.Shards.Where(s => s.Primary == cluster.NodeId(node)))
             {
-                var request = new Api.Cluster.V1.ShardCountRequest { CollectionName = "jobs", Shards = { (uint)shard.ShardId }, Filter = tenant.ToWire() };
+                var request = new Api.Cluster.V1.ShardCountRequest { CollectionName = "jobs", Incarnation = incarnation, Shards = { (uint)shard.ShardId }, Filter = tenant.ToWire() };
                 ulong count = (await peer.CountAsync(request)).Count;
                 Assert.Equal(shard.ShardId == home ? 2_000UL / 7 + 1 : 0UL, count);
             }

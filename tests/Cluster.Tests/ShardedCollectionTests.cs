@@ -64,7 +64,7 @@ public sealed class ShardedCollectionTests
         for (int node = 0; node < cluster.Count; node++)
         {
             string metrics = await cluster.MetricsAsync(node);
-            Assert.Equal(2, metrics.Split('\n').Count(l => l.StartsWith("vectorengine_collection_points{collection=\"docs--s", StringComparison.Ordinal)));
+            Assert.Equal(2, metrics.Split('\n').Count(l => l.StartsWith("vectorengine_collection_points{collection=\"docs--", StringComparison.Ordinal)));
         }
 
         // Exact searches: the same ids and the same scores, from any node.

@@ -48,26 +48,26 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     }
 
     /// <inheritdoc />
-    public Task UpsertAsync(string node, string collection, int shard, IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    public Task UpsertAsync(string node, string collection, long incarnation, int shard, IReadOnlyList<Point> points, CancellationToken cancellationToken)
     {
         if (IsSelf(node))
         {
-            return _local.UpsertAsync(collection, shard, points, cancellationToken);
+            return _local.UpsertAsync(collection, incarnation, shard, points, cancellationToken);
         }
 
-        var request = new ShardUpsert { CollectionName = collection, Shard = (uint)shard, Points = { points.Select(p => p.ToWire()) } };
+        var request = new ShardUpsert { CollectionName = collection, Incarnation = (ulong)incarnation, Shard = (uint)shard, Points = { points.Select(p => p.ToWire()) } };
         return CallAsync(node, "Upsert", (client, options) => client.UpsertAsync(request, options).ResponseAsync, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<long> DeleteAsync(string node, string collection, IReadOnlyList<int> shards, IReadOnlyList<PointId>? ids, Filter? filter, CancellationToken cancellationToken)
+    public async Task<long> DeleteAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, IReadOnlyList<PointId>? ids, Filter? filter, CancellationToken cancellationToken)
     {
         if (IsSelf(node))
         {
-            return await _local.DeleteAsync(collection, shards, ids, filter, cancellationToken).ConfigureAwait(false);
+            return await _local.DeleteAsync(collection, incarnation, shards, ids, filter, cancellationToken).ConfigureAwait(false);
         }
 
-        var request = new ShardDelete { CollectionName = collection, Shards = { shards.Select(s => (uint)s) } };
+        var request = new ShardDelete { CollectionName = collection, Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) } };
         if (ids is not null)
         {
             request.Points = new Api.V1.PointsIdsList { Ids = { ids.Select(id => id.ToWire()) } };
@@ -82,53 +82,53 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(string node, string collection, IReadOnlyList<int> shards, SearchRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, SearchRequest request, CancellationToken cancellationToken)
     {
         if (IsSelf(node))
         {
-            return await _local.SearchAsync(collection, shards, request, cancellationToken).ConfigureAwait(false);
+            return await _local.SearchAsync(collection, incarnation, shards, request, cancellationToken).ConfigureAwait(false);
         }
 
-        var wire = new ShardSearch { Shards = { shards.Select(s => (uint)s) }, Search = request.ToWire(collection) };
+        var wire = new ShardSearch { Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Search = request.ToWire(collection) };
         ShardSearchReply reply = await CallAsync(node, "Search", (client, options) => client.SearchAsync(wire, options).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return reply.Result.Select(p => p.ToEngine()).ToArray();
     }
 
     /// <inheritdoc />
-    public async Task<long> CountAsync(string node, string collection, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken)
+    public async Task<long> CountAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken)
     {
         if (IsSelf(node))
         {
-            return await _local.CountAsync(collection, shards, filter, cancellationToken).ConfigureAwait(false);
+            return await _local.CountAsync(collection, incarnation, shards, filter, cancellationToken).ConfigureAwait(false);
         }
 
-        var request = new ShardCountRequest { CollectionName = collection, Shards = { shards.Select(s => (uint)s) }, Filter = filter.ToWire() };
+        var request = new ShardCountRequest { CollectionName = collection, Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Filter = filter.ToWire() };
         ShardCountReply reply = await CallAsync(node, "Count", (client, options) => client.CountAsync(request, options).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return (long)reply.Count;
     }
 
     /// <inheritdoc />
-    public Task CheckpointAsync(string node, string collection, IReadOnlyList<int> shards, CancellationToken cancellationToken)
+    public Task CheckpointAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, CancellationToken cancellationToken)
     {
         if (IsSelf(node))
         {
-            return _local.CheckpointAsync(collection, shards, cancellationToken);
+            return _local.CheckpointAsync(collection, incarnation, shards, cancellationToken);
         }
 
         // Sealing and indexing a shard takes as long as the build: no per-attempt timeout short of the caller's deadline.
-        var request = new ShardCheckpoint { CollectionName = collection, Shards = { shards.Select(s => (uint)s) } };
+        var request = new ShardCheckpoint { CollectionName = collection, Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) } };
         return CallAsync(node, "Checkpoint", (client, options) => client.CheckpointAsync(request, options).ResponseAsync, cancellationToken, longRunning: true);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<PointRecord>> ScrollAsync(string node, string collection, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PointRecord>> ScrollAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken)
     {
         if (IsSelf(node))
         {
-            return await _local.ScrollAsync(collection, shards, request, cancellationToken).ConfigureAwait(false);
+            return await _local.ScrollAsync(collection, incarnation, shards, request, cancellationToken).ConfigureAwait(false);
         }
 
-        var wire = new ShardScroll { Shards = { shards.Select(s => (uint)s) }, Scroll = request.ToWire(collection) };
+        var wire = new ShardScroll { Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Scroll = request.ToWire(collection) };
         ShardScrollReply reply = await CallAsync(node, "Scroll", (client, options) => client.ScrollAsync(wire, options).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return reply.Result.Select(p => p.ToEngine()).ToArray();
     }

@@ -14,7 +14,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var points = request.Points.Select((p, i) => p.ToEngine($"points[{i}]")).ToArray();
-        await cluster.Local.UpsertAsync(request.CollectionName, (int)request.Shard, points, context.CancellationToken).ConfigureAwait(false);
+        await cluster.Local.UpsertAsync(request.CollectionName, (long)request.Incarnation, (int)request.Shard, points, context.CancellationToken).ConfigureAwait(false);
         return new ShardCountReply { Count = (ulong)points.Length };
     }
 
@@ -25,6 +25,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
         ArgumentNullException.ThrowIfNull(context);
         long deleted = await cluster.Local.DeleteAsync(
             request.CollectionName,
+            (long)request.Incarnation,
             Shards(request.Shards),
             request.SelectorCase == ShardDelete.SelectorOneofCase.Points ? request.Points.Ids.ToEngine("points.ids") : null,
             request.SelectorCase == ShardDelete.SelectorOneofCase.Filter ? request.Filter.ToEngine("filter") : null,
@@ -37,7 +38,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        IReadOnlyList<ScoredPoint> hits = await cluster.Local.SearchAsync(request.Search.CollectionName, Shards(request.Shards), request.Search.ToEngine("search"), context.CancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ScoredPoint> hits = await cluster.Local.SearchAsync(request.Search.CollectionName, (long)request.Incarnation, Shards(request.Shards), request.Search.ToEngine("search"), context.CancellationToken).ConfigureAwait(false);
         return new ShardSearchReply { Result = { hits.Select(h => h.ToWire()) } };
     }
 
@@ -46,7 +47,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        long count = await cluster.Local.CountAsync(request.CollectionName, Shards(request.Shards), request.Filter.ToEngine("filter"), context.CancellationToken).ConfigureAwait(false);
+        long count = await cluster.Local.CountAsync(request.CollectionName, (long)request.Incarnation, Shards(request.Shards), request.Filter.ToEngine("filter"), context.CancellationToken).ConfigureAwait(false);
         return new ShardCountReply { Count = (ulong)count };
     }
 
@@ -55,7 +56,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        IReadOnlyList<PointRecord> points = await cluster.Local.ScrollAsync(request.Scroll.CollectionName, Shards(request.Shards), request.Scroll.ToEngine("scroll"), context.CancellationToken).ConfigureAwait(false);
+        IReadOnlyList<PointRecord> points = await cluster.Local.ScrollAsync(request.Scroll.CollectionName, (long)request.Incarnation, Shards(request.Shards), request.Scroll.ToEngine("scroll"), context.CancellationToken).ConfigureAwait(false);
         return new ShardScrollReply { Result = { points.Select(p => p.ToWire()) } };
     }
 
@@ -64,7 +65,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        await cluster.Local.CheckpointAsync(request.CollectionName, Shards(request.Shards), context.CancellationToken).ConfigureAwait(false);
+        await cluster.Local.CheckpointAsync(request.CollectionName, (long)request.Incarnation, Shards(request.Shards), context.CancellationToken).ConfigureAwait(false);
         return new ShardCountReply { Count = (ulong)request.Shards.Count };
     }
 
@@ -77,7 +78,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
         };
         foreach (Sharding.Coordination.ClusterCollection collection in cluster.Node.Collections.Values)
         {
-            var shards = new CollectionShards { CollectionName = collection.Name, Version = (ulong)collection.Map.Version };
+            var shards = new CollectionShards { CollectionName = collection.Name, Version = (ulong)collection.Map.Version, Incarnation = (ulong)collection.Incarnation };
             if (collection.Map.ShardKey is { } key)
             {
                 shards.ShardKey = key;

@@ -36,6 +36,9 @@ public sealed class ApiKeyInterceptor : Interceptor
         ["Points/Upsert"] = ApiKeyScope.Write,
         ["Points/UpsertStream"] = ApiKeyScope.Write,
         ["Points/Delete"] = ApiKeyScope.Write,
+
+        // Node-to-node calls need Admin (the default), except the shard maps a cluster-aware client reads to route.
+        ["ShardPeer/ShardMaps"] = ApiKeyScope.Read,
     };
 
     private readonly (byte[] Secret, ApiKeyOptions Options)[] _keys;

@@ -13,11 +13,22 @@ public sealed partial class PointsService
 {
     private ShardRouter Router => _cluster.Router ?? throw new RpcException(new Status(StatusCode.Unavailable, "This node has not joined its cluster yet; retry shortly."));
 
+    /// <summary>
+    /// Tells the caller which shard-map version answered (trailer <c>vectorengine-shard-map-version</c>): a
+    /// cluster-aware client reads its maps again when that differs from the one it routed with.
+    /// </summary>
+    private async Task StampAsync(string collection, ServerCallContext context)
+    {
+        Sharding.Coordination.ClusterCollection definition = await Router.GetAsync(collection, context.CancellationToken).ConfigureAwait(false);
+        context.ResponseTrailers.Add("vectorengine-shard-map-version", definition.Map.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private async Task<PointsOperationResponse> ClusterUpsert(UpsertPoints request, ServerCallContext context)
     {
         var clock = Stopwatch.StartNew();
         Point[] points = ToPoints(request);
         long written = await Router.UpsertAsync(request.CollectionName, points, context.CancellationToken).ConfigureAwait(false);
+        await StampAsync(request.CollectionName, context).ConfigureAwait(false);
         return new PointsOperationResponse { Count = (ulong)written, Time = clock.Elapsed.TotalSeconds };
     }
 
@@ -86,12 +97,17 @@ public sealed partial class PointsService
         return new CountResponse { Count = (ulong)count.Value, Partial = { count.Partial.Select(s => (uint)s) }, Time = clock.Elapsed.TotalSeconds };
     }
 
-    private async Task<SearchResponse> ClusterSearch(SearchPoints request, ServerCallContext context)
+    private async Task<SearchResponse> ClusterSearch(SearchPoints request, ServerCallContext context, bool stamp = true)
     {
         var clock = Stopwatch.StartNew();
         CheckCount(request.Limit, _options.MaxLimit, "limit");
         CheckDepth(request.Filter, "filter");
         RoutedResult<IReadOnlyList<ScoredPoint>> hits = await Router.SearchAsync(request.CollectionName, request.ToEngine("search"), request.RequireAll, context.CancellationToken).ConfigureAwait(false);
+        if (stamp)
+        {
+            await StampAsync(request.CollectionName, context).ConfigureAwait(false);
+        }
+
         var response = new SearchResponse { Result = { hits.Value.Select(h => h.ToWire()) }, Partial = { hits.Partial.Select(s => (uint)s) } };
         response.Time = clock.Elapsed.TotalSeconds;
         return response;

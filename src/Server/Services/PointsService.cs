@@ -59,7 +59,7 @@ public sealed partial class PointsService : Api.V1.Points.PointsBase
         while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
             written += _cluster.Enabled
-                ? (long)(await ClusterUpsert(requestStream.Current, context).ConfigureAwait(false)).Count
+                ? await Router.UpsertAsync(requestStream.Current.CollectionName, ToPoints(requestStream.Current), context.CancellationToken).ConfigureAwait(false)
                 : Write(requestStream.Current);
         }
 
@@ -175,7 +175,7 @@ public sealed partial class PointsService : Api.V1.Points.PointsBase
             {
                 if (_cluster.Enabled)
                 {
-                    SearchResponse routed = await ClusterSearch(request, context).ConfigureAwait(false);
+                    SearchResponse routed = await ClusterSearch(request, context, stamp: false).ConfigureAwait(false);
                     response.Result.Add(routed.Result);
                 }
                 else

@@ -14,11 +14,20 @@ public sealed class ClusterCollection
     /// <summary>Creates the record.</summary>
     /// <param name="options">The options each shard's local collection is created with.</param>
     /// <param name="map">Where the shards live.</param>
-    public ClusterCollection(CollectionOptions options, ShardMap map)
+    /// <param name="incarnation">Which creation of the name this is (etcd's create revision; 0 before it is stored).</param>
+    public ClusterCollection(CollectionOptions options, ShardMap map, long incarnation = 0)
     {
         Options = options;
         Map = map;
+        Incarnation = incarnation;
     }
+
+    /// <summary>
+    /// Which creation of this name the record is: etcd's create revision of its key. A collection dropped and created
+    /// again under the same name is another incarnation, so shards, and calls routed with an old map, of the dropped
+    /// one never mix with the new one.
+    /// </summary>
+    public long Incarnation { get; }
 
     /// <summary>The collection's name.</summary>
     public string Name => Map.Collection;
@@ -40,7 +49,7 @@ public sealed class ClusterCollection
         Shards = Map.Shards.Select(s => s.Nodes.ToArray()).ToArray(),
     }, StoredJson.Options);
 
-    internal static ClusterCollection FromJson(string name, long version, ReadOnlySpan<byte> json)
+    internal static ClusterCollection FromJson(string name, long version, long incarnation, ReadOnlySpan<byte> json)
     {
         Stored stored = JsonSerializer.Deserialize<Stored>(json, StoredJson.Options) ?? throw new InvalidDataException($"Empty record for collection '{name}'.");
         if (stored.Format != Stored.FormatName || stored.Version != Stored.CurrentVersion)
@@ -54,7 +63,7 @@ public sealed class ClusterCollection
             PayloadIndexes = new Dictionary<string, PayloadIndexType>(stored.PayloadIndexes, StringComparer.Ordinal),
         };
         var shards = stored.Shards.Select((nodes, id) => new ShardAssignment(id, nodes)).ToArray();
-        return new ClusterCollection(options, new ShardMap(name, version, shards, stored.ShardKey));
+        return new ClusterCollection(options, new ShardMap(name, version, shards, stored.ShardKey), incarnation);
     }
 
     private sealed class Stored

@@ -37,7 +37,7 @@ internal sealed class CollectionCatalog
             throw new CollectionAlreadyExistsException(collection.Name);
         }
 
-        return new ClusterCollection(collection.Options, collection.Map.With(response.Header.Revision, collection.Map.Shards));
+        return new ClusterCollection(collection.Options, collection.Map.With(response.Header.Revision, collection.Map.Shards), response.Header.Revision);
     }
 
     /// <summary>Replaces a collection's shard assignments if it is still at the version it was read at.</summary>
@@ -51,7 +51,7 @@ internal sealed class CollectionCatalog
             Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = read.Map.Version } },
             Success = { new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFrom(updated.ToJson()) } } },
         }, Call(cancellationToken)).ConfigureAwait(false);
-        return response.Succeeded ? new ClusterCollection(read.Options, read.Map.With(response.Header.Revision, shards)) : null;
+        return response.Succeeded ? new ClusterCollection(read.Options, read.Map.With(response.Header.Revision, shards), read.Incarnation) : null;
     }
 
     /// <summary>Removes a collection; false when it did not exist.</summary>
@@ -70,7 +70,7 @@ internal sealed class CollectionCatalog
 
     /// <summary>Reads a stored record (the key names the collection).</summary>
     public ClusterCollection Parse(KeyValue kv) =>
-        ClusterCollection.FromJson(kv.Key.ToStringUtf8()[_keys.Collections.Length..], kv.ModRevision, kv.Value.Span);
+        ClusterCollection.FromJson(kv.Key.ToStringUtf8()[_keys.Collections.Length..], kv.ModRevision, kv.CreateRevision, kv.Value.Span);
 
     private static CallOptions Call(CancellationToken cancellationToken) => EtcdCalls.Options(TimeSpan.FromSeconds(5), cancellationToken);
 }

@@ -83,6 +83,29 @@ public sealed class ShardMap
         return ShardOf(StableHash.Of(value));
     }
 
+    /// <summary>
+    /// The one shard a filter confines a read to: a top-level must-match of the shard key on a string or an integer.
+    /// Null when the map has no shard key or the filter does not pin one (the read then goes to every shard).
+    /// </summary>
+    /// <param name="filter">The read's filter.</param>
+    public int? PinnedShard(Filters.Filter? filter)
+    {
+        if (ShardKey is null || filter is null)
+        {
+            return null;
+        }
+
+        foreach (Filters.Condition condition in filter.Must)
+        {
+            if (condition is Filters.MatchCondition match && match.Key == ShardKey && match.Value.Kind is PayloadValueKind.String or PayloadValueKind.Integer)
+            {
+                return ShardOf(StableHash.Of(match.Value));
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The nodes that hold a shard (the first is the primary).</summary>
     /// <param name="shard">The shard.</param>
     public IReadOnlyList<string> NodesOf(int shard) => Shards[shard].Nodes;

@@ -3,30 +3,52 @@ using System.Globalization;
 namespace VectorEngine.Sharding.Routing;
 
 /// <summary>
-/// A shard is an ordinary local collection named <c>COLLECTION--sN</c>, so it gets the engine's WAL, segments, indexes,
-/// snapshots and recovery unchanged. Cluster collection names are at most 57 characters so every shard name fits the
-/// engine's 64.
+/// A shard is an ordinary local collection named <c>COLLECTION--INCARNATION-sN</c> (the incarnation in base 36), so it
+/// gets the engine's WAL, segments, indexes, snapshots and recovery unchanged, and the shards of a collection that was
+/// dropped and created again under the same name never mix with the new one's. Cluster collection names are at most
+/// 40 characters so every shard name fits the engine's 64.
 /// </summary>
 public static class ShardNames
 {
     /// <summary>The longest cluster collection name.</summary>
-    public const int MaxCollectionName = 57;
+    public const int MaxCollectionName = 40;
 
-    private const string Separator = "--s";
+    private const string Separator = "--";
+    private const string Digits = "0123456789abcdefghijklmnopqrstuvwxyz";
 
-    /// <summary>The local collection that holds <paramref name="shard"/> of <paramref name="collection"/>.</summary>
-    public static string Local(string collection, int shard) => collection + Separator + shard.ToString(CultureInfo.InvariantCulture);
+    /// <summary>The local collection that holds <paramref name="shard"/> of one incarnation of <paramref name="collection"/>.</summary>
+    public static string Local(string collection, long incarnation, int shard) =>
+        collection + Separator + Base36(incarnation) + "-s" + shard.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Reads a local collection name back as (collection, shard); false for a name that is no shard's.</summary>
-    public static bool TryParse(string local, out string collection, out int shard)
+    /// <summary>Reads a local collection name back; false for a name that is no shard's.</summary>
+    public static bool TryParse(string local, out string collection, out long incarnation, out int shard)
     {
-        int at = local.LastIndexOf(Separator, StringComparison.Ordinal);
-        collection = at > 0 ? local[..at] : string.Empty;
+        collection = string.Empty;
+        incarnation = 0;
         shard = -1;
-        return at > 0 && int.TryParse(local.AsSpan(at + Separator.Length), NumberStyles.None, CultureInfo.InvariantCulture, out shard);
+        int at = local.LastIndexOf(Separator, StringComparison.Ordinal);
+        int s = local.LastIndexOf("-s", StringComparison.Ordinal);
+        if (at <= 0 || s <= at + Separator.Length || !int.TryParse(local.AsSpan(s + 2), NumberStyles.None, CultureInfo.InvariantCulture, out shard))
+        {
+            return false;
+        }
+
+        foreach (char c in local.AsSpan(at + Separator.Length, s - at - Separator.Length))
+        {
+            int digit = Digits.IndexOf(c, StringComparison.Ordinal);
+            if (digit < 0)
+            {
+                return false;
+            }
+
+            incarnation = incarnation * 36 + digit;
+        }
+
+        collection = local[..at];
+        return true;
     }
 
-    /// <summary>Checks a cluster collection name: the engine's rules, a length that leaves room for the shard suffix, no "--s".</summary>
+    /// <summary>Checks a cluster collection name: the engine's rules, at most 40 characters, no "--" (kept for shard names).</summary>
     /// <exception cref="VectorEngineArgumentException">The name breaks one of them.</exception>
     public static void Validate(string collection)
     {
@@ -36,5 +58,22 @@ public static class ShardNames
             throw new VectorEngineArgumentException(
                 $"A cluster collection name has at most {MaxCollectionName} characters and no '{Separator}' (kept for shard names); got '{collection}'.", "collection_name");
         }
+    }
+
+    private static string Base36(long value)
+    {
+        if (value <= 0)
+        {
+            return "0";
+        }
+
+        Span<char> buffer = stackalloc char[13];
+        int at = buffer.Length;
+        for (; value > 0; value /= 36)
+        {
+            buffer[--at] = Digits[(int)(value % 36)];
+        }
+
+        return new string(buffer[at..]);
     }
 }

@@ -53,7 +53,7 @@ public sealed class ShardRouter
             part.Add(point);
         }
 
-        await WriteAsync(definition, parts.Keys, shard => _transport.UpsertAsync(Primary(definition, shard), collection, shard, parts[shard], cancellationToken)).ConfigureAwait(false);
+        await WriteAsync(definition, parts.Keys, shard => _transport.UpsertAsync(Primary(definition, shard), collection, definition.Incarnation, shard, parts[shard], cancellationToken)).ConfigureAwait(false);
         return points.Count;
     }
 
@@ -71,7 +71,7 @@ public sealed class ShardRouter
             IReadOnlyList<PointId>? mine = ids is not null && definition.Map.ShardKey is null
                 ? ids.Where(id => definition.Map.ShardOf(StableHash.Of(id)) == shard).ToArray()
                 : ids;
-            Interlocked.Add(ref deleted, await _transport.DeleteAsync(Primary(definition, shard), collection, [shard], mine, filter, cancellationToken).ConfigureAwait(false));
+            Interlocked.Add(ref deleted, await _transport.DeleteAsync(Primary(definition, shard), collection, definition.Incarnation, [shard], mine, filter, cancellationToken).ConfigureAwait(false));
         }).ConfigureAwait(false);
         return deleted;
     }
@@ -83,7 +83,7 @@ public sealed class ShardRouter
         var answers = new List<IReadOnlyList<ScoredPoint>>();
         IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards) =>
         {
-            IReadOnlyList<ScoredPoint> hits = await _transport.SearchAsync(node, collection, shards, request, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<ScoredPoint> hits = await _transport.SearchAsync(node, collection, definition.Incarnation, shards, request, cancellationToken).ConfigureAwait(false);
             lock (answers)
             {
                 answers.Add(hits);
@@ -98,7 +98,7 @@ public sealed class ShardRouter
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
         long count = 0;
         IReadOnlyList<int> partial = await FanOutAsync(definition, filter, requireAll, async (node, shards) =>
-            Interlocked.Add(ref count, await _transport.CountAsync(node, collection, shards, filter, cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref count, await _transport.CountAsync(node, collection, definition.Incarnation, shards, filter, cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
         return new RoutedResult<long>(count, partial);
     }
 
@@ -106,7 +106,7 @@ public sealed class ShardRouter
     public async Task CheckpointAsync(string collection, CancellationToken cancellationToken)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
-        await FanOutAsync(definition, null, requireAll: true, (node, shards) => _transport.CheckpointAsync(node, collection, shards, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await FanOutAsync(definition, null, requireAll: true, (node, shards) => _transport.CheckpointAsync(node, collection, definition.Incarnation, shards, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One page in id order over the shards that answered, with the offset of the next page.</summary>
@@ -119,7 +119,7 @@ public sealed class ShardRouter
         var pages = new List<IReadOnlyList<PointRecord>>();
         IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards) =>
         {
-            IReadOnlyList<PointRecord> page = await _transport.ScrollAsync(node, collection, shards, wider, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<PointRecord> page = await _transport.ScrollAsync(node, collection, definition.Incarnation, shards, wider, cancellationToken).ConfigureAwait(false);
             lock (pages)
             {
                 pages.Add(page);
@@ -131,23 +131,7 @@ public sealed class ShardRouter
     }
 
     /// <summary>The shard a filter pins with a top-level must-match on the shard key, or null when it pins none.</summary>
-    public static int? PinnedShard(ClusterCollection definition, Filter? filter)
-    {
-        if (definition.Map.ShardKey is not { } key || filter is null)
-        {
-            return null;
-        }
-
-        foreach (Condition condition in filter.Must)
-        {
-            if (condition is MatchCondition match && match.Key == key && match.Value.Kind is PayloadValueKind.String or PayloadValueKind.Integer)
-            {
-                return definition.Map.ShardOf(StableHash.Of(match.Value));
-            }
-        }
-
-        return null;
-    }
+    public static int? PinnedShard(ClusterCollection definition, Filter? filter) => definition.Map.PinnedShard(filter);
 
     private async Task WriteAsync(ClusterCollection definition, IEnumerable<int> shards, Func<int, Task> write)
     {
