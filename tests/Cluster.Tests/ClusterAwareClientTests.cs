@@ -17,7 +17,7 @@ public sealed class ClusterAwareClientTests
         RemoteCollection created = await plain.CreateCollectionAsync("jobs", new CollectionOptions(4, DistanceMetric.Cosine), new ShardingOptions(6, "tenant"));
 
         // A tenant whose shard is not on node 0, the node both clients were given.
-        ShardMap map = await MapAsync(cluster, "jobs");
+        ShardMap map = (await cluster.ShardMapAsync("jobs")).Map;
         string tenant = Enumerable.Range(0, 100).Select(i => "tenant-" + i)
             .First(t => map.NodesOf(map.ShardOf(StableHash.Of(PayloadValue.From(t))))[0] != cluster.NodeId(0));
         Point[] points = Enumerable.Range(0, 20).Select(i => new Point((ulong)i, [1, i, 2, 3], new Payload { ["tenant"] = tenant })).ToArray();
@@ -64,12 +64,5 @@ public sealed class ClusterAwareClientTests
         }
 
         return total;
-    }
-
-    private static async Task<ShardMap> MapAsync(ClusterHarness cluster, string name)
-    {
-        var peer = new Api.Cluster.V1.ShardPeer.ShardPeerClient(cluster.Channel(0));
-        Api.Cluster.V1.CollectionShards shards = (await peer.ShardMapsAsync(new Api.Cluster.V1.ShardMapsRequest())).Collections.Single(c => c.CollectionName == name);
-        return new ShardMap(name, (long)shards.Version, shards.Shards.Select((s, i) => new ShardAssignment(i, s.NodeIds.ToArray())).ToArray(), shards.HasShardKey ? shards.ShardKey : null);
     }
 }

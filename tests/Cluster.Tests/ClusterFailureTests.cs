@@ -23,7 +23,7 @@ public sealed class ClusterFailureTests
         await UpsertAsync(points, "docs", Enumerable.Range(0, 3_000).Select(i => MakePoint(i, "t" + (i % 10))));
 
         // Which shards the killed node held, from the shard map (the same function every node uses).
-        ShardMap map = await MapAsync(cluster, "docs");
+        ShardMap map = (await cluster.ShardMapAsync("docs")).Map;
         string victim = cluster.NodeId(2);
         uint[] lost = map.Shards.Where(s => s.Primary == victim).Select(s => (uint)s.ShardId).ToArray();
         Assert.Equal(2, lost.Length);
@@ -58,6 +58,13 @@ public sealed class ClusterFailureTests
         RpcException write = await Assert.ThrowsAsync<RpcException>(() => UpsertAsync(points, "docs", [new Point(onLost, Vector(new Random(3)), null)]));
         Assert.Equal(StatusCode.Unavailable, write.StatusCode);
         Assert.Contains($"shard(s) {map.ShardOf(StableHash.Of(new PointId(onLost)))}", write.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal($"{map.ShardOf(StableHash.Of(new PointId(onLost)))}", write.Trailers.GetValue("failed-shards"));
+        Assert.Null(write.Trailers.GetValue("applied-shards"));
+
+        // A batch over a lost and a live shard: the live one's part is applied, and the trailers say which is which.
+        RpcException mixed = await Assert.ThrowsAsync<RpcException>(() => UpsertAsync(points, "docs", [new Point(onLost, Vector(new Random(3)), null), new Point(onLive, Vector(new Random(4)), null)]));
+        Assert.Equal($"{map.ShardOf(StableHash.Of(new PointId(onLive)))}", mixed.Trailers.GetValue("applied-shards"));
+        Assert.Equal($"{map.ShardOf(StableHash.Of(new PointId(onLost)))}", mixed.Trailers.GetValue("failed-shards"));
         await UpsertAsync(points, "docs", [new Point(onLive, Vector(new Random(4)), null)]);
 
         // Back on the same directory and port: it rejoins and every shard answers again, with its points intact.
@@ -74,9 +81,7 @@ public sealed class ClusterFailureTests
         await CreateAsync(cluster, "jobs", 6, shardKey: "tenant");
         var points = new Api.V1.Points.PointsClient(cluster.Channel(0));
         await UpsertAsync(points, "jobs", Enumerable.Range(0, 2_000).Select(i => MakePoint(i, "tenant-" + (i % 7))));
-        ShardMap map = await MapAsync(cluster, "jobs");
-        ulong incarnation = (await new Api.Cluster.V1.ShardPeer.ShardPeerClient(cluster.Channel(0)).ShardMapsAsync(new Api.Cluster.V1.ShardMapsRequest()))
-            .Collections.Single(c => c.CollectionName == "jobs").Incarnation;
+        (ShardMap map, ulong incarnation) = await cluster.ShardMapAsync("jobs");
 
         // Every point of tenant-3 is on its one shard, and no other shard has any (asked of each node's shards directly).
         int home = map.ShardOf(StableHash.Of(PayloadValue.From("tenant-3")));
@@ -176,13 +181,6 @@ public sealed class ClusterFailureTests
         }
 
         await new Api.V1.Collections.CollectionsClient(cluster.Channel(node)).CreateAsync(create, deadline: DateTime.UtcNow.AddSeconds(10));
-    }
-
-    private static async Task<ShardMap> MapAsync(ClusterHarness cluster, string name)
-    {
-        var peer = new Api.Cluster.V1.ShardPeer.ShardPeerClient(cluster.Channel(0));
-        Api.Cluster.V1.CollectionShards shards = (await peer.ShardMapsAsync(new Api.Cluster.V1.ShardMapsRequest())).Collections.Single(c => c.CollectionName == name);
-        return new ShardMap(name, (long)shards.Version, shards.Shards.Select((s, i) => new ShardAssignment(i, s.NodeIds.ToArray())).ToArray(), shards.HasShardKey ? shards.ShardKey : null);
     }
 
     private static async Task UpsertAsync(Api.V1.Points.PointsClient client, string collection, IEnumerable<Point> points)

@@ -49,11 +49,58 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public GrpcChannel Channel(int node) => _nodes[node].Channel ??= GrpcChannel.ForAddress(Address(node));
 
+    /// <summary>A collection's shard map and incarnation, as node 0 reports them (ShardPeer.ShardMaps).</summary>
+    public async Task<(Sharding.Placement.ShardMap Map, ulong Incarnation)> ShardMapAsync(string name)
+    {
+        var peer = new Api.Cluster.V1.ShardPeer.ShardPeerClient(Channel(0));
+        Api.Cluster.V1.CollectionShards shards = (await peer.ShardMapsAsync(new Api.Cluster.V1.ShardMapsRequest())).Collections.Single(c => c.CollectionName == name);
+        var map = new Sharding.Placement.ShardMap(name, (long)shards.Version,
+            shards.Shards.Select((s, i) => new Sharding.Placement.ShardAssignment(i, s.NodeIds.ToArray())).ToArray(), shards.HasShardKey ? shards.ShardKey : null);
+        return (map, shards.Incarnation);
+    }
+
     /// <summary>The node's Prometheus text (its metrics port).</summary>
     public async Task<string> MetricsAsync(int node)
     {
         using var http = new HttpClient();
         return await http.GetStringAsync($"http://127.0.0.1:{_nodes[node].MetricsPort}/metrics");
+    }
+
+    /// <summary>
+    /// Runs one more server process that claims <paramref name="nodeId"/> with a data directory of its own, waits (at
+    /// most 60 s) for it to exit, and returns its exit code and output: a node id held by a live node is refused.
+    /// </summary>
+    public async Task<(int ExitCode, string Output)> RunIntruderAsync(string nodeId)
+    {
+        int port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "VectorEngine.Server.dll"),
+                "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", Path.Combine(_root, "intruder"),
+                "--cluster-etcd", Etcd.Url, "--node-id", nodeId, "--advertise", $"127.0.0.1:{port}",
+                $"--Cluster:ClusterName={_clusterName}", "--Server:MetricsPort=-1",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw new TimeoutException($"A second '{nodeId}' kept running instead of being refused.");
+        }
+
+        return (process.ExitCode, await output + await errors);
     }
 
     /// <summary>kill -9.</summary>

@@ -145,6 +145,11 @@ public sealed class ShardedCollectionTests
             return create;
         }
 
+        // A second process claiming a live node's id (with another data directory) is refused at join and exits.
+        (int exitCode, string output) = await cluster.RunIntruderAsync(cluster.NodeId(1));
+        Assert.Equal(3, exitCode);
+        Assert.Contains($"Node id '{cluster.NodeId(1)}' is already registered", output, StringComparison.Ordinal);
+
         RpcException zero = await Assert.ThrowsAsync<RpcException>(() => collections.CreateAsync(Create("a", 0, null)).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, zero.StatusCode);
         RpcException many = await Assert.ThrowsAsync<RpcException>(() => collections.CreateAsync(Create("a", 1025, null)).ResponseAsync);

@@ -4,7 +4,8 @@ namespace VectorEngine.Server.Hosting;
 
 /// <summary>
 /// Turns every exception a service throws into a status through one table (<see cref="ErrorTranslation"/>); the field
-/// at fault in an InvalidArgument travels in the "field" trailer.
+/// at fault in an InvalidArgument travels in the "field" trailer; a cluster write that reached some shards and not others
+/// names them in the "failed-shards" and (when any applied) "applied-shards" trailers (comma-separated shard ids).
 /// </summary>
 /// <param name="logger">Where unexpected failures are logged.</param>
 public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : AroundCallInterceptor
@@ -23,6 +24,16 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : AroundC
             if (field is not null)
             {
                 trailers.Add("field", field);
+            }
+
+            if (e is Sharding.Routing.ShardWriteException partial)
+            {
+                if (partial.Applied.Count > 0)
+                {
+                    trailers.Add("applied-shards", string.Join(',', partial.Applied.Order()));
+                }
+
+                trailers.Add("failed-shards", string.Join(',', partial.Failed.Keys.Order()));
             }
 
             throw new RpcException(status, trailers);

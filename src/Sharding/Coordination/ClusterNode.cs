@@ -141,6 +141,10 @@ public sealed class ClusterNode : IAsyncDisposable
         IReadOnlyList<ShardAssignment> placement = ShardPlacement.Assign(name, shards, _members.Keys.ToArray());
         var collection = new ClusterCollection(options, new ShardMap(name, 0, placement, shardKey));
         ClusterCollection stored = await _catalog.CreateAsync(collection, cancellationToken).ConfigureAwait(false);
+
+        // This node answers for it at once, not only once its watch delivers it (the next snapshot has it too).
+        ImmutableInterlocked.Update(ref _collections, view => view.TryGetValue(name, out ClusterCollection? seen) && seen.Map.Version >= stored.Map.Version ? view : view.SetItem(name, stored));
+        CollectionsChanged?.Invoke();
         _logger.LogInformation("Collection {Collection} created with {Shards} shards", name, shards);
         return stored;
     }
@@ -149,7 +153,18 @@ public sealed class ClusterNode : IAsyncDisposable
     public Task<ClusterCollection?> ReadCollectionAsync(string name, CancellationToken cancellationToken) => _catalog.GetAsync(name, cancellationToken);
 
     /// <summary>Removes a collection from the cluster; false when there was none.</summary>
-    public Task<bool> DropCollectionAsync(string name, CancellationToken cancellationToken) => _catalog.DeleteAsync(name, cancellationToken);
+    public async Task<bool> DropCollectionAsync(string name, CancellationToken cancellationToken)
+    {
+        bool dropped = await _catalog.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+        if (dropped)
+        {
+            // This node stops serving it at once, not only once its watch delivers the drop.
+            ImmutableInterlocked.Update(ref _collections, view => view.Remove(name));
+            CollectionsChanged?.Invoke();
+        }
+
+        return dropped;
+    }
 
     /// <summary>Leaves the cluster: stops campaigning and watching, and revokes the lease (the node leaves the live set now).</summary>
     public ValueTask DisposeAsync() => StopAsync(revoke: true);
