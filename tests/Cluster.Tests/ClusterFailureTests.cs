@@ -71,6 +71,21 @@ public sealed class ClusterFailureTests
         await cluster.StartNodeAsync(2);
         await Eventually.Holds(() => NoPartial(points), Limit, "the partial flag clears after the restart");
         Assert.Equal(3_001UL, (await points.CountAsync(new CountPoints { CollectionName = "docs", RequireAll = true })).Count);
+
+        // Hung rather than dead (SIGSTOP: connections open, no answer): a search with a 2 s deadline still answers in
+        // time, its shards partial, instead of failing with DeadlineExceeded.
+        cluster.Pause(2, stop: true);
+        try
+        {
+            var hung = Stopwatch.StartNew();
+            SearchResponse partial = await points.SearchAsync(new SearchRequest(Vector(new Random(8)), 10).ToWire("docs"), deadline: DateTime.UtcNow.AddSeconds(2));
+            Assert.True(hung.Elapsed < TimeSpan.FromSeconds(2), $"took {hung.Elapsed}");
+            Assert.Equal(lost, partial.Partial.Order());
+        }
+        finally
+        {
+            cluster.Pause(2, stop: false);
+        }
         _ = clock;
     }
 

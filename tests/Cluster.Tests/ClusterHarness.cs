@@ -103,10 +103,23 @@ public sealed class ClusterHarness : IAsyncDisposable
         return (process.ExitCode, await output + await errors);
     }
 
+    /// <summary>kill -STOP (<paramref name="stop"/>) or kill -CONT: a node that hangs without closing its connections.</summary>
+    public void Pause(int node, bool stop)
+    {
+        int pid = _nodes[node].Process?.Id ?? throw new InvalidOperationException($"{_nodes[node].Id} is not running.");
+        using Process signal = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { stop ? "-STOP" : "-CONT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        signal.WaitForExit(5_000);
+    }
+
     /// <summary>kill -9.</summary>
     public void Kill(int node)
     {
         Node n = _nodes[node];
+        if (n.Process is { HasExited: false })
+        {
+            Pause(node, stop: false);
+        }
+
         if (n.Process is { HasExited: false } process)
         {
             process.Kill();

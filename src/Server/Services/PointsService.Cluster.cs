@@ -11,6 +11,22 @@ namespace VectorEngine.Server.Services;
 /// <summary>The cluster paths: the same checks as alone, then the call runs on the cluster's shards through the router.</summary>
 public sealed partial class PointsService
 {
+    /// <summary>
+    /// How long shards have to answer a read: 80% of what is left of the caller's deadline, the rest for merging and
+    /// answering, so a hung node yields a partial answer in time instead of the caller's DeadlineExceeded. Null without
+    /// a deadline (peer calls are then bounded by Cluster:PeerTimeoutSeconds).
+    /// </summary>
+    private static TimeSpan? AnswerWithin(ServerCallContext context)
+    {
+        if (context.Deadline == DateTime.MaxValue)
+        {
+            return null;
+        }
+
+        TimeSpan left = context.Deadline - DateTime.UtcNow;
+        return left <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : left * 0.8;
+    }
+
     private ShardRouter Router => _cluster.Router ?? throw new RpcException(new Status(StatusCode.Unavailable, "This node has not joined its cluster yet; retry shortly."));
 
     /// <summary>
@@ -61,7 +77,7 @@ public sealed partial class PointsService
                 WithPayload = request.WithPayload,
                 WithVector = request.WithVectors,
             };
-            RoutedResult<ScrollPage> page = await Router.ScrollAsync(request.CollectionName, scroll, requireAll: true, context.CancellationToken).ConfigureAwait(false);
+            RoutedResult<ScrollPage> page = await Router.ScrollAsync(request.CollectionName, scroll, requireAll: true, context.CancellationToken, AnswerWithin(context)).ConfigureAwait(false);
             var found = page.Value.Points.ToDictionary(p => p.Id);
             foreach (PointId id in ids.Distinct())
             {
@@ -79,7 +95,7 @@ public sealed partial class PointsService
     private async Task<ScrollResponse> ClusterScroll(ScrollPoints request, ServerCallContext context)
     {
         var clock = Stopwatch.StartNew();
-        RoutedResult<ScrollPage> page = await Router.ScrollAsync(request.CollectionName, request.ToEngine("scroll"), request.RequireAll, context.CancellationToken).ConfigureAwait(false);
+        RoutedResult<ScrollPage> page = await Router.ScrollAsync(request.CollectionName, request.ToEngine("scroll"), request.RequireAll, context.CancellationToken, AnswerWithin(context)).ConfigureAwait(false);
         var response = new ScrollResponse
         {
             Result = { page.Value.Points.Select(p => p.ToWire()) },
@@ -93,7 +109,7 @@ public sealed partial class PointsService
     private async Task<CountResponse> ClusterCount(CountPoints request, ServerCallContext context)
     {
         var clock = Stopwatch.StartNew();
-        RoutedResult<long> count = await Router.CountAsync(request.CollectionName, CheckDepth(request.Filter, "filter").ToEngine("filter"), request.RequireAll, context.CancellationToken).ConfigureAwait(false);
+        RoutedResult<long> count = await Router.CountAsync(request.CollectionName, CheckDepth(request.Filter, "filter").ToEngine("filter"), request.RequireAll, context.CancellationToken, AnswerWithin(context)).ConfigureAwait(false);
         return new CountResponse { Count = (ulong)count.Value, Partial = { count.Partial.Select(s => (uint)s) }, Time = clock.Elapsed.TotalSeconds };
     }
 
@@ -102,7 +118,7 @@ public sealed partial class PointsService
         var clock = Stopwatch.StartNew();
         CheckCount(request.Limit, _options.MaxLimit, "limit");
         CheckDepth(request.Filter, "filter");
-        RoutedResult<IReadOnlyList<ScoredPoint>> hits = await Router.SearchAsync(request.CollectionName, request.ToEngine("search"), request.RequireAll, context.CancellationToken).ConfigureAwait(false);
+        RoutedResult<IReadOnlyList<ScoredPoint>> hits = await Router.SearchAsync(request.CollectionName, request.ToEngine("search"), request.RequireAll, context.CancellationToken, AnswerWithin(context)).ConfigureAwait(false);
         if (stamp)
         {
             await StampAsync(request.CollectionName, context).ConfigureAwait(false);
@@ -117,7 +133,7 @@ public sealed partial class PointsService
     {
         var clock = Stopwatch.StartNew();
         RoutedResult<IReadOnlyList<ScoredPoint>>[] results = await Task.WhenAll(searches.Select(search =>
-            Router.SearchAsync(request.CollectionName, search, request.RequireAll, context.CancellationToken))).ConfigureAwait(false);
+            Router.SearchAsync(request.CollectionName, search, request.RequireAll, context.CancellationToken, AnswerWithin(context)))).ConfigureAwait(false);
         var response = new SearchBatchResponse
         {
             Result = { results.Select(r => new BatchResult { Result = { r.Value.Select(h => h.ToWire()) } }) },

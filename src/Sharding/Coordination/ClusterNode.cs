@@ -194,8 +194,16 @@ public sealed class ClusterNode : IAsyncDisposable
         var builder = ImmutableDictionary.CreateBuilder<string, ClusterMember>(StringComparer.Ordinal);
         foreach (KeyValue kv in kvs.Values)
         {
-            ClusterMember member = ClusterMember.FromJson(kv.Value.Span);
-            builder[member.NodeId] = member;
+            try
+            {
+                ClusterMember member = ClusterMember.FromJson(kv.Value.Span);
+                builder[member.NodeId] = member;
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException)
+            {
+                // One unreadable record (another version, a hand edit) must not stop the whole view from updating.
+                _logger.LogError(e, "Member record {Key} is unreadable; that node is not routed to", kv.Key.ToStringUtf8());
+            }
         }
 
         _members = builder.ToImmutable();

@@ -29,7 +29,7 @@ internal sealed class CoordinatorElection : IAsyncDisposable
         _name = ByteString.CopyFromUtf8(keys.Election);
         _nodeId = nodeId;
         _logger = logger;
-        _registration.Reregistered += _ => _term.Cancel();
+        _registration.Reregistered += _ => EndTerm();
     }
 
     /// <summary>True while this node holds the office.</summary>
@@ -103,6 +103,19 @@ internal sealed class CoordinatorElection : IAsyncDisposable
                 SetCoordinator(false);
                 _logger.LogInformation("Node {Node} stepped down as coordinator", _nodeId);
             }
+        }
+    }
+
+    /// <summary>Ends the current campaign or office (the lease it ran under is gone); the loop campaigns again.</summary>
+    private void EndTerm()
+    {
+        try
+        {
+            Volatile.Read(ref _term).Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // That term had already ended and been replaced.
         }
     }
 

@@ -150,6 +150,11 @@ internal sealed class MemberRegistration : IAsyncDisposable
             {
                 _logger.LogDebug(e, "Keep-alive of node {Node} failed; retrying", _self.NodeId);
             }
+            catch (Exception e) when (!_stop.IsCancellationRequested)
+            {
+                // Nothing may end this loop but Stop: a node whose keep-alive died would drop out of the cluster.
+                _logger.LogError(e, "Keep-alive of node {Node} hit an unexpected error; retrying", _self.NodeId);
+            }
         }
     }
 

@@ -77,28 +77,36 @@ public sealed class ShardRouter
     }
 
     /// <summary>The best hits over the shards that answered.</summary>
-    public async Task<RoutedResult<IReadOnlyList<ScoredPoint>>> SearchAsync(string collection, SearchRequest request, bool requireAll, CancellationToken cancellationToken)
+    /// <param name="collection">The collection.</param>
+    /// <param name="request">The search.</param>
+    /// <param name="requireAll">Fail rather than answer without a shard.</param>
+    /// <param name="answerWithin">
+    /// How long shards have to answer (a share of the caller's deadline): a shard still silent then is partial, so a
+    /// hung node costs the answer its shards, not the whole call. Null: until the caller's token.
+    /// </param>
+    /// <param name="cancellationToken">The caller's call.</param>
+    public async Task<RoutedResult<IReadOnlyList<ScoredPoint>>> SearchAsync(string collection, SearchRequest request, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
         var answers = new List<IReadOnlyList<ScoredPoint>>();
-        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards) =>
+        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards, token) =>
         {
-            IReadOnlyList<ScoredPoint> hits = await _transport.SearchAsync(node, collection, definition.Incarnation, shards, request, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<ScoredPoint> hits = await _transport.SearchAsync(node, collection, definition.Incarnation, shards, request, token).ConfigureAwait(false);
             lock (answers)
             {
                 answers.Add(hits);
             }
-        }, cancellationToken).ConfigureAwait(false);
+        }, answerWithin, cancellationToken).ConfigureAwait(false);
         return new RoutedResult<IReadOnlyList<ScoredPoint>>(ResultMerge.TopK(answers, request.Limit, definition.Options.Metric), partial);
     }
 
     /// <summary>Points matching the filter over the shards that answered.</summary>
-    public async Task<RoutedResult<long>> CountAsync(string collection, Filter? filter, bool requireAll, CancellationToken cancellationToken)
+    public async Task<RoutedResult<long>> CountAsync(string collection, Filter? filter, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
         long count = 0;
-        IReadOnlyList<int> partial = await FanOutAsync(definition, filter, requireAll, async (node, shards) =>
-            Interlocked.Add(ref count, await _transport.CountAsync(node, collection, definition.Incarnation, shards, filter, cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<int> partial = await FanOutAsync(definition, filter, requireAll, async (node, shards, token) =>
+            Interlocked.Add(ref count, await _transport.CountAsync(node, collection, definition.Incarnation, shards, filter, token).ConfigureAwait(false)), answerWithin, cancellationToken).ConfigureAwait(false);
         return new RoutedResult<long>(count, partial);
     }
 
@@ -106,25 +114,25 @@ public sealed class ShardRouter
     public async Task CheckpointAsync(string collection, CancellationToken cancellationToken)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
-        await FanOutAsync(definition, null, requireAll: true, (node, shards) => _transport.CheckpointAsync(node, collection, definition.Incarnation, shards, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await FanOutAsync(definition, null, requireAll: true, (node, shards, token) => _transport.CheckpointAsync(node, collection, definition.Incarnation, shards, token), null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One page in id order over the shards that answered, with the offset of the next page.</summary>
-    public async Task<RoutedResult<ScrollPage>> ScrollAsync(string collection, ScrollRequest request, bool requireAll, CancellationToken cancellationToken)
+    public async Task<RoutedResult<ScrollPage>> ScrollAsync(string collection, ScrollRequest request, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
 
         // One more than the page from every shard: if the merge has more than a page, the extra one starts the next.
         ScrollRequest wider = request with { Limit = request.Limit + 1 };
         var pages = new List<IReadOnlyList<PointRecord>>();
-        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards) =>
+        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards, token) =>
         {
-            IReadOnlyList<PointRecord> page = await _transport.ScrollAsync(node, collection, definition.Incarnation, shards, wider, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<PointRecord> page = await _transport.ScrollAsync(node, collection, definition.Incarnation, shards, wider, token).ConfigureAwait(false);
             lock (pages)
             {
                 pages.Add(page);
             }
-        }, cancellationToken).ConfigureAwait(false);
+        }, answerWithin, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<PointRecord> merged = ResultMerge.ById(pages, request.Limit + 1);
         PointId? next = merged.Count > request.Limit ? merged[request.Limit].Id : (PointId?)null;
         return new RoutedResult<ScrollPage>(new ScrollPage(merged.Take(request.Limit).ToArray(), next), partial);
@@ -167,10 +175,17 @@ public sealed class ShardRouter
     }
 
     /// <summary>Runs <paramref name="call"/> once per node over its shards; returns the shards that did not answer.</summary>
-    private async Task<IReadOnlyList<int>> FanOutAsync(ClusterCollection definition, Filter? filter, bool requireAll, Func<string, IReadOnlyList<int>, Task> call, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<int>> FanOutAsync(ClusterCollection definition, Filter? filter, bool requireAll, Func<string, IReadOnlyList<int>, CancellationToken, Task> call,
+        TimeSpan? answerWithin, CancellationToken cancellationToken)
     {
         IReadOnlyList<int> shards = PinnedShard(definition, filter) is { } pinned ? [pinned] : AllShards(definition);
         var missing = new List<int>();
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (answerWithin is { } limit)
+        {
+            budget.CancelAfter(limit);
+        }
+
         var byNode = shards.GroupBy(s => Primary(definition, s)).ToArray();
         await Task.WhenAll(byNode.Select(async group =>
         {
@@ -182,9 +197,9 @@ public sealed class ShardRouter
                     throw new VectorEngineException(VectorEngineErrorKind.Unavailable, $"node {group.Key} is down");
                 }
 
-                await call(group.Key, mine).ConfigureAwait(false);
+                await call(group.Key, mine, budget.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when ((IsUnavailable(e) || budget.IsCancellationRequested) && !cancellationToken.IsCancellationRequested)
             {
                 _logger.LogDebug(e, "Shards {Shards} of {Collection} on {Node} did not answer", mine, definition.Name, group.Key);
                 lock (missing)
