@@ -179,6 +179,15 @@ public sealed class ShardedCollectionTests
         Assert.Equal(StatusCode.InvalidArgument, missing.StatusCode);
         Assert.Contains("'tenant'", missing.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(0UL, (await points.CountAsync(new CountPoints { CollectionName = "jobs" })).Count);
+
+        // A batch over many shards with one bad vector (wrong length) at its end: refused whole, on no shard written.
+        var spread = new UpsertPoints { CollectionName = "jobs" };
+        spread.Points.AddRange(Enumerable.Range(0, 40).Select(i => new Point((ulong)i, [1, 2, 3, 4], new Payload { ["tenant"] = "t" + i }).ToWire()));
+        spread.Points.Add(new Point(99UL, [1, 2, 3], new Payload { ["tenant"] = "t1" }).ToWire());
+        RpcException bad = await Assert.ThrowsAsync<RpcException>(() => points.UpsertAsync(spread).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.Equal("points[40].vector", bad.Trailers.GetValue("field"));
+        Assert.Equal(0UL, (await points.CountAsync(new CountPoints { CollectionName = "jobs" })).Count);
     }
 
     private static Point MakePoint(int i)

@@ -35,12 +35,17 @@ public sealed class ShardRouter
         ?? await _cluster.ReadCollectionAsync(collection, cancellationToken).ConfigureAwait(false)
         ?? throw new CollectionNotFoundException(collection);
 
-    /// <summary>Writes points; returns how many. Every point's shard is found before anything is sent.</summary>
+    /// <summary>
+    /// Writes points; returns how many. The whole batch is checked (vectors, payload values, shard keys) before anything
+    /// is sent, so bad input fails it everywhere and writes nothing.
+    /// </summary>
+    /// <exception cref="VectorEngineArgumentException">A bad point (nothing was written anywhere).</exception>
     /// <exception cref="MissingShardKeyException">A point lacks the shard key (nothing was written anywhere).</exception>
     /// <exception cref="ShardWriteException">Some shards' parts were not applied.</exception>
     public async Task<long> UpsertAsync(string collection, IReadOnlyList<Point> points, CancellationToken cancellationToken)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
+        definition.Options.ValidatePoints(points);
         var parts = new Dictionary<int, List<Point>>();
         foreach (Point point in points)
         {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using VectorEngine.Collections;
 using VectorEngine.Diagnostics;
 using VectorEngine.PayloadIndexes;
@@ -52,20 +51,10 @@ public sealed partial class Collection
         var prepared = new List<PreparedPoint>(points.Count);
         for (int i = 0; i < points.Count; i++)
         {
-            Point? point = points[i];
-            if (point is null)
-            {
-                ThrowHelper.ThrowArgument("points", $"points[{i}] is null.");
-            }
-
-            if (point.Id.IsDefault)
-            {
-                ThrowHelper.ThrowArgument("id", $"points[{i}] has no id.");
-            }
-
+            Point point = points[i];
+            PointChecks.Check(point, i, Options);
             float[] vector = PrepareVector(point.Vector, $"points[{i}].vector");
             Payload payload = point.Payload is null || point.Payload.Count == 0 ? Payload.Empty : point.Payload.Clone();
-            PayloadSchema.Validate(payload, Options.PayloadIndexes, point.Id);
             prepared.Add(new PreparedPoint(point.Id, vector, payload));
         }
 
@@ -75,56 +64,19 @@ public sealed partial class Collection
     /// <summary>Validates a stored or query vector; returns a copy (normalised under cosine), or the input when no copy is asked for.</summary>
     private float[] PrepareVector(float[]? vector, string field, bool copy = true)
     {
-        if (vector is null)
-        {
-            ThrowHelper.ThrowInvalidVector($"{field} is null.", field);
-        }
-
-        if (vector.Length != Dimension)
-        {
-            ThrowHelper.ThrowDimensionMismatch(Dimension, vector.Length, field);
-        }
-
-        CheckFinite(vector, field);
-
-        // Finite components can still overflow the squared norm (1e20 squared is past float's range): under cosine the
-        // vector would be stored unnormalised and score far above 1, under L2 every distance to it would be infinite.
-        float squaredNorm = VectorDistance.Dot(vector, vector);
-        if (!float.IsFinite(squaredNorm))
-        {
-            ThrowHelper.ThrowInvalidVector($"{field} has a norm too large for float32 (its squared norm overflows); scale it down.", field);
-        }
-
+        PointChecks.CheckVector(vector, Dimension, Metric, field);
         if (!copy)
         {
-            return vector;
+            return vector!;
         }
 
-        float[] result = (float[])vector.Clone();
+        float[] result = (float[])vector!.Clone();
         if (Metric == DistanceMetric.Cosine)
         {
-            if (squaredNorm == 0)
-            {
-                ThrowHelper.ThrowInvalidVector($"{field} is a zero vector, which has no direction under cosine.", field);
-            }
-
             VectorDistance.Normalize(result);
         }
 
         return result;
-    }
-
-    private static void CheckFinite(ReadOnlySpan<float> vector, string field)
-    {
-        // NaN and ±inf are exactly the values with an all-ones exponent.
-        ReadOnlySpan<uint> bits = MemoryMarshal.Cast<float, uint>(vector);
-        for (int i = 0; i < bits.Length; i++)
-        {
-            if ((bits[i] & 0x7F80_0000u) == 0x7F80_0000u)
-            {
-                ThrowHelper.ThrowInvalidVector($"{field}[{i}] is {vector[i]}; vectors must be finite.", field);
-            }
-        }
     }
 
     /// <summary>Applies validated points; cannot fail part-way (used by writes and by WAL replay).</summary>

@@ -47,6 +47,22 @@ public sealed partial class CollectionOptions
     }
 
     /// <summary>
+    /// Checks points as <see cref="Collection.Upsert(IReadOnlyList{Point})"/> into a collection with these options would,
+    /// without writing anything: ids, vector length, finite values, norm, zero vectors under cosine, and payload values
+    /// against the payload indexes.
+    /// </summary>
+    /// <param name="points">The batch.</param>
+    /// <exception cref="VectorEngineArgumentException">The first bad point's error, naming it.</exception>
+    public void ValidatePoints(IReadOnlyList<Point> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        for (int i = 0; i < points.Count; i++)
+        {
+            PointChecks.Check(points[i], i, this);
+        }
+    }
+
+    /// <summary>
     /// Checks the options as <see cref="VectorDatabase.CreateCollection"/> would, without creating anything (a cluster
     /// checks them once before storing a definition every node creates its shards from).
     /// </summary>
