@@ -75,7 +75,7 @@ public sealed class VectorEngineClient : IVectorDatabase
     internal Api.V1.Snapshots.SnapshotsClient Snapshots { get; }
 
     /// <summary>Creates a collection on a cluster, split into shards, and returns a handle to it.</summary>
-    /// <param name="name">The collection name (at most 57 characters on a cluster).</param>
+    /// <param name="name">The collection name (at most 40 characters and no "--" on a cluster).</param>
     /// <param name="options">Dimension, metric, index and payload indexes, as for the embedded engine.</param>
     /// <param name="sharding">How many shards (null: one per live node) and the optional shard-key payload field.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
