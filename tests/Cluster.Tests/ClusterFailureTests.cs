@@ -146,6 +146,21 @@ public sealed class ClusterFailureTests
         Assert.Equal(100UL, (await points.CountAsync(new CountPoints { CollectionName = "after", RequireAll = true })).Count);
     }
 
+    [Fact]
+    public async Task A_node_that_starts_before_etcd_waits_not_serving_and_joins_once_etcd_is_up()
+    {
+        await using ClusterHarness cluster = await ClusterHarness.StartAsync(1);
+        cluster.Kill(0);
+        cluster.Etcd.Kill();
+        await cluster.StartNodeAsync(0, waitServing: false);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.False(await cluster.IsServingAsync(0), "serving without its cluster");
+        cluster.Etcd.Start();
+        await cluster.WaitServingAsync(0);
+        await CreateAsync(cluster, "late", 1, null);
+        Assert.Equal(0UL, (await new Api.V1.Points.PointsClient(cluster.Channel(0)).CountAsync(new CountPoints { CollectionName = "late" })).Count);
+    }
+
     private static bool TryUpsert(Api.V1.Points.PointsClient points)
     {
         try

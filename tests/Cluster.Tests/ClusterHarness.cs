@@ -33,7 +33,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         var harness = new ClusterHarness(nodes);
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, nodes).Select(harness.StartNodeAsync));
+            await Task.WhenAll(Enumerable.Range(0, nodes).Select(node => harness.StartNodeAsync(node)));
             return harness;
         }
         catch
@@ -130,7 +130,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         n.Process = null;
     }
 
-    public async Task StartNodeAsync(int node)
+    public async Task StartNodeAsync(int node, bool waitServing = true)
     {
         Node n = _nodes[node];
         var start = new ProcessStartInfo("dotnet")
@@ -154,7 +154,24 @@ public sealed class ClusterHarness : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         n.Process = process;
-        await WaitServingAsync(node);
+        if (waitServing)
+        {
+            await WaitServingAsync(node);
+        }
+    }
+
+    /// <summary>True when the node answers SERVING now.</summary>
+    public async Task<bool> IsServingAsync(int node)
+    {
+        try
+        {
+            var health = new Health.HealthClient(Channel(node));
+            return (await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2))).Status == HealthCheckResponse.Types.ServingStatus.Serving;
+        }
+        catch (Grpc.Core.RpcException)
+        {
+            return false;
+        }
     }
 
     public async Task WaitServingAsync(int node)

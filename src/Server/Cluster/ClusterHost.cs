@@ -70,7 +70,7 @@ public sealed class ClusterHost : BackgroundService
 
         try
         {
-            ClusterNode node = await ClusterNode.JoinAsync(_options, InstanceId(), _logger, stoppingToken).ConfigureAwait(false);
+            ClusterNode node = await JoinWhenReachableAsync(stoppingToken).ConfigureAwait(false);
             var local = new LocalShards(_database.Database, node);
             _transport = new GrpcShardTransport(node, local, _options, _metrics, tls: _server.TlsCertificatePath.Length > 0);
             LocalOrNull = local;
@@ -89,6 +89,27 @@ public sealed class ClusterHost : BackgroundService
             _logger.LogCritical("{Message}", e.Message);
             Environment.ExitCode = 3;
             _lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>
+    /// Joins, retrying every 2 s while etcd cannot be reached (a node may boot before its etcd, as pods do): the node
+    /// stays NOT_SERVING meanwhile instead of exiting. A taken node id is not retried.
+    /// </summary>
+    private async Task<ClusterNode> JoinWhenReachableAsync(CancellationToken stoppingToken)
+    {
+        string instance = InstanceId();
+        while (true)
+        {
+            try
+            {
+                return await ClusterNode.JoinAsync(_options, instance, _logger, stoppingToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (!stoppingToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("Cannot reach etcd at {Etcd} ({Status}); retrying in 2 s", _options.Etcd, e.StatusCode);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
+            }
         }
     }
 
