@@ -16,6 +16,18 @@ public sealed partial class ShutdownTests
     private const int Sigterm = 15;
 
     [Fact]
+    public async Task A_data_directory_that_cannot_be_opened_stops_the_server_with_a_failing_exit_code()
+    {
+        using TempDirectory dir = Data.TempDir();
+        string notADirectory = Path.Combine(dir.Path, "a-file");
+        await File.WriteAllTextAsync(notADirectory, "not a database");
+        using Process server = StartServer(notADirectory, ServerHarness.FreePort());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await server.WaitForExitAsync(timeout.Token);
+        Assert.Equal(2, server.ExitCode);
+    }
+
+    [Fact]
     public async Task Sigterm_under_write_load_exits_cleanly_and_a_restart_finds_every_acknowledged_write()
     {
         if (!OperatingSystem.IsLinux())

@@ -70,7 +70,19 @@ public sealed class DatabaseHost : BackgroundService
         VectorDatabaseOptions engine = EngineOptions();
         engine.FileSystem = _fileSystem;
         engine.LoggerFactory = _loggerFactory;
-        VectorDatabase database = VectorDatabase.Open(path, engine);
+        VectorDatabase database;
+        try
+        {
+            database = VectorDatabase.Open(path, engine);
+        }
+        catch (Exception e) when (e is VectorEngineException or IOException or UnauthorizedAccessException)
+        {
+            // The host stops when this service fails, but would exit 0: a supervisor must see that the server failed.
+            _logger.LogCritical(e, "Cannot open the database at {DataDirectory}", path);
+            Environment.ExitCode = 2;
+            throw;
+        }
+
         foreach ((string name, VectorEngineException why) in database.UnavailableCollections)
         {
             _logger.LogError("Collection {Collection} is unavailable: {Reason}", name, why.Message);
