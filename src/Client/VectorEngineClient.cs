@@ -90,6 +90,16 @@ public sealed class VectorEngineClient : IVectorDatabase
             request.ShardNumber = shards < 0 ? 0 : (uint)shards;
         }
 
+        if (sharding.ReplicationFactor is { } copies)
+        {
+            request.ReplicationFactor = copies < 0 ? 0 : (uint)copies;
+        }
+
+        if (sharding.WriteConsistency is { } needed)
+        {
+            request.WriteConsistency = needed < 0 ? 0 : (uint)needed;
+        }
+
         if (sharding.ShardKey is { } key)
         {
             request.ShardKey = key;

@@ -205,6 +205,9 @@ public sealed class ClusterFailureTests
     {
         CreateCollection create = new CollectionOptions(8, DistanceMetric.L2).ToWire(name);
         create.ShardNumber = shards;
+
+        // One copy per shard: these tests are about what a node's loss costs without replicas (ReplicationTests covers copies).
+        create.ReplicationFactor = 1;
         if (shardKey is not null)
         {
             create.ShardKey = shardKey;

@@ -47,12 +47,21 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public string NodeId(int node) => _nodes[node].Id;
 
+    /// <summary>The index of the node with this id.</summary>
+    public int IndexOf(string nodeId) => Array.FindIndex(_nodes, n => n.Id == nodeId);
+
+    /// <summary>True while the node's process runs.</summary>
+    public bool IsRunning(int node) => _nodes[node].Process is { HasExited: false };
+
+    /// <summary>The node's last lines of output (for a failure message).</summary>
+    public string Output(int node) => string.Join("\n", _nodes[node].Output.TakeLast(40));
+
     public GrpcChannel Channel(int node) => _nodes[node].Channel ??= GrpcChannel.ForAddress(Address(node));
 
-    /// <summary>A collection's shard map and incarnation, as node 0 reports them (ShardPeer.ShardMaps).</summary>
-    public async Task<(Sharding.Placement.ShardMap Map, ulong Incarnation)> ShardMapAsync(string name)
+    /// <summary>A collection's shard map and incarnation, as <paramref name="node"/> reports them (ShardPeer.ShardMaps); each shard's primary first.</summary>
+    public async Task<(Sharding.Placement.ShardMap Map, ulong Incarnation)> ShardMapAsync(string name, int node = 0)
     {
-        var peer = new Api.Cluster.V1.ShardPeer.ShardPeerClient(Channel(0));
+        var peer = new Api.Cluster.V1.ShardPeer.ShardPeerClient(Channel(node));
         Api.Cluster.V1.CollectionShards shards = (await peer.ShardMapsAsync(new Api.Cluster.V1.ShardMapsRequest())).Collections.Single(c => c.CollectionName == name);
         var map = new Sharding.Placement.ShardMap(name, (long)shards.Version,
             shards.Shards.Select((s, i) => new Sharding.Placement.ShardAssignment(i, s.NodeIds.ToArray())).ToArray(), shards.HasShardKey ? shards.ShardKey : null);

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VectorEngine.Server.Hosting;
 using VectorEngine.Sharding.Coordination;
+using VectorEngine.Sharding.Replication;
 using VectorEngine.Sharding.Routing;
 
 namespace VectorEngine.Server.Cluster;
@@ -24,6 +25,7 @@ public sealed class ClusterHost : BackgroundService
     private readonly SemaphoreSlim _reconcile = new(1, 1);
     private ClusterNode? _node;
     private GrpcShardTransport? _transport;
+    private ShardSupervisor? _supervisor;
 
     /// <summary>Creates the host.</summary>
     public ClusterHost(IOptions<ClusterOptions> options, IOptions<ServerOptions> server, DatabaseHost database, ClusterMetrics metrics, IHostApplicationLifetime lifetime, ILogger<ClusterHost> logger)
@@ -71,13 +73,22 @@ public sealed class ClusterHost : BackgroundService
         try
         {
             ClusterNode node = await JoinWhenReachableAsync(stoppingToken).ConfigureAwait(false);
-            var local = new LocalShards(_database.Database, node);
-            _transport = new GrpcShardTransport(node, local, _options, _metrics, tls: _server.TlsCertificatePath.Length > 0);
+            LocalShards? local = null;
+            _transport = new GrpcShardTransport(node, () => local!, _options, _metrics, tls: _server.TlsCertificatePath.Length > 0);
+            ReplicationOptions replication = _options.Replication;
+            local = new LocalShards(_database.Database, node, _transport, replication, _logger);
             LocalOrNull = local;
             Router = new ShardRouter(node, _transport, _logger);
+            _supervisor = new ShardSupervisor(node, _transport, replication, _logger);
             node.CollectionsChanged += () => _ = Task.Run(ReconcileAsync, CancellationToken.None);
             node.CoordinatorChanged += isCoordinator => _metrics.Coordinator.Set(isCoordinator ? 1 : 0);
-            node.MembersChanged += () => _metrics.LiveNodes.Set(node.Members.Count);
+            node.MembersChanged += () =>
+            {
+                _metrics.LiveNodes.Set(node.Members.Count);
+
+                // A re-registration (a new lease) unbinds this process from the shards it was primary of.
+                _ = Task.Run(ReconcileAsync, CancellationToken.None);
+            };
             _metrics.Coordinator.Set(node.IsCoordinator ? 1 : 0);
             _metrics.LiveNodes.Set(node.Members.Count);
             Volatile.Write(ref _node, node);
@@ -117,6 +128,16 @@ public sealed class ClusterHost : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_supervisor is { } supervisor)
+        {
+            await supervisor.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (LocalOrNull is { } local)
+        {
+            await local.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (Interlocked.Exchange(ref _node, null) is { } node)
         {
             await node.DisposeAsync().ConfigureAwait(false);
@@ -132,7 +153,7 @@ public sealed class ClusterHost : BackgroundService
         {
             if (LocalOrNull is { } local)
             {
-                (int created, int dropped) = local.Reconcile();
+                (int created, int dropped) = await local.ReconcileAsync().ConfigureAwait(false);
                 if (created + dropped > 0)
                 {
                     _logger.LogInformation("Shards reconciled: {Created} created, {Dropped} dropped", created, dropped);

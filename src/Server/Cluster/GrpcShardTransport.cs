@@ -11,6 +11,7 @@ using VectorEngine.Filters;
 using VectorEngine.Protocol;
 using VectorEngine.Protocol.Mapping;
 using VectorEngine.Sharding.Coordination;
+using VectorEngine.Sharding.Replication;
 using VectorEngine.Sharding.Routing;
 
 namespace VectorEngine.Server.Cluster;
@@ -20,11 +21,13 @@ namespace VectorEngine.Server.Cluster;
 /// shards. Each peer has one channel and one Polly pipeline: a per-attempt timeout, retries with exponential backoff
 /// and jitter for Unavailable (every shard call is idempotent: upserts by id, deletes, reads) drawn from a budget
 /// shared by all peers, and a circuit breaker, so a dead peer costs a fast failure rather than a timeout per call.
+/// Replication calls (<see cref="IReplicationTransport"/>) skip the retries and breaker: the replication loop retries
+/// on its own schedule, and a fence must reach the copy or count as not answered.
 /// </summary>
-public sealed class GrpcShardTransport : IShardTransport, IDisposable
+public sealed class GrpcShardTransport : IShardTransport, IReplicationTransport, IDisposable
 {
     private readonly ClusterNode _cluster;
-    private readonly LocalShards _local;
+    private readonly Func<LocalShards> _local;
     private readonly ClusterOptions _options;
     private readonly ClusterMetrics _metrics;
     private readonly RetryBudget _budget = new();
@@ -34,11 +37,11 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
 
     /// <summary>Creates the transport.</summary>
     /// <param name="cluster">This node's membership (peer addresses).</param>
-    /// <param name="local">This node's shards, for calls to itself.</param>
+    /// <param name="local">This node's shards, for calls to itself (they replicate through this transport, so they are made after it).</param>
     /// <param name="options">Peer timeout and key.</param>
     /// <param name="metrics">Where peer figures go.</param>
     /// <param name="tls">True when the nodes serve TLS (peers are then called over https, validated against the system's trust).</param>
-    public GrpcShardTransport(ClusterNode cluster, LocalShards local, ClusterOptions options, ClusterMetrics metrics, bool tls)
+    public GrpcShardTransport(ClusterNode cluster, Func<LocalShards> local, ClusterOptions options, ClusterMetrics metrics, bool tls)
     {
         _scheme = tls ? "https://" : "http://";
         _cluster = cluster;
@@ -52,7 +55,7 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     {
         if (IsSelf(node))
         {
-            return _local.UpsertAsync(collection, incarnation, shard, points, cancellationToken);
+            return _local().UpsertAsync(collection, incarnation, shard, points, cancellationToken);
         }
 
         var request = new ShardUpsert { CollectionName = collection, Incarnation = (ulong)incarnation, Shard = (uint)shard, Points = { points.Select(p => p.ToWire()) } };
@@ -64,7 +67,7 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     {
         if (IsSelf(node))
         {
-            return await _local.DeleteAsync(collection, incarnation, shards, ids, filter, cancellationToken).ConfigureAwait(false);
+            return await _local().DeleteAsync(collection, incarnation, shards, ids, filter, cancellationToken).ConfigureAwait(false);
         }
 
         var request = new ShardDelete { CollectionName = collection, Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) } };
@@ -86,7 +89,7 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     {
         if (IsSelf(node))
         {
-            return await _local.SearchAsync(collection, incarnation, shards, request, cancellationToken).ConfigureAwait(false);
+            return await _local().SearchAsync(collection, incarnation, shards, request, cancellationToken).ConfigureAwait(false);
         }
 
         var wire = new ShardSearch { Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Search = request.ToWire(collection) };
@@ -99,7 +102,7 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     {
         if (IsSelf(node))
         {
-            return await _local.CountAsync(collection, incarnation, shards, filter, cancellationToken).ConfigureAwait(false);
+            return await _local().CountAsync(collection, incarnation, shards, filter, cancellationToken).ConfigureAwait(false);
         }
 
         var request = new ShardCountRequest { CollectionName = collection, Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Filter = filter.ToWire() };
@@ -112,7 +115,7 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     {
         if (IsSelf(node))
         {
-            return _local.CheckpointAsync(collection, incarnation, shards, cancellationToken);
+            return _local().CheckpointAsync(collection, incarnation, shards, cancellationToken);
         }
 
         // Sealing and indexing a shard takes as long as the build: no per-attempt timeout short of the caller's deadline.
@@ -125,13 +128,39 @@ public sealed class GrpcShardTransport : IShardTransport, IDisposable
     {
         if (IsSelf(node))
         {
-            return await _local.ScrollAsync(collection, incarnation, shards, request, cancellationToken).ConfigureAwait(false);
+            return await _local().ScrollAsync(collection, incarnation, shards, request, cancellationToken).ConfigureAwait(false);
         }
 
         var wire = new ShardScroll { Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Scroll = request.ToWire(collection) };
         ShardScrollReply reply = await CallAsync(node, "Scroll", (client, options) => client.ScrollAsync(wire, options).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return reply.Result.Select(p => p.ToEngine()).ToArray();
     }
+
+    /// <inheritdoc />
+    public Task<ReplicateReply> ReplicateAsync(string node, ReplicateRequest request, CancellationToken cancellationToken) =>
+        IsSelf(node)
+            ? _local().ReplicateAsync(request, cancellationToken)
+            : CallAsync(node, "Replicate", (client, options) => client.ReplicateAsync(request, options).ResponseAsync, cancellationToken, longRunning: true);
+
+    /// <inheritdoc />
+    public Task<FenceReply> FenceAsync(string node, FenceRequest request, CancellationToken cancellationToken) =>
+        IsSelf(node)
+            ? _local().FenceAsync(request, cancellationToken)
+            : CallAsync(node, "Fence", (client, options) => client.FenceAsync(request, options).ResponseAsync, cancellationToken, longRunning: true);
+
+    /// <inheritdoc />
+    public Task<ReplicateReply> InstallSnapshotAsync(string node, IAsyncEnumerable<SnapshotChunk> chunks, CancellationToken cancellationToken) =>
+        CallAsync(node, "InstallSnapshot", async (client, options) =>
+        {
+            using AsyncClientStreamingCall<SnapshotChunk, ReplicateReply> call = client.InstallSnapshot(options);
+            await foreach (SnapshotChunk chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                await call.RequestStream.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            return await call.ResponseAsync.ConfigureAwait(false);
+        }, cancellationToken, longRunning: true);
 
     /// <inheritdoc />
     public void Dispose()

@@ -84,11 +84,41 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
                 shards.ShardKey = key;
             }
 
+            // The primary first: a cluster-aware client sends each shard's writes there.
             shards.Shards.AddRange(collection.Map.Shards.Select(s => new ShardNodes { NodeIds = { s.Nodes } }));
             reply.Collections.Add(shards);
         }
 
         return Task.FromResult(reply);
+    }
+
+    /// <inheritdoc />
+    public override Task<ReplicateReply> Replicate(ReplicateRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        return cluster.Local.ReplicateAsync(request, context.CancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override Task<FenceReply> Fence(FenceRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        return cluster.Local.FenceAsync(request, context.CancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task<ReplicateReply> InstallSnapshot(IAsyncStreamReader<SnapshotChunk> requestStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false) || requestStream.Current.Shard is null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "A snapshot starts with a chunk that names its shard."));
+        }
+
+        return await cluster.Local.InstallSnapshotAsync(requestStream.Current, requestStream.ReadAllAsync(context.CancellationToken), context.CancellationToken).ConfigureAwait(false);
     }
 
     private static int[] Shards(IEnumerable<uint> shards) => shards.Select(s => (int)s).ToArray();

@@ -24,13 +24,16 @@ public sealed class CollectionsService(DatabaseHost host, ClusterHost cluster) :
             // Checked here once, as the local create would: every node creates its shards from the stored definition.
             options.Validate(host.Database.Options.Indexes);
             int? shards = request.HasShardNumber ? checked((int)Math.Min(request.ShardNumber, int.MaxValue)) : null;
-            await cluster.Node.CreateCollectionAsync(request.CollectionName, options, shards, request.HasShardKey ? request.ShardKey : null, context?.CancellationToken ?? default).ConfigureAwait(false);
+            await cluster.Node.CreateCollectionAsync(request.CollectionName, options, shards, request.HasShardKey ? request.ShardKey : null, context?.CancellationToken ?? default,
+                request.HasReplicationFactor ? checked((int)Math.Min(request.ReplicationFactor, int.MaxValue)) : null,
+                request.HasWriteConsistency ? checked((int)Math.Min(request.WriteConsistency, int.MaxValue)) : null).ConfigureAwait(false);
         }
         else
         {
-            if (request.HasShardNumber || request.HasShardKey)
+            if (request.HasShardNumber || request.HasShardKey || request.HasReplicationFactor || request.HasWriteConsistency)
             {
-                throw new VectorEngineArgumentException("shard_number and shard_key apply to a cluster; this server runs alone.", request.HasShardNumber ? "shard_number" : "shard_key");
+                string field = request.HasShardNumber ? "shard_number" : request.HasShardKey ? "shard_key" : request.HasReplicationFactor ? "replication_factor" : "write_consistency";
+                throw new VectorEngineArgumentException("shard_number, shard_key, replication_factor and write_consistency apply to a cluster; this server runs alone.", field);
             }
 
             host.Database.CreateCollection(request.CollectionName, options);

@@ -15,12 +15,21 @@ public sealed class ClusterCollection
     /// <param name="options">The options each shard's local collection is created with.</param>
     /// <param name="map">Where the shards live.</param>
     /// <param name="incarnation">Which creation of the name this is (etcd's create revision; 0 before it is stored).</param>
-    public ClusterCollection(CollectionOptions options, ShardMap map, long incarnation = 0)
+    /// <param name="replication">Copies per shard and the copies a write needs; null: one copy.</param>
+    public ClusterCollection(CollectionOptions options, ShardMap map, long incarnation = 0, ReplicationSettings? replication = null)
     {
         Options = options;
         Map = map;
         Incarnation = incarnation;
+        Replication = replication ?? ReplicationSettings.Single;
     }
+
+    /// <summary>Copies per shard and how many must have a write before it is acknowledged.</summary>
+    public ReplicationSettings Replication { get; }
+
+    /// <summary>The same collection with other shard assignments (a promotion, a move) at a version.</summary>
+    public ClusterCollection WithShards(long version, IReadOnlyList<ShardAssignment> shards) =>
+        new(Options, Map.With(version, shards), Incarnation, Replication);
 
     /// <summary>
     /// Which creation of this name the record is: etcd's create revision of its key. A collection dropped and created
@@ -47,6 +56,10 @@ public sealed class ClusterCollection
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(Options.PayloadIndexes, StringComparer.Ordinal),
         ShardKey = Map.ShardKey,
         Shards = Map.Shards.Select(s => s.Nodes.ToArray()).ToArray(),
+        Epochs = Map.Shards.Select(s => s.Epoch).ToArray(),
+        PrimaryLeases = Map.Shards.Select(s => s.PrimaryLease).ToArray(),
+        ReplicationFactor = Replication.Factor,
+        WriteConsistency = Replication.WriteConsistency,
     }, StoredJson.Options);
 
     internal static ClusterCollection FromJson(string name, long version, long incarnation, ReadOnlySpan<byte> json)
@@ -62,8 +75,13 @@ public sealed class ClusterCollection
             Index = new IndexSpec(stored.IndexName, stored.IndexParameters),
             PayloadIndexes = new Dictionary<string, PayloadIndexType>(stored.PayloadIndexes, StringComparer.Ordinal),
         };
-        var shards = stored.Shards.Select((nodes, id) => new ShardAssignment(id, nodes)).ToArray();
-        return new ClusterCollection(options, new ShardMap(name, version, shards, stored.ShardKey), incarnation);
+        var shards = stored.Shards.Select((nodes, id) => new ShardAssignment(id, nodes)
+        {
+            Epoch = stored.Epochs is { } epochs && id < epochs.Length ? epochs[id] : 1,
+            PrimaryLease = stored.PrimaryLeases is { } leases && id < leases.Length ? leases[id] : 0,
+        }).ToArray();
+        var replication = new ReplicationSettings(Math.Max(1, stored.ReplicationFactor), Math.Max(1, stored.WriteConsistency));
+        return new ClusterCollection(options, new ShardMap(name, version, shards, stored.ShardKey), incarnation, replication);
     }
 
     private sealed class Stored
@@ -88,6 +106,15 @@ public sealed class ClusterCollection
         public string? ShardKey { get; set; }
 
         public string[][] Shards { get; set; } = [];
+
+        // Absent in records written before replication: one copy, epoch 1.
+        public long[]? Epochs { get; set; }
+
+        public long[]? PrimaryLeases { get; set; }
+
+        public int ReplicationFactor { get; set; } = 1;
+
+        public int WriteConsistency { get; set; } = 1;
     }
 
     private static class StoredJson

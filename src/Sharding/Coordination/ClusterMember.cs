@@ -11,6 +11,13 @@ namespace VectorEngine.Sharding.Coordination;
 /// </param>
 public sealed record ClusterMember(string NodeId, string Address, string InstanceId)
 {
+    /// <summary>
+    /// The etcd lease the registration hangs on (one per process life: a restarted node registers under a new one).
+    /// Not stored in the record: read from the key.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long Lease { get; init; }
+
     internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this);
 
     internal static ClusterMember FromJson(ReadOnlySpan<byte> json) =>

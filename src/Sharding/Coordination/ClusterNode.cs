@@ -121,9 +121,12 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <param name="shardNumber">Shards, 1 to 1,024; null for one per live node.</param>
     /// <param name="shardKey">The payload field that picks a point's shard, or null to shard by point id.</param>
     /// <param name="cancellationToken">Abandons the call (the create may still have happened).</param>
+    /// <param name="replicationFactor">Copies per shard; null for 2 when two or more nodes are live, else 1.</param>
+    /// <param name="writeConsistency">Copies a write needs before it is acknowledged; null for a majority.</param>
     /// <exception cref="CollectionAlreadyExistsException">The name is taken.</exception>
-    /// <exception cref="VectorEngineArgumentException">A shard number out of range, or bad options.</exception>
-    public async Task<ClusterCollection> CreateCollectionAsync(string name, CollectionOptions options, int? shardNumber, string? shardKey, CancellationToken cancellationToken)
+    /// <exception cref="VectorEngineArgumentException">A shard number, replication factor or write consistency out of range, or bad options.</exception>
+    public async Task<ClusterCollection> CreateCollectionAsync(string name, CollectionOptions options, int? shardNumber, string? shardKey, CancellationToken cancellationToken,
+        int? replicationFactor = null, int? writeConsistency = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Routing.ShardNames.Validate(name);
@@ -138,8 +141,14 @@ public sealed class ClusterNode : IAsyncDisposable
             throw new VectorEngineArgumentException("shard_key names a payload field; leave it unset to shard by point id.", "shard_key");
         }
 
-        IReadOnlyList<ShardAssignment> placement = ShardPlacement.Assign(name, shards, _members.Keys.ToArray());
-        var collection = new ClusterCollection(options, new ShardMap(name, 0, placement, shardKey));
+        ImmutableDictionary<string, ClusterMember> members = _members;
+        ReplicationSettings replication = ReplicationSettings.Resolve(replicationFactor, writeConsistency, members.Count);
+
+        // Each primary is bound at once to the process that holds it now, so writes need no promotion round first.
+        IReadOnlyList<ShardAssignment> placement = ShardPlacement.Assign(name, shards, members.Keys.ToArray(), replication.Factor)
+            .Select(s => s with { PrimaryLease = members.TryGetValue(s.Primary, out ClusterMember? primary) ? primary.Lease : 0 })
+            .ToArray();
+        var collection = new ClusterCollection(options, new ShardMap(name, 0, placement, shardKey), 0, replication);
         ClusterCollection stored = await _catalog.CreateAsync(collection, cancellationToken).ConfigureAwait(false);
 
         // This node answers for it at once, not only once its watch delivers it (the next snapshot has it too).
@@ -151,6 +160,22 @@ public sealed class ClusterNode : IAsyncDisposable
 
     /// <summary>A collection as stored in etcd now (for a node whose watch has not delivered it yet), or null.</summary>
     public Task<ClusterCollection?> ReadCollectionAsync(string name, CancellationToken cancellationToken) => _catalog.GetAsync(name, cancellationToken);
+
+    /// <summary>
+    /// Replaces a collection's shard assignments (a promotion, a move) if it is still at the version it was read at;
+    /// null when another change came first. This node's view has the change at once.
+    /// </summary>
+    internal async Task<ClusterCollection?> TryUpdateShardsAsync(ClusterCollection read, IReadOnlyList<ShardAssignment> shards, CancellationToken cancellationToken)
+    {
+        ClusterCollection? stored = await _catalog.TryUpdateAsync(read, shards, cancellationToken).ConfigureAwait(false);
+        if (stored is not null)
+        {
+            ImmutableInterlocked.Update(ref _collections, view => view.TryGetValue(stored.Name, out ClusterCollection? seen) && seen.Map.Version >= stored.Map.Version ? view : view.SetItem(stored.Name, stored));
+            CollectionsChanged?.Invoke();
+        }
+
+        return stored;
+    }
 
     /// <summary>Removes a collection from the cluster; false when there was none.</summary>
     public async Task<bool> DropCollectionAsync(string name, CancellationToken cancellationToken)
@@ -196,7 +221,7 @@ public sealed class ClusterNode : IAsyncDisposable
         {
             try
             {
-                ClusterMember member = ClusterMember.FromJson(kv.Value.Span);
+                ClusterMember member = ClusterMember.FromJson(kv.Value.Span) with { Lease = kv.Lease };
                 builder[member.NodeId] = member;
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException)

@@ -33,6 +33,9 @@ public sealed class ClusterOptions
     /// <summary>True when a cluster is configured.</summary>
     public bool Enabled => Etcd.Length > 0;
 
+    /// <summary>Shard replication tuning (configuration section Cluster:Replication).</summary>
+    public Replication.ReplicationOptions Replication { get; set; } = new();
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="InvalidOperationException">A cluster is configured without a valid node id or address, or a TTL below 2 s.</exception>
     public void Validate()

@@ -37,7 +37,7 @@ internal sealed class CollectionCatalog
             throw new CollectionAlreadyExistsException(collection.Name);
         }
 
-        return new ClusterCollection(collection.Options, collection.Map.With(response.Header.Revision, collection.Map.Shards), response.Header.Revision);
+        return new ClusterCollection(collection.Options, collection.Map.With(response.Header.Revision, collection.Map.Shards), response.Header.Revision, collection.Replication);
     }
 
     /// <summary>Replaces a collection's shard assignments if it is still at the version it was read at.</summary>
@@ -45,13 +45,13 @@ internal sealed class CollectionCatalog
     public async Task<ClusterCollection?> TryUpdateAsync(ClusterCollection read, IReadOnlyList<ShardAssignment> shards, CancellationToken cancellationToken)
     {
         ByteString key = ByteString.CopyFromUtf8(_keys.Collection(read.Name));
-        var updated = new ClusterCollection(read.Options, read.Map.With(read.Map.Version, shards));
+        ClusterCollection updated = read.WithShards(read.Map.Version, shards);
         TxnResponse response = await _kv.TxnAsync(new TxnRequest
         {
             Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = read.Map.Version } },
             Success = { new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFrom(updated.ToJson()) } } },
         }, Call(cancellationToken)).ConfigureAwait(false);
-        return response.Succeeded ? new ClusterCollection(read.Options, read.Map.With(response.Header.Revision, shards), read.Incarnation) : null;
+        return response.Succeeded ? read.WithShards(response.Header.Revision, shards) : null;
     }
 
     /// <summary>Removes a collection; false when it did not exist.</summary>

@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Logging;
+using VectorEngine.Api.Cluster.V1;
 using VectorEngine.Filters;
 using VectorEngine.Sharding.Coordination;
+using VectorEngine.Sharding.Replication;
 
 namespace VectorEngine.Sharding.Routing;
 
@@ -9,34 +12,59 @@ namespace VectorEngine.Sharding.Routing;
 /// of a dropped incarnation is refused (Unavailable, safe to retry) rather than landing in shards about to be dropped.
 /// A shard the cluster assigned here that has no local collection yet (a write that arrived before this node's watch
 /// delivered the new collection) is created on first use, from the definition in etcd.
+/// Each local shard is a <see cref="ShardReplica"/>: writes go through its primary's replication log, reads are
+/// served by a copy only once it has caught up, and its role follows the shard map (<see cref="ReconcileAsync"/>).
 /// </summary>
-public sealed class LocalShards
+public sealed class LocalShards : IAsyncDisposable
 {
+    private const string LogsFolder = "shard-logs";
     private readonly VectorDatabase _database;
     private readonly ClusterNode _cluster;
+    private readonly IReplicationTransport _transport;
+    private readonly ReplicationOptions _options;
+    private readonly ILogger _logger;
     private readonly Lock _creating = new();
+    private readonly Dictionary<string, ShardReplica> _replicas = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
     /// <summary>Creates the view.</summary>
     /// <param name="database">This node's database.</param>
     /// <param name="cluster">This node's cluster membership (definitions and shard maps).</param>
-    public LocalShards(VectorDatabase database, ClusterNode cluster)
+    /// <param name="transport">Replication to the other copies.</param>
+    /// <param name="options">Replication tuning.</param>
+    /// <param name="logger">Where role changes and repairs are logged.</param>
+    public LocalShards(VectorDatabase database, ClusterNode cluster, IReplicationTransport transport, ReplicationOptions options, ILogger logger)
     {
         _database = database;
         _cluster = cluster;
+        _transport = transport;
+        _options = options;
+        _logger = logger;
     }
 
     /// <summary>Local shard collections of collections this process has never seen (kept, not served).</summary>
     public IReadOnlyList<string> Orphans { get; private set; } = [];
 
-    /// <summary>Writes points to one shard, whole or not at all.</summary>
-    public async Task UpsertAsync(string collection, long incarnation, int shard, IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    /// <summary>This node's copies now.</summary>
+    internal IReadOnlyList<ShardReplica> Replicas
     {
-        Collection local = await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false);
-        local.Upsert(points);
+        get
+        {
+            lock (_creating)
+            {
+                return _replicas.Values.ToArray();
+            }
+        }
     }
 
-    /// <summary>Deletes by ids or by filter on each listed shard; returns how many went.</summary>
+    /// <summary>Writes points to one shard through its primary here, whole or not at all; returns once enough copies hold them.</summary>
+    public async Task UpsertAsync(string collection, long incarnation, int shard, IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    {
+        ShardReplica local = await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false);
+        await local.UpsertAsync(points, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes by ids or by filter on each listed shard (whose primary is here); returns how many went.</summary>
     public async Task<long> DeleteAsync(string collection, long incarnation, IReadOnlyList<int> shards, IReadOnlyList<PointId>? ids, Filter? filter, CancellationToken cancellationToken)
     {
         if (ids is null && filter is null)
@@ -47,8 +75,8 @@ public sealed class LocalShards
         long deleted = 0;
         foreach (int shard in shards)
         {
-            Collection local = await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false);
-            deleted += ids is not null ? local.Delete(ids) : local.Delete(filter!);
+            ShardReplica local = await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false);
+            deleted += await local.DeleteAsync(ids, filter, cancellationToken).ConfigureAwait(false);
         }
 
         return deleted;
@@ -61,7 +89,7 @@ public sealed class LocalShards
         DistanceMetric metric = DistanceMetric.L2;
         foreach (int shard in shards)
         {
-            Collection local = await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false);
+            Collection local = (await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).ForReads();
             metric = local.Metric;
             parts.Add(local.Search(request, cancellationToken));
         }
@@ -75,7 +103,7 @@ public sealed class LocalShards
         long count = 0;
         foreach (int shard in shards)
         {
-            count += (await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).Count(filter);
+            count += (await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).ForReads().Count(filter);
         }
 
         return count;
@@ -86,7 +114,7 @@ public sealed class LocalShards
     {
         foreach (int shard in shards)
         {
-            (await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).Checkpoint();
+            (await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).Collection.Checkpoint();
         }
     }
 
@@ -96,20 +124,48 @@ public sealed class LocalShards
         var parts = new List<IReadOnlyList<PointRecord>>(shards.Count);
         foreach (int shard in shards)
         {
-            parts.Add((await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).Scroll(request).Points);
+            parts.Add((await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).ForReads().Scroll(request).Points);
         }
 
         return ResultMerge.ById(parts, request.Limit);
     }
 
+    /// <summary>Entries from the shard's primary for the copy here.</summary>
+    public async Task<ReplicateReply> ReplicateAsync(ReplicateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ShardIdentity shard = ShardIdentity.FromWire(request.Shard);
+        ShardReplica local = await ResolveAsync(shard.Collection, shard.Incarnation, shard.Shard, cancellationToken).ConfigureAwait(false);
+        return await local.ReplicateAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A coordinator's fence for the copy here.</summary>
+    public async Task<FenceReply> FenceAsync(FenceRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ShardIdentity shard = ShardIdentity.FromWire(request.Shard);
+        ShardReplica local = await ResolveAsync(shard.Collection, shard.Incarnation, shard.Shard, cancellationToken).ConfigureAwait(false);
+        return await local.FenceAsync((long)request.Epoch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A primary's snapshot for the copy here (<paramref name="header"/> is the first chunk).</summary>
+    public async Task<ReplicateReply> InstallSnapshotAsync(SnapshotChunk header, IAsyncEnumerable<SnapshotChunk> rest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ShardIdentity shard = ShardIdentity.FromWire(header.Shard);
+        ShardReplica local = await ResolveAsync(shard.Collection, shard.Incarnation, shard.Shard, cancellationToken).ConfigureAwait(false);
+        return await local.InstallSnapshotAsync(header, rest, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
-    /// Makes the local collections match the cluster: creates the shards assigned here that are missing; drops shards of
-    /// an incarnation older than the one the cluster holds now (the name was dropped and created again) and of a
-    /// collection this process saw dropped. Shards of a collection it never saw (an empty etcd prefix, another
+    /// Makes the local copies match the cluster: creates the shards assigned here that are missing and gives every copy
+    /// the role the map names (primary when the map names this node bound to this process's lease, else replica);
+    /// drops shards of an incarnation older than the one the cluster holds now (the name was dropped and created again)
+    /// and of a collection this process saw dropped. Shards of a collection it never saw (an empty etcd prefix, another
     /// cluster's) are kept and reported in <see cref="Orphans"/>: data is never deleted on an absence alone.
     /// Returns (created, dropped).
     /// </summary>
-    public (int Created, int Dropped) Reconcile()
+    public async Task<(int Created, int Dropped)> ReconcileAsync()
     {
         int created = 0, dropped = 0;
         IReadOnlyDictionary<string, ClusterCollection> collections = _cluster.Collections;
@@ -134,23 +190,25 @@ public sealed class LocalShards
                 continue;
             }
 
+            bool drop;
             if (collections.TryGetValue(name, out ClusterCollection? current))
             {
                 // Older: that incarnation was dropped. Newer: created on demand from etcd before this view caught up; kept.
-                if (incarnation < current.Incarnation)
-                {
-                    _database.DropCollection(local);
-                    dropped++;
-                }
-            }
-            else if (_seen.Contains(name))
-            {
-                _database.DropCollection(local);
-                dropped++;
+                drop = incarnation < current.Incarnation;
             }
             else
             {
-                orphans.Add(local);
+                drop = _seen.Contains(name);
+                if (!drop)
+                {
+                    orphans.Add(local);
+                }
+            }
+
+            if (drop)
+            {
+                await DropLocalAsync(local).ConfigureAwait(false);
+                dropped++;
             }
         }
 
@@ -158,11 +216,51 @@ public sealed class LocalShards
         return (created, dropped);
     }
 
-    private async Task<Collection> ResolveAsync(string collection, long incarnation, int shard, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
     {
-        if (_database.TryGetCollection(ShardNames.Local(collection, incarnation, shard), out Collection? local))
+        ShardReplica[] replicas;
+        lock (_creating)
         {
-            return local!;
+            replicas = _replicas.Values.ToArray();
+            _replicas.Clear();
+        }
+
+        foreach (ShardReplica replica in replicas)
+        {
+            await replica.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task DropLocalAsync(string local)
+    {
+        ShardReplica? replica;
+        lock (_creating)
+        {
+            _replicas.Remove(local, out replica);
+        }
+
+        if (replica is not null)
+        {
+            await replica.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _database.DropCollection(local);
+        string logs = LogDirectory(local);
+        if (Directory.Exists(logs))
+        {
+            Directory.Delete(logs, recursive: true);
+        }
+    }
+
+    private async Task<ShardReplica> ResolveAsync(string collection, long incarnation, int shard, CancellationToken cancellationToken)
+    {
+        lock (_creating)
+        {
+            if (_replicas.TryGetValue(ShardNames.Local(collection, incarnation, shard), out ShardReplica? known))
+            {
+                return known;
+            }
         }
 
         ClusterCollection? definition = _cluster.Collections.GetValueOrDefault(collection);
@@ -185,19 +283,59 @@ public sealed class LocalShards
         return EnsureLocal(definition, shard, out _);
     }
 
-    private Collection EnsureLocal(ClusterCollection definition, int shard, out bool created)
+    private ShardReplica EnsureLocal(ClusterCollection definition, int shard, out bool created)
     {
         string name = ShardNames.Local(definition.Name, definition.Incarnation, shard);
+        ShardReplica? replica;
         lock (_creating)
         {
             created = false;
-            if (_database.TryGetCollection(name, out Collection? existing))
+            if (!_replicas.TryGetValue(name, out replica))
             {
-                return existing!;
-            }
+                if (!_database.TryGetCollection(name, out Collection? collection))
+                {
+                    created = true;
+                    collection = _database.CreateCollection(name, definition.Options);
+                }
 
-            created = true;
-            return _database.CreateCollection(name, definition.Options);
+                ShardLog log = ShardLog.Open(_database.Options.FileSystem, LogDirectory(name));
+                replica = new ShardReplica(new ShardIdentity(definition.Name, definition.Incarnation, shard), collection!, log,
+                    () => Recreate(name, definition.Options), _transport, _options, _cluster.Self.NodeId, _logger);
+                _replicas[name] = replica;
+            }
+        }
+
+        SyncRole(replica, definition, shard);
+        return replica;
+    }
+
+    /// <summary>Primary when the map names this node bound to this process's lease; otherwise a replica.</summary>
+    private void SyncRole(ShardReplica replica, ClusterCollection definition, int shard)
+    {
+        Placement.ShardAssignment assignment = definition.Map.Shards[shard];
+        long lease = _cluster.LeaseId;
+        if (assignment.Primary == _cluster.Self.NodeId && lease != 0 && assignment.PrimaryLease == lease)
+        {
+            replica.BecomePrimary(assignment.Epoch, assignment.Replicas.ToArray(), definition.Replication.WriteConsistency);
+        }
+        else if (replica.IsPrimary)
+        {
+            replica.StepDown(assignment.Primary == _cluster.Self.NodeId ? "this process is not the one the map bound" : $"the map names {assignment.Primary}");
         }
     }
+
+    private Collection Recreate(string name, CollectionOptions options)
+    {
+        lock (_creating)
+        {
+            if (_database.TryGetCollection(name, out _))
+            {
+                _database.DropCollection(name);
+            }
+
+            return _database.CreateCollection(name, options);
+        }
+    }
+
+    private string LogDirectory(string local) => Path.Combine(_database.Path, LogsFolder, local);
 }

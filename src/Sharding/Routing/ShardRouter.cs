@@ -115,11 +115,25 @@ public sealed class ShardRouter
         return new RoutedResult<long>(count, partial);
     }
 
-    /// <summary>Checkpoints every shard (each node seals and indexes its shards); fails unless every shard did.</summary>
+    /// <summary>Checkpoints every live copy of every shard (each node seals and indexes its copies); fails unless every shard's primary did.</summary>
     public async Task CheckpointAsync(string collection, CancellationToken cancellationToken)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
-        await FanOutAsync(definition, null, requireAll: true, (node, shards, token) => _transport.CheckpointAsync(node, collection, definition.Incarnation, shards, token), null, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<string, ClusterMember> members = _cluster.Members;
+        var byNode = definition.Map.Shards
+            .SelectMany(shard => shard.Nodes.Where(members.ContainsKey).Select(node => (Node: node, Shard: shard)))
+            .GroupBy(copy => copy.Node);
+        await Task.WhenAll(byNode.Select(async group =>
+        {
+            try
+            {
+                await _transport.CheckpointAsync(group.Key, collection, definition.Incarnation, group.Select(c => c.Shard.ShardId).ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsUnavailable(e) && group.All(c => c.Shard.Primary != group.Key))
+            {
+                _logger.LogDebug(e, "Replica copies on {Node} were not checkpointed", group.Key);
+            }
+        })).ConfigureAwait(false);
     }
 
     /// <summary>One page in id order over the shards that answered, with the offset of the next page.</summary>
@@ -154,9 +168,9 @@ public sealed class ShardRouter
         {
             try
             {
-                if (!_cluster.Members.ContainsKey(Primary(definition, shard)))
+                if (Replication.ShardSupervisor.NeedsPrimary(definition.Map.Shards[shard], _cluster.Members))
                 {
-                    throw new VectorEngineException(VectorEngineErrorKind.Unavailable, $"node {Primary(definition, shard)} is down");
+                    throw new VectorEngineException(VectorEngineErrorKind.Unavailable, $"shard {shard}'s primary {Primary(definition, shard)} is down or restarting; a new one is being chosen");
                 }
 
                 await write(shard).ConfigureAwait(false);
@@ -179,7 +193,11 @@ public sealed class ShardRouter
         }
     }
 
-    /// <summary>Runs <paramref name="call"/> once per node over its shards; returns the shards that did not answer.</summary>
+    /// <summary>
+    /// Runs <paramref name="call"/> once per node over the shards it is asked for; returns the shards no copy answered.
+    /// Each shard is asked of its primary first (it has every acknowledged write), else of a live replica; a copy that
+    /// fails or refuses (catching up) passes its shards to the next live copy, within the same budget.
+    /// </summary>
     private async Task<IReadOnlyList<int>> FanOutAsync(ClusterCollection definition, Filter? filter, bool requireAll, Func<string, IReadOnlyList<int>, CancellationToken, Task> call,
         TimeSpan? answerWithin, CancellationToken cancellationToken)
     {
@@ -191,28 +209,33 @@ public sealed class ShardRouter
             budget.CancelAfter(limit);
         }
 
-        var byNode = shards.GroupBy(s => Primary(definition, s)).ToArray();
-        await Task.WhenAll(byNode.Select(async group =>
+        IReadOnlyDictionary<string, ClusterMember> members = _cluster.Members;
+        Dictionary<int, string[]> copies = shards.ToDictionary(s => s, s => ReadOrder(definition.Map.Shards[s], members));
+
+        async Task AskAsync(string node, int[] mine, int attempt)
         {
-            int[] mine = group.ToArray();
             try
             {
-                if (!_cluster.Members.ContainsKey(group.Key))
-                {
-                    throw new VectorEngineException(VectorEngineErrorKind.Unavailable, $"node {group.Key} is down");
-                }
-
-                await call(group.Key, mine, budget.Token).ConfigureAwait(false);
+                await call(node, mine, budget.Token).ConfigureAwait(false);
             }
             catch (Exception e) when ((IsUnavailable(e) || budget.IsCancellationRequested) && !cancellationToken.IsCancellationRequested)
             {
-                _logger.LogDebug(e, "Shards {Shards} of {Collection} on {Node} did not answer", mine, definition.Name, group.Key);
+                _logger.LogDebug(e, "Shards {Shards} of {Collection} on {Node} did not answer", mine, definition.Name, node);
+                var next = mine.Where(s => copies[s].Length > attempt + 1 && !budget.IsCancellationRequested).ToArray();
+                await Task.WhenAll(next.Select(s => AskAsync(copies[s][attempt + 1], [s], attempt + 1))).ConfigureAwait(false);
                 lock (missing)
                 {
-                    missing.AddRange(mine);
+                    missing.AddRange(mine.Except(next));
                 }
             }
-        })).ConfigureAwait(false);
+        }
+
+        lock (missing)
+        {
+            missing.AddRange(shards.Where(s => copies[s].Length == 0));
+        }
+
+        await Task.WhenAll(shards.Where(s => copies[s].Length > 0).GroupBy(s => copies[s][0]).Select(group => AskAsync(group.Key, group.ToArray(), 0))).ConfigureAwait(false);
         missing.Sort();
         if (missing.Count > 0 && requireAll)
         {
@@ -221,6 +244,14 @@ public sealed class ShardRouter
         }
 
         return missing;
+    }
+
+    /// <summary>The live copies of a shard in the order reads try them: a bound primary, then replicas, then an unbound primary.</summary>
+    private static string[] ReadOrder(ShardAssignment shard, IReadOnlyDictionary<string, ClusterMember> members)
+    {
+        bool bound = !Replication.ShardSupervisor.NeedsPrimary(shard, members);
+        IEnumerable<string> order = bound ? shard.Nodes : shard.Replicas.Append(shard.Primary);
+        return order.Where(members.ContainsKey).ToArray();
     }
 
     private static string Primary(ClusterCollection definition, int shard) => definition.Map.Shards[shard].Primary;

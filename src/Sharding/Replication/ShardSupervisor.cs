@@ -1,0 +1,167 @@
+using Microsoft.Extensions.Logging;
+using VectorEngine.Api.Cluster.V1;
+using VectorEngine.Sharding.Coordination;
+using VectorEngine.Sharding.Placement;
+
+namespace VectorEngine.Sharding.Replication;
+
+/// <summary>
+/// The coordinator's failover duty: a shard whose primary's process is gone (its node left the live set, or came
+/// back under a new lease: a restart) gets a new primary. The promotion fences before it names: every live copy is
+/// asked to refuse the next epoch's predecessors (durably) and says how far its log reaches; with answers from enough
+/// copies that every write quorum meets one of them, the copy with the longest log (highest last epoch, then LSN)
+/// has every acknowledged write, and is named primary with one compare-and-swap on the collection's record.
+/// </summary>
+public sealed class ShardSupervisor : IAsyncDisposable
+{
+    private readonly ClusterNode _cluster;
+    private readonly IReplicationTransport _transport;
+    private readonly ReplicationOptions _options;
+    private readonly ILogger _logger;
+    private readonly AsyncSignal _changed = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    /// <summary>Starts watching; acts only while this node is the coordinator.</summary>
+    public ShardSupervisor(ClusterNode cluster, IReplicationTransport transport, ReplicationOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        _cluster = cluster;
+        _transport = transport;
+        _options = options;
+        _logger = logger;
+        cluster.MembersChanged += _changed.Set;
+        cluster.CollectionsChanged += _changed.Set;
+        cluster.CoordinatorChanged += _ => _changed.Set();
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Promotions done by this node.</summary>
+    public long Promotions => Interlocked.Read(ref _promotions);
+
+    private long _promotions;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    /// <summary>True when the shard's named primary is not a live process bound to it.</summary>
+    public static bool NeedsPrimary(ShardAssignment shard, IReadOnlyDictionary<string, ClusterMember> members) =>
+        !members.TryGetValue(shard.Primary, out ClusterMember? primary) || primary.Lease != shard.PrimaryLease;
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _changed.WaitAsync(TimeSpan.FromSeconds(1), _stop.Token).ConfigureAwait(false);
+                if (_cluster.IsCoordinator)
+                {
+                    await SweepAsync(_stop.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _logger.LogWarning(e, "Shard supervision pass failed; the next pass retries");
+            }
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        foreach (ClusterCollection collection in _cluster.Collections.Values)
+        {
+            foreach (ShardAssignment shard in collection.Map.Shards)
+            {
+                if (NeedsPrimary(shard, _cluster.Members))
+                {
+                    await PromoteAsync(collection.Name, shard.ShardId, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs one promotion of <paramref name="shardId"/>; false when it could not (too few copies answered, a race).</summary>
+    internal async Task<bool> PromoteAsync(string name, int shardId, CancellationToken cancellationToken)
+    {
+        ClusterCollection? read = await _cluster.ReadCollectionAsync(name, cancellationToken).ConfigureAwait(false);
+        if (read is null || shardId >= read.Map.Shards.Count)
+        {
+            return false;
+        }
+
+        ShardAssignment shard = read.Map.Shards[shardId];
+        IReadOnlyDictionary<string, ClusterMember> members = _cluster.Members;
+        if (!NeedsPrimary(shard, members))
+        {
+            return false;
+        }
+
+        long epoch = shard.Epoch + 1;
+        var copy = new ShardIdentity(name, read.Incarnation, shardId);
+        string[] live = shard.Nodes.Where(members.ContainsKey).ToArray();
+        var answers = new List<(string Node, long Epoch, long Lsn)>();
+        await Task.WhenAll(live.Select(async node =>
+        {
+            try
+            {
+                using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                call.CancelAfter(_options.CallTimeout);
+                FenceReply reply = await _transport.FenceAsync(node, new FenceRequest { Shard = copy.ToWire(), Epoch = (ulong)epoch }, call.Token).ConfigureAwait(false);
+                lock (answers)
+                {
+                    answers.Add((node, (long)reply.LastEpoch, (long)reply.LastLsn));
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogInformation("Shard {Shard}: {Node} did not take fence {Epoch}: {Error}", copy, node, epoch, e.Message);
+            }
+        })).ConfigureAwait(false);
+
+        int needed = read.Replication.PromotionQuorum;
+        if (answers.Count < needed)
+        {
+            _logger.LogWarning("Shard {Shard} has no primary: {Answered} of {Copies} copies answered and {Needed} are needed to be sure no acknowledged write is lost; retrying",
+                copy, answers.Count, shard.Nodes.Count, needed);
+            return false;
+        }
+
+        // The longest log; among equals the earlier in the shard's order (the placement's choice, usually the old primary).
+        var best = answers.OrderByDescending(a => a.Epoch).ThenByDescending(a => a.Lsn).ThenBy(a => IndexOf(shard.Nodes, a.Node)).First();
+        string[] nodes = [best.Node, .. shard.Nodes.Where(n => n != best.Node)];
+        var promoted = new ShardAssignment(shardId, nodes) { Epoch = epoch, PrimaryLease = members[best.Node].Lease };
+        ShardAssignment[] shards = read.Map.Shards.Select(s => s.ShardId == shardId ? promoted : s).ToArray();
+        if (await _cluster.TryUpdateShardsAsync(read, shards, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _promotions);
+        _logger.LogWarning("Shard {Shard}: {Node} promoted to primary at epoch {Epoch} (log {LastEpoch}:{Lsn}; old primary {Old})",
+            copy, best.Node, epoch, best.Epoch, best.Lsn, shard.Primary);
+        return true;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> nodes, string node)
+    {
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            if (nodes[i] == node)
+            {
+                return i;
+            }
+        }
+
+        return int.MaxValue;
+    }
+}
