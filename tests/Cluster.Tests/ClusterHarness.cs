@@ -139,7 +139,8 @@ public sealed class ClusterHarness : IAsyncDisposable
         n.Process = null;
     }
 
-    public async Task StartNodeAsync(int node, bool waitServing = true)
+    /// <summary>Starts (or restarts, on its directory and port) a node; <paramref name="extra"/> adds configuration arguments.</summary>
+    public async Task StartNodeAsync(int node, bool waitServing = true, params string[] extra)
     {
         Node n = _nodes[node];
         var start = new ProcessStartInfo("dotnet")
@@ -156,6 +157,11 @@ public sealed class ClusterHarness : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (string argument in extra)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         n.Output.Clear();
         Process process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => n.Output.Enqueue(e.Data ?? string.Empty);

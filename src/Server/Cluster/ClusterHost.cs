@@ -57,6 +57,10 @@ public sealed class ClusterHost : BackgroundService
 
     private LocalShards? LocalOrNull { get; set; }
 
+    /// <summary>Waits the configured read fault (Cluster:Faults:SlowReadsMs) before a shard read served for a peer; nothing when off.</summary>
+    public Task InjectReadFaultAsync(CancellationToken cancellationToken) =>
+        _options.Faults.SlowReadsMs > 0 ? Task.Delay(_options.Faults.SlowReadsMs, cancellationToken) : Task.CompletedTask;
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -80,6 +84,7 @@ public sealed class ClusterHost : BackgroundService
             LocalOrNull = local;
             Router = new ShardRouter(node, _transport, _logger);
             _supervisor = new ShardSupervisor(node, _transport, replication, _logger);
+            _metrics.Follow(Router, _supervisor);
             node.CollectionsChanged += () => _ = Task.Run(ReconcileAsync, CancellationToken.None);
             node.CoordinatorChanged += isCoordinator => _metrics.Coordinator.Set(isCoordinator ? 1 : 0);
             node.MembersChanged += () =>

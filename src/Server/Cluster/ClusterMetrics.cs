@@ -20,8 +20,36 @@ public sealed class ClusterMetrics
             new GaugeConfiguration { LabelNames = ["peer"] });
         Coordinator = factory.CreateGauge("vectorengine_cluster_coordinator", "1 while this node is the cluster's coordinator, else 0.");
         LiveNodes = factory.CreateGauge("vectorengine_cluster_live_nodes", "Nodes in the live set as this node sees it.");
+        HedgesSent = factory.CreateCounter("vectorengine_cluster_hedged_reads_total", "Reads sent to a second copy because the first was slower than its shards' recent p95.");
+        HedgesWon = factory.CreateCounter("vectorengine_cluster_hedged_reads_won_total", "Hedged reads whose second copy answered first.");
+        Promotions = factory.CreateCounter("vectorengine_cluster_shard_promotions_total", "Shard primaries this node named as coordinator.");
+        _registry = server.Registry;
         FanOutLatency = factory.CreateHistogram("vectorengine_cluster_fanout_duration_seconds", "Latency of one node's part of a fanned-out call, by peer and method.",
             new HistogramConfiguration { LabelNames = ["peer", "method"], Buckets = Histogram.ExponentialBuckets(0.00005, 2, 20) });
+    }
+
+    private readonly CollectorRegistry _registry;
+
+    /// <summary>Hedged reads sent.</summary>
+    public Counter HedgesSent { get; }
+
+    /// <summary>Hedged reads won by the second copy.</summary>
+    public Counter HedgesWon { get; }
+
+    /// <summary>Promotions done by this node as coordinator.</summary>
+    public Counter Promotions { get; }
+
+    /// <summary>Keeps the cluster counters that live in the router and supervisor current at every scrape.</summary>
+    public void Follow(Sharding.Routing.ShardRouter router, Sharding.Replication.ShardSupervisor supervisor)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(supervisor);
+        _registry.AddBeforeCollectCallback(() =>
+        {
+            HedgesSent.IncTo(router.HedgesSent);
+            HedgesWon.IncTo(router.HedgesWon);
+            Promotions.IncTo(supervisor.Promotions);
+        });
     }
 
     /// <summary>Calls by peer, method and outcome (ok, unavailable, error).</summary>

@@ -33,6 +33,12 @@ public sealed class ClusterOptions
     /// <summary>True when a cluster is configured.</summary>
     public bool Enabled => Etcd.Length > 0;
 
+    /// <summary>
+    /// Fault injection for drills and tests (configuration section Cluster:Faults): <c>SlowReadsMs</c> delays every
+    /// shard read this node serves for a peer by that many milliseconds. Off (0) by default.
+    /// </summary>
+    public PeerFaults Faults { get; set; } = new();
+
     /// <summary>Shard replication tuning (configuration section Cluster:Replication).</summary>
     public Replication.ReplicationOptions Replication { get; set; } = new();
 
@@ -61,4 +67,11 @@ public sealed class ClusterOptions
             throw new InvalidOperationException("Cluster:LeaseTtlSeconds must be at least 2 and Cluster:ClusterName a non-empty name without '/'.");
         }
     }
+}
+
+/// <summary>Faults a node can inject into what it serves its peers (all off by default).</summary>
+public sealed class PeerFaults
+{
+    /// <summary>Milliseconds every shard read (search, count, scroll) served for a peer waits first; 0: none.</summary>
+    public int SlowReadsMs { get; set; }
 }

@@ -16,6 +16,7 @@ public sealed class ShardRouter
     private readonly ClusterNode _cluster;
     private readonly IShardTransport _transport;
     private readonly ILogger _logger;
+    private readonly ReadFanOut _reads;
 
     /// <summary>Creates the router.</summary>
     public ShardRouter(ClusterNode cluster, IShardTransport transport, ILogger logger)
@@ -23,7 +24,14 @@ public sealed class ShardRouter
         _cluster = cluster;
         _transport = transport;
         _logger = logger;
+        _reads = new ReadFanOut(cluster, logger);
     }
+
+    /// <summary>Hedged reads sent: a copy was slower than its shards' recent 95th percentile, so the next copy was asked too.</summary>
+    public long HedgesSent => _reads.HedgesSent;
+
+    /// <summary>Hedged reads whose answer came first.</summary>
+    public long HedgesWon => _reads.HedgesWon;
 
     /// <summary>
     /// The cluster collection: from this node's watched view, else read from etcd (a collection another node created a
@@ -94,14 +102,15 @@ public sealed class ShardRouter
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
         var answers = new List<IReadOnlyList<ScoredPoint>>();
-        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards, token) =>
-        {
-            IReadOnlyList<ScoredPoint> hits = await _transport.SearchAsync(node, collection, definition.Incarnation, shards, request, token).ConfigureAwait(false);
-            lock (answers)
+        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll,
+            (node, shards, token) => _transport.SearchAsync(node, collection, definition.Incarnation, shards, request, token),
+            hits =>
             {
-                answers.Add(hits);
-            }
-        }, answerWithin, cancellationToken).ConfigureAwait(false);
+                lock (answers)
+                {
+                    answers.Add(hits);
+                }
+            }, answerWithin, cancellationToken).ConfigureAwait(false);
         return new RoutedResult<IReadOnlyList<ScoredPoint>>(ResultMerge.TopK(answers, request.Limit, definition.Options.Metric), partial);
     }
 
@@ -110,8 +119,9 @@ public sealed class ShardRouter
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
         long count = 0;
-        IReadOnlyList<int> partial = await FanOutAsync(definition, filter, requireAll, async (node, shards, token) =>
-            Interlocked.Add(ref count, await _transport.CountAsync(node, collection, definition.Incarnation, shards, filter, token).ConfigureAwait(false)), answerWithin, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<int> partial = await FanOutAsync(definition, filter, requireAll,
+            (node, shards, token) => _transport.CountAsync(node, collection, definition.Incarnation, shards, filter, token),
+            counted => Interlocked.Add(ref count, counted), answerWithin, cancellationToken).ConfigureAwait(false);
         return new RoutedResult<long>(count, partial);
     }
 
@@ -144,14 +154,15 @@ public sealed class ShardRouter
         // One more than the page from every shard: if the merge has more than a page, the extra one starts the next.
         ScrollRequest wider = request with { Limit = request.Limit + 1 };
         var pages = new List<IReadOnlyList<PointRecord>>();
-        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, async (node, shards, token) =>
-        {
-            IReadOnlyList<PointRecord> page = await _transport.ScrollAsync(node, collection, definition.Incarnation, shards, wider, token).ConfigureAwait(false);
-            lock (pages)
+        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll,
+            (node, shards, token) => _transport.ScrollAsync(node, collection, definition.Incarnation, shards, wider, token),
+            page =>
             {
-                pages.Add(page);
-            }
-        }, answerWithin, cancellationToken).ConfigureAwait(false);
+                lock (pages)
+                {
+                    pages.Add(page);
+                }
+            }, answerWithin, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<PointRecord> merged = ResultMerge.ById(pages, request.Limit + 1);
         PointId? next = merged.Count > request.Limit ? merged[request.Limit].Id : (PointId?)null;
         return new RoutedResult<ScrollPage>(new ScrollPage(merged.Take(request.Limit).ToArray(), next), partial);
@@ -193,50 +204,12 @@ public sealed class ShardRouter
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="call"/> once per node over the shards it is asked for; returns the shards no copy answered.
-    /// Each shard is asked of its primary first (it has every acknowledged write), else of a live replica; a copy that
-    /// fails or refuses (catching up) passes its shards to the next live copy, within the same budget.
-    /// </summary>
-    private async Task<IReadOnlyList<int>> FanOutAsync(ClusterCollection definition, Filter? filter, bool requireAll, Func<string, IReadOnlyList<int>, CancellationToken, Task> call,
-        TimeSpan? answerWithin, CancellationToken cancellationToken)
+    /// <summary>Runs a read on one copy of every shard it is asked of (hedged, with fallback); returns the shards no copy answered.</summary>
+    private async Task<IReadOnlyList<int>> FanOutAsync<T>(ClusterCollection definition, Filter? filter, bool requireAll, Func<string, IReadOnlyList<int>, CancellationToken, Task<T>> call,
+        Action<T> accept, TimeSpan? answerWithin, CancellationToken cancellationToken)
     {
         IReadOnlyList<int> shards = PinnedShard(definition, filter) is { } pinned ? [pinned] : AllShards(definition);
-        var missing = new List<int>();
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (answerWithin is { } limit)
-        {
-            budget.CancelAfter(limit);
-        }
-
-        IReadOnlyDictionary<string, ClusterMember> members = _cluster.Members;
-        Dictionary<int, string[]> copies = shards.ToDictionary(s => s, s => ReadOrder(definition.Map.Shards[s], members));
-
-        async Task AskAsync(string node, int[] mine, int attempt)
-        {
-            try
-            {
-                await call(node, mine, budget.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when ((IsUnavailable(e) || budget.IsCancellationRequested) && !cancellationToken.IsCancellationRequested)
-            {
-                _logger.LogDebug(e, "Shards {Shards} of {Collection} on {Node} did not answer", mine, definition.Name, node);
-                var next = mine.Where(s => copies[s].Length > attempt + 1 && !budget.IsCancellationRequested).ToArray();
-                await Task.WhenAll(next.Select(s => AskAsync(copies[s][attempt + 1], [s], attempt + 1))).ConfigureAwait(false);
-                lock (missing)
-                {
-                    missing.AddRange(mine.Except(next));
-                }
-            }
-        }
-
-        lock (missing)
-        {
-            missing.AddRange(shards.Where(s => copies[s].Length == 0));
-        }
-
-        await Task.WhenAll(shards.Where(s => copies[s].Length > 0).GroupBy(s => copies[s][0]).Select(group => AskAsync(group.Key, group.ToArray(), 0))).ConfigureAwait(false);
-        missing.Sort();
+        IReadOnlyList<int> missing = await _reads.RunAsync(definition, shards, call, accept, answerWithin, cancellationToken).ConfigureAwait(false);
         if (missing.Count > 0 && requireAll)
         {
             throw new VectorEngineException(VectorEngineErrorKind.Unavailable,
@@ -246,20 +219,12 @@ public sealed class ShardRouter
         return missing;
     }
 
-    /// <summary>The live copies of a shard in the order reads try them: a bound primary, then replicas, then an unbound primary.</summary>
-    private static string[] ReadOrder(ShardAssignment shard, IReadOnlyDictionary<string, ClusterMember> members)
-    {
-        bool bound = !Replication.ShardSupervisor.NeedsPrimary(shard, members);
-        IEnumerable<string> order = bound ? shard.Nodes : shard.Replicas.Append(shard.Primary);
-        return order.Where(members.ContainsKey).ToArray();
-    }
-
     private static string Primary(ClusterCollection definition, int shard) => definition.Map.Shards[shard].Primary;
 
     private static int[] AllShards(ClusterCollection definition) => Enumerable.Range(0, definition.Map.Shards.Count).ToArray();
 
     /// <summary>Failures that mean "that node did not do it" (down, unreachable, timed out), not "the request is wrong".</summary>
-    private static bool IsUnavailable(Exception e) =>
+    internal static bool IsUnavailable(Exception e) =>
         e is VectorEngineException { Kind: VectorEngineErrorKind.Unavailable or VectorEngineErrorKind.Closed or VectorEngineErrorKind.StorageFailure }
         || e is OperationCanceledException or TimeoutException
         || (e is Grpc.Core.RpcException rpc && rpc.StatusCode is Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded or Grpc.Core.StatusCode.Cancelled);
