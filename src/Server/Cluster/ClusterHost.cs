@@ -84,7 +84,7 @@ public sealed class ClusterHost : BackgroundService
             LocalOrNull = local;
             Router = new ShardRouter(node, _transport, _logger);
             _supervisor = new ShardSupervisor(node, _transport, replication, _logger);
-            _metrics.Follow(Router, _supervisor);
+            _metrics.Follow(Router, _supervisor, local);
             node.CollectionsChanged += () => _ = Task.Run(ReconcileAsync, CancellationToken.None);
             node.CoordinatorChanged += isCoordinator => _metrics.Coordinator.Set(isCoordinator ? 1 : 0);
             node.MembersChanged += () =>

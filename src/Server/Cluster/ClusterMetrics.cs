@@ -22,6 +22,7 @@ public sealed class ClusterMetrics
         LiveNodes = factory.CreateGauge("vectorengine_cluster_live_nodes", "Nodes in the live set as this node sees it.");
         HedgesSent = factory.CreateCounter("vectorengine_cluster_hedged_reads_total", "Reads sent to a second copy because the first was slower than its shards' recent p95.");
         HedgesWon = factory.CreateCounter("vectorengine_cluster_hedged_reads_won_total", "Hedged reads whose second copy answered first.");
+        Mismatches = factory.CreateCounter("vectorengine_cluster_replica_mismatches_total", "Replica copies whose checksum differed from their primary's (each rebuilt from a snapshot), counted by the primary.");
         Promotions = factory.CreateCounter("vectorengine_cluster_shard_promotions_total", "Shard primaries this node named as coordinator.");
         _registry = server.Registry;
         FanOutLatency = factory.CreateHistogram("vectorengine_cluster_fanout_duration_seconds", "Latency of one node's part of a fanned-out call, by peer and method.",
@@ -36,12 +37,16 @@ public sealed class ClusterMetrics
     /// <summary>Hedged reads won by the second copy.</summary>
     public Counter HedgesWon { get; }
 
+    /// <summary>Copies found different by anti-entropy.</summary>
+    public Counter Mismatches { get; }
+
     /// <summary>Promotions done by this node as coordinator.</summary>
     public Counter Promotions { get; }
 
     /// <summary>Keeps the cluster counters that live in the router and supervisor current at every scrape.</summary>
-    public void Follow(Sharding.Routing.ShardRouter router, Sharding.Replication.ShardSupervisor supervisor)
+    public void Follow(Sharding.Routing.ShardRouter router, Sharding.Replication.ShardSupervisor supervisor, Sharding.Routing.LocalShards local)
     {
+        ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(supervisor);
         _registry.AddBeforeCollectCallback(() =>
@@ -49,6 +54,7 @@ public sealed class ClusterMetrics
             HedgesSent.IncTo(router.HedgesSent);
             HedgesWon.IncTo(router.HedgesWon);
             Promotions.IncTo(supervisor.Promotions);
+            Mismatches.IncTo(local.AntiEntropyMismatches);
         });
     }
 

@@ -30,6 +30,12 @@ public sealed class ReplicationOptions
     /// </summary>
     public long LogRetentionBytes { get; set; } = 64L << 20;
 
+    /// <summary>
+    /// How often a primary has its copies compare checksums of their points (a Verify entry in the log; a copy that
+    /// differs is rebuilt from a snapshot). Each round scans the shard once on every copy. Default 5 min; zero turns it off.
+    /// </summary>
+    public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Points per snapshot chunk. Default 512.</summary>
     public int SnapshotChunkPoints { get; set; } = 512;
 }

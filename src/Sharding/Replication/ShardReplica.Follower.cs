@@ -78,7 +78,8 @@ internal sealed partial class ShardReplica
             ApplyCommitted();
             _followerCaughtUp = _broken is null && Interlocked.Read(ref _applied) >= (long)request.Commit;
             Interlocked.Exchange(ref _lastHeard, System.Diagnostics.Stopwatch.GetTimestamp());
-            return new ReplicateReply { Matched = true, LastLsn = (ulong)matched };
+            (long verifiedLsn, ulong checksum) = LastVerified;
+            return new ReplicateReply { Matched = true, LastLsn = (ulong)matched, VerifiedLsn = (ulong)verifiedLsn, VerifiedChecksum = checksum };
         }
         finally
         {

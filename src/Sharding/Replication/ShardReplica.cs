@@ -38,6 +38,9 @@ internal sealed partial class ShardReplica : IAsyncDisposable
     private volatile bool _followerCaughtUp;
     private long _lastHeard;
     private volatile Exception? _broken;
+    private (long Lsn, ulong Checksum) _verified;
+    private readonly Dictionary<long, ulong> _ownVerified = [];
+    private long _mismatches;
     private bool _disposed;
 
     /// <summary>Opens this node's copy: its collection as recovered, and its log; applied entries resume from the noted point.</summary>
@@ -94,6 +97,21 @@ internal sealed partial class ShardReplica : IAsyncDisposable
 
     /// <summary>The highest LSN applied to the collection.</summary>
     public long AppliedLsn => Interlocked.Read(ref _applied);
+
+    /// <summary>Copies whose checksum differed from this primary's at a Verify entry (each repaired with a snapshot).</summary>
+    public long Mismatches => Interlocked.Read(ref _mismatches);
+
+    /// <summary>This copy's checksum at the last Verify entry it applied.</summary>
+    public (long Lsn, ulong Checksum) LastVerified
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _verified;
+            }
+        }
+    }
 
     /// <summary>The highest LSN known committed.</summary>
     public long CommitLsn
@@ -196,7 +214,12 @@ internal sealed partial class ShardReplica : IAsyncDisposable
                     long result;
                     try
                     {
-                        result = LogOps.Apply(collection, _log.Get(lsn));
+                        LogEntry entry = _log.Get(lsn);
+                        result = LogOps.Apply(collection, entry);
+                        if (entry.OpCase == LogEntry.OpOneofCase.Verify)
+                        {
+                            NoteChecksum(lsn, ShardChecksum.Of(collection));
+                        }
                     }
                     catch (Exception e) when (e is VectorEngineException or IOException or ArgumentException)
                     {
@@ -218,6 +241,22 @@ internal sealed partial class ShardReplica : IAsyncDisposable
 
             NoteApplied(force: false);
             CompactIfLarge();
+        }
+    }
+
+    private void NoteChecksum(long lsn, ulong checksum)
+    {
+        lock (_gate)
+        {
+            _verified = (lsn, checksum);
+            if (_term is not null)
+            {
+                _ownVerified[lsn] = checksum;
+                foreach (long old in _ownVerified.Keys.Where(k => k < lsn).OrderByDescending(k => k).Skip(8).ToArray())
+                {
+                    _ownVerified.Remove(old);
+                }
+            }
         }
     }
 

@@ -57,6 +57,9 @@ public sealed class LocalShards : IAsyncDisposable
         }
     }
 
+    /// <summary>Replica copies found different from their primary here by anti-entropy (each rebuilt from a snapshot).</summary>
+    public long AntiEntropyMismatches => Replicas.Sum(r => r.Mismatches);
+
     /// <summary>Writes points to one shard through its primary here, whole or not at all; returns once enough copies hold them.</summary>
     public async Task UpsertAsync(string collection, long incarnation, int shard, IReadOnlyList<Point> points, CancellationToken cancellationToken)
     {

@@ -167,4 +167,32 @@ public sealed class ReplicationTests
         group.MakePrimary("n0", 5, writeConsistency: 1);
         Assert.True(group["n0"].IsPrimary);
     }
+
+    [Fact]
+    public async Task Anti_entropy_finds_a_copy_that_drifted_and_rebuilds_it_from_the_primary()
+    {
+        await using var group = new ReplicaGroup(3);
+        group.MakePrimary("n0", 1, writeConsistency: 2);
+        for (ulong id = 1; id <= 40; id++)
+        {
+            await group["n0"].UpsertAsync([ReplicaGroup.MakePoint(id, 1)], CancellationToken.None);
+        }
+
+        await group["n0"].VerifyAsync(CancellationToken.None);
+        await Eventually.Holds(() => group.Nodes.All(n => group[n].LastVerified.Lsn == group["n0"].LastVerified.Lsn), Limit, "every copy checksummed the first Verify entry");
+        Assert.Single(group.Nodes.Select(n => group[n].LastVerified.Checksum).Distinct());
+
+        // n1's points drift behind the log's back (a bit flip, an operator's hand): one changed, one deleted, one added.
+        group["n1"].Collection.Upsert([ReplicaGroup.MakePoint(5, 99), ReplicaGroup.MakePoint(500, 1)]);
+        group["n1"].Collection.Delete([new PointId(6UL)]);
+        await group["n0"].VerifyAsync(CancellationToken.None);
+        await Eventually.Holds(() => group["n0"].Mismatches == 1, Limit, "the primary finds n1 different");
+        await Eventually.Holds(() => ReplicaGroup.Contents(group["n1"]).SequenceEqual(ReplicaGroup.Contents(group["n0"])), Limit, "n1 rebuilt from the primary");
+
+        // The next round finds every copy equal again; n2 was never touched.
+        await group["n0"].VerifyAsync(CancellationToken.None);
+        await Eventually.Holds(() => group.Nodes.All(n => group[n].LastVerified.Lsn == group["n0"].LastVerified.Lsn), Limit, "every copy checksummed again");
+        Assert.Single(group.Nodes.Select(n => group[n].LastVerified.Checksum).Distinct());
+        Assert.Equal(1, group["n0"].Mismatches);
+    }
 }
