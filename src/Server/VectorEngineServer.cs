@@ -114,6 +114,7 @@ public static class VectorEngineServer
         if (cluster.Enabled)
         {
             app.MapGrpcService<ShardPeerService>();
+            app.MapGrpcService<ClusterAdminService>();
         }
 
         app.MapGrpcHealthChecksService();

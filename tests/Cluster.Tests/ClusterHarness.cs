@@ -28,12 +28,13 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public int Count => _nodes.Length;
 
-    public static async Task<ClusterHarness> StartAsync(int nodes)
+    /// <summary>Starts etcd and the first <paramref name="running"/> of <paramref name="nodes"/> nodes (all by default; the rest start later with <see cref="StartNodeAsync"/>).</summary>
+    public static async Task<ClusterHarness> StartAsync(int nodes, int? running = null)
     {
         var harness = new ClusterHarness(nodes);
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, nodes).Select(node => harness.StartNodeAsync(node)));
+            await Task.WhenAll(Enumerable.Range(0, running ?? nodes).Select(node => harness.StartNodeAsync(node)));
             return harness;
         }
         catch

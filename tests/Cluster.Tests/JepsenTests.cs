@@ -58,13 +58,13 @@ public sealed class JepsenTests(ITestOutputHelper output)
         HashSet<ulong> present = [];
         await Eventually.Holds(() =>
         {
-            present = ScrollAll(points).GetAwaiter().GetResult();
+            present = ClusterChecks.AllIds(points, "jepsen").GetAwaiter().GetResult();
             return result.Acknowledged.IsSubsetOf(present);
         }, TimeSpan.FromSeconds(60), "every acknowledged write is present");
         Assert.Empty(present.Except(result.Invoked));
 
         // Every shard's copies: the same ids with the same payloads, read from each copy itself.
-        await Eventually.Holds(() => map.Shards.All(shard => CopiesEqual(cluster, map, incarnation, shard.ShardId)), TimeSpan.FromSeconds(60), "every shard's copies hold the same points");
+        await Eventually.Holds(() => map.Shards.All(shard => ClusterChecks.CopiesEqual(cluster, map, incarnation, "jepsen", shard.ShardId)), TimeSpan.FromSeconds(60), "every shard's copies hold the same points");
 
         // Writes to each shard resumed after each kill: the longest stretch a shard went without an acknowledged write.
         double[] gaps = map.Shards.Select(shard => LongestGap(result.OkTimes.Where(o => map.ShardOf(StableHash.Of(new PointId(o.Id))) == shard.ShardId).Select(o => o.At))).ToArray();
@@ -147,67 +147,6 @@ public sealed class JepsenTests(ITestOutputHelper output)
 
             events.Add((clock.Elapsed.TotalSeconds, $"{cluster.NodeId(victim)} serving"));
         }
-    }
-
-    private static async Task<HashSet<ulong>> ScrollAll(Points.PointsClient points)
-    {
-        var ids = new HashSet<ulong>();
-        PointId? offset = null;
-        do
-        {
-            var request = new ScrollPoints { CollectionName = "jepsen", Limit = 5_000, RequireAll = true };
-            if (offset is { } o)
-            {
-                request.Offset = o.ToWire();
-            }
-
-            ScrollResponse page = await points.ScrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
-            ids.UnionWith(page.Result.Select(p => p.Id.Num));
-            offset = page.NextPageOffset is { } next ? next.ToEngine("offset") : (PointId?)null;
-        }
-        while (offset is not null);
-        return ids;
-    }
-
-    /// <summary>True when every live copy of the shard answers with the same (id, payload) set.</summary>
-    private static bool CopiesEqual(ClusterHarness cluster, ShardMap map, ulong incarnation, int shard)
-    {
-        var seen = new List<string>();
-        foreach (string node in map.Shards[shard].Nodes)
-        {
-            var peer = new Api.Cluster.V1.ShardPeer.ShardPeerClient(cluster.Channel(cluster.IndexOf(node)));
-            var all = new List<string>();
-            ulong from = 0;
-            while (true)
-            {
-                Api.Cluster.V1.ShardScrollReply reply;
-                try
-                {
-                    reply = peer.Scroll(new Api.Cluster.V1.ShardScroll
-                    {
-                        Incarnation = incarnation,
-                        Shards = { (uint)shard },
-                        Scroll = new ScrollPoints { CollectionName = "jepsen", Limit = 5_000, WithPayload = true, Offset = new PointId(from).ToWire() },
-                    }, deadline: DateTime.UtcNow.AddSeconds(10));
-                }
-                catch (RpcException)
-                {
-                    return false;
-                }
-
-                all.AddRange(reply.Result.Select(p => $"{p.Id.Num}:{p.Payload["w"].IntegerValue}:{p.Payload["seq"].IntegerValue}"));
-                if (reply.Result.Count < 5_000)
-                {
-                    break;
-                }
-
-                from = reply.Result[^1].Id.Num + 1;
-            }
-
-            seen.Add(string.Join(",", all));
-        }
-
-        return seen.Distinct().Count() == 1;
     }
 
     private static double LongestGap(IEnumerable<double> times)

@@ -24,6 +24,7 @@ internal static class LoadCommand
         var dataset = new Option<DirectoryInfo?>("--dataset") { Description = "Dataset whose queries are searched (and, with --setup, whose base is loaded)" };
         var setup = new Option<bool>("--setup") { Description = "Create the collection from --dataset's base vectors (HNSW) and checkpoint it first" };
         var shards = new Option<int?>("--shards") { Description = "With --setup on a cluster: the collection's shard count (bench plan's recommendation); default one per node" };
+        var replication = new Option<int?>("--replication") { Description = "With --setup on a cluster: copies per shard (replication_factor); default the server's (2 with two or more nodes)" };
         var k = new Option<int>("--k") { Description = "Neighbours per search", DefaultValueFactory = _ => 10 };
         var ef = new Option<int?>("--ef") { Description = "HNSW beam width per search (default: the index's)" };
         var queries = new Option<int?>("--queries") { Description = "Use only the first N dataset queries" };
@@ -31,17 +32,17 @@ internal static class LoadCommand
         var output = new Option<FileInfo?>("--out") { Description = "Write the JSON report here" };
         var command = new Command("load", "Closed-loop load on a running server: QPS and p50/p95/p99 latency per operation")
         {
-            target, collection, clients, connections, searchApi, duration, mix, dataset, setup, shards, k, ef, queries, apiKey, output,
+            target, collection, clients, connections, searchApi, duration, mix, dataset, setup, shards, replication, k, ef, queries, apiKey, output,
         };
         command.SetAction(parse => Run(
             parse.GetValue(target)!, parse.GetValue(collection)!, parse.GetValue(clients), parse.GetValue(connections) ?? parse.GetValue(clients), parse.GetValue(searchApi) == "stream" ? SearchApi.Stream : SearchApi.Unary, parse.GetValue(duration), parse.GetValue(mix)!,
-            parse.GetValue(dataset), parse.GetValue(setup), parse.GetValue(shards), parse.GetValue(k), parse.GetValue(ef), parse.GetValue(queries),
+            parse.GetValue(dataset), parse.GetValue(setup), parse.GetValue(shards), parse.GetValue(replication), parse.GetValue(k), parse.GetValue(ef), parse.GetValue(queries),
             parse.GetValue(apiKey), parse.GetValue(output)).GetAwaiter().GetResult());
         return command;
     }
 
     private static async Task<int> Run(string target, string collection, int clients, int connections, SearchApi searchApi, double duration, string mixText, DirectoryInfo? datasetDir,
-        bool setup, int? shards, int k, int? ef, int? maxQueries, string? apiKey, FileInfo? output)
+        bool setup, int? shards, int? replication, int k, int? ef, int? maxQueries, string? apiKey, FileInfo? output)
     {
         if (clients < 1 || connections < 1 || duration <= 0 || (setup && datasetDir is null))
         {
@@ -53,7 +54,7 @@ internal static class LoadCommand
         Dataset? data = datasetDir is null ? null : Dataset.Load(datasetDir.FullName, maxQueries);
         if (setup)
         {
-            double seconds = await runner.SetupAsync(data!, 16, 200, null, shards);
+            double seconds = await runner.SetupAsync(data!, 16, 200, null, shards, replication);
             AnsiConsole.MarkupLineInterpolated($"setup: {data!.Base.Length} points upserted and checkpointed in {seconds:F1} s");
         }
 

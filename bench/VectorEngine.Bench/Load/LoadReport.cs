@@ -19,6 +19,8 @@ internal sealed class LoadReport
     [JsonPropertyName("ops")] public List<LoadOp> Ops { get; } = [];
     /// <summary>All operations per target (its "op" is the target's address): per-node QPS against a cluster.</summary>
     [JsonPropertyName("targets")] public List<LoadOp> Targets { get; } = [];
+    /// <summary>Per second of the run: completed and failed calls per operation (a failover's dip and recovery).</summary>
+    [JsonPropertyName("timeline")] public List<Dictionary<string, long>> Timeline { get; } = [];
 }
 
 /// <summary>One operation's figures.</summary>

@@ -28,7 +28,8 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
     /// <param name="efConstruction">HNSW efConstruction.</param>
     /// <param name="progress">Told the points upserted so far.</param>
     /// <param name="shards">On a cluster, the shard count (e.g. what bench plan recommends); null for the server's default.</param>
-    public async Task<double> SetupAsync(Dataset data, int m, int efConstruction, Action<int>? progress, int? shards = null)
+    /// <param name="replication">On a cluster, copies per shard; null for the server's default.</param>
+    public async Task<double> SetupAsync(Dataset data, int m, int efConstruction, Action<int>? progress, int? shards = null, int? replication = null)
     {
         using var client = new VectorEngineClient(Address, apiKey);
         var clock = Stopwatch.StartNew();
@@ -36,9 +37,9 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
         {
             Index = Hnsw.HnswOptionsExtensions.Spec(new Hnsw.HnswParameters { M = m, EfConstruction = efConstruction }),
         };
-        RemoteCollection remote = shards is null
+        RemoteCollection remote = shards is null && replication is null
             ? await client.CreateCollectionAsync(collection, options)
-            : await client.CreateCollectionAsync(collection, options, new ShardingOptions(shards));
+            : await client.CreateCollectionAsync(collection, options, new ShardingOptions(shards, null, replication));
 
         async IAsyncEnumerable<IReadOnlyList<Point>> Batches()
         {
@@ -93,7 +94,7 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
             await using SearchStream? stream = searchApi == SearchApi.Stream ? remote.OpenSearchStream() : null;
             Func<SearchRequest, Task<IReadOnlyList<ScoredPoint>>> search = stream is null ? r => remote.SearchAsync(r) : r => stream.SearchAsync(r);
             var random = new Random(c + 1);
-            var result = new ClientResult { Target = Addresses[(c % connections) % Addresses.Length] };
+            var result = new ClientResult { Target = Addresses[(c % connections) % Addresses.Length], Seconds = (int)Math.Ceiling(duration.TotalSeconds) + 2 };
             results[c] = result;
 
             // One warm call per client outside the clock (connection set-up, first JIT).
@@ -124,10 +125,12 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
                     }
 
                     result.Latencies[(int)op].Add(Stopwatch.GetElapsedTime(began).TotalMicroseconds);
+                    result.Ok[(int)op][Math.Min(result.Seconds - 1, (int)clock.Elapsed.TotalSeconds)]++;
                 }
                 catch (Exception) when (clock.Elapsed < duration)
                 {
                     result.Errors[(int)op]++;
+                    result.Failed[(int)op][Math.Min(result.Seconds - 1, (int)clock.Elapsed.TotalSeconds)]++;
                 }
             }
         })).ToArray();
@@ -163,6 +166,19 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
         }
 
         report.Ops.RemoveAll(op => op.Count == 0 && op.Errors == 0);
+        for (int second = 0; second < Math.Ceiling(seconds); second++)
+        {
+            var row = new Dictionary<string, long> { ["second"] = second };
+            foreach (Op op in Enum.GetValues<Op>().Where(o => report.Ops.Any(r => r.Op == o.ToString().ToLowerInvariant())))
+            {
+                string name = op.ToString().ToLowerInvariant();
+                row[name + "_ok"] = results.Sum(r => second < r.Seconds ? r.Ok[(int)op][second] : 0);
+                row[name + "_errors"] = results.Sum(r => second < r.Seconds ? r.Failed[(int)op][second] : 0);
+            }
+
+            report.Timeline.Add(row);
+        }
+
         foreach (IGrouping<string, ClientResult> byTarget in results.GroupBy(r => r.Target))
         {
             report.Targets.Add(Summarise(byTarget.Key, byTarget.SelectMany(r => r.Latencies.SelectMany(l => l)).ToList(), byTarget.Sum(r => r.Errors.Sum()), seconds));
@@ -201,6 +217,18 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
         public List<double>[] Latencies { get; } = [[], [], []];
 
         public long[] Errors { get; } = new long[3];
+
+        /// <summary>Seconds of the run the per-second counts cover.</summary>
+        public required int Seconds { get; init; }
+
+        /// <summary>Per operation, completed calls in each second of the run.</summary>
+        public long[][] Ok => _ok ??= [new long[Seconds], new long[Seconds], new long[Seconds]];
+
+        /// <summary>Per operation, failed calls in each second of the run.</summary>
+        public long[][] Failed => _failed ??= [new long[Seconds], new long[Seconds], new long[Seconds]];
+
+        private long[][]? _ok;
+        private long[][]? _failed;
     }
 }
 

@@ -52,6 +52,9 @@ public sealed class ClusterHost : BackgroundService
     /// <summary>Routes client calls on cluster collections; null until joined.</summary>
     public ShardRouter? Router { get; private set; }
 
+    /// <summary>Failover and rebalancing (acting while this node is coordinator) and the shard mover; Unavailable until joined.</summary>
+    public ShardSupervisor Supervisor => _supervisor ?? throw NotJoined();
+
     /// <summary>This node's shards; Unavailable until joined.</summary>
     public LocalShards Local => LocalOrNull ?? throw NotJoined();
 

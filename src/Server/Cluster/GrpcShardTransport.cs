@@ -149,6 +149,12 @@ public sealed class GrpcShardTransport : IShardTransport, IReplicationTransport,
             : CallAsync(node, "Fence", (client, options) => client.FenceAsync(request, options).ResponseAsync, cancellationToken, longRunning: true);
 
     /// <inheritdoc />
+    public Task<CopyStatusReply> CopyStatusAsync(string node, CopyStatusRequest request, CancellationToken cancellationToken) =>
+        IsSelf(node)
+            ? _local().CopyStatusAsync(request, cancellationToken)
+            : CallAsync(node, "CopyStatus", (client, options) => client.CopyStatusAsync(request, options).ResponseAsync, cancellationToken, longRunning: true);
+
+    /// <inheritdoc />
     public Task<ReplicateReply> InstallSnapshotAsync(string node, IAsyncEnumerable<SnapshotChunk> chunks, CancellationToken cancellationToken) =>
         CallAsync(node, "InstallSnapshot", async (client, options) =>
         {

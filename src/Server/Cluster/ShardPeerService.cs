@@ -112,6 +112,14 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
     }
 
     /// <inheritdoc />
+    public override Task<CopyStatusReply> CopyStatus(CopyStatusRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        return cluster.Local.CopyStatusAsync(request, context.CancellationToken);
+    }
+
+    /// <inheritdoc />
     public override async Task<ReplicateReply> InstallSnapshot(IAsyncStreamReader<SnapshotChunk> requestStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);

@@ -58,6 +58,7 @@ public sealed class ClusterCollection
         Shards = Map.Shards.Select(s => s.Nodes.ToArray()).ToArray(),
         Epochs = Map.Shards.Select(s => s.Epoch).ToArray(),
         PrimaryLeases = Map.Shards.Select(s => s.PrimaryLease).ToArray(),
+        Learners = Map.Shards.Any(s => s.Learners.Count > 0) ? Map.Shards.Select(s => s.Learners.ToArray()).ToArray() : null,
         ReplicationFactor = Replication.Factor,
         WriteConsistency = Replication.WriteConsistency,
     }, StoredJson.Options);
@@ -79,6 +80,7 @@ public sealed class ClusterCollection
         {
             Epoch = stored.Epochs is { } epochs && id < epochs.Length ? epochs[id] : 1,
             PrimaryLease = stored.PrimaryLeases is { } leases && id < leases.Length ? leases[id] : 0,
+            Learners = stored.Learners is { } learners && id < learners.Length ? learners[id] : [],
         }).ToArray();
         var replication = new ReplicationSettings(Math.Max(1, stored.ReplicationFactor), Math.Max(1, stored.WriteConsistency));
         return new ClusterCollection(options, new ShardMap(name, version, shards, stored.ShardKey), incarnation, replication);
@@ -111,6 +113,8 @@ public sealed class ClusterCollection
         public long[]? Epochs { get; set; }
 
         public long[]? PrimaryLeases { get; set; }
+
+        public string[][]? Learners { get; set; }
 
         public int ReplicationFactor { get; set; } = 1;
 

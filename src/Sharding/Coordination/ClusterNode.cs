@@ -237,13 +237,12 @@ public sealed class ClusterNode : IAsyncDisposable
 
     private void OnCollections(IReadOnlyDictionary<string, KeyValue> kvs)
     {
-        var builder = ImmutableDictionary.CreateBuilder<string, ClusterCollection>(StringComparer.Ordinal);
+        var parsed = new List<ClusterCollection>(kvs.Count);
         foreach (KeyValue kv in kvs.Values)
         {
             try
             {
-                ClusterCollection collection = _catalog.Parse(kv);
-                builder[collection.Name] = collection;
+                parsed.Add(_catalog.Parse(kv));
             }
             catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or ArgumentException)
             {
@@ -251,7 +250,19 @@ public sealed class ClusterNode : IAsyncDisposable
             }
         }
 
-        _collections = builder.ToImmutable();
+        // Swapped in with a compare-and-swap, never backwards: a change this node stored itself (a promotion, a move)
+        // may be newer than the watch's event, and may land while this runs.
+        ImmutableInterlocked.Update(ref _collections, view =>
+        {
+            var builder = ImmutableDictionary.CreateBuilder<string, ClusterCollection>(StringComparer.Ordinal);
+            foreach (ClusterCollection collection in parsed)
+            {
+                builder[collection.Name] = view.TryGetValue(collection.Name, out ClusterCollection? seen)
+                    && seen.Incarnation == collection.Incarnation && seen.Map.Version > collection.Map.Version ? seen : collection;
+            }
+
+            return builder.ToImmutable();
+        });
         CollectionsChanged?.Invoke();
     }
 }

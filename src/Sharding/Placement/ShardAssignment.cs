@@ -20,6 +20,12 @@ public sealed record ShardAssignment(int ShardId, IReadOnlyList<string> Nodes)
     /// </summary>
     public long PrimaryLease { get; init; }
 
+    /// <summary>
+    /// Nodes receiving a copy that is being built (a move in progress): they get the log and a snapshot like replicas,
+    /// but are not counted for commits, not asked for reads and not promotable until the move's flip makes them copies.
+    /// </summary>
+    public IReadOnlyList<string> Learners { get; init; } = [];
+
     /// <summary>The copies other than the primary.</summary>
     public IEnumerable<string> Replicas => Nodes.Skip(1);
 }

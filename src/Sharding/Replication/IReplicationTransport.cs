@@ -15,6 +15,9 @@ public interface IReplicationTransport
     /// <summary>Asks the copy on <paramref name="node"/> to refuse every epoch below the request's, and how far its log reaches.</summary>
     Task<FenceReply> FenceAsync(string node, FenceRequest request, CancellationToken cancellationToken);
 
+    /// <summary>The progress of the copy on <paramref name="node"/>.</summary>
+    Task<CopyStatusReply> CopyStatusAsync(string node, CopyStatusRequest request, CancellationToken cancellationToken);
+
     /// <summary>Streams a snapshot of a shard to the copy on <paramref name="node"/>; the first chunk carries the header.</summary>
     Task<ReplicateReply> InstallSnapshotAsync(string node, IAsyncEnumerable<SnapshotChunk> chunks, CancellationToken cancellationToken);
 }

@@ -36,6 +36,12 @@ public sealed class ReplicationOptions
     /// </summary>
     public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Bytes per second a primary streams a snapshot at (a move or a rebuild must not starve searches). Default 64 MiB/s; zero: unthrottled.</summary>
+    public long SnapshotBytesPerSecond { get; set; } = 64L << 20;
+
+    /// <summary>How long a move waits for the new copy to catch up before it gives up. Default 30 min.</summary>
+    public TimeSpan MoveTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Points per snapshot chunk. Default 512.</summary>
     public int SnapshotChunkPoints { get; set; } = 512;
 }

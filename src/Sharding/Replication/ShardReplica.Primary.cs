@@ -13,8 +13,9 @@ internal sealed partial class ShardReplica
     /// on enough copies, everything before it is committed too. Idempotent for the epoch it already holds; refused
     /// (no-op) for an epoch below one this copy promised to a coordinator.
     /// </summary>
-    public void BecomePrimary(long epoch, IReadOnlyList<string> replicas, int writeConsistency)
+    public void BecomePrimary(long epoch, IReadOnlyList<string> replicas, int writeConsistency, IReadOnlyList<string>? learners = null)
     {
+        learners ??= [];
         Term? previous;
         Term term;
         lock (_gate)
@@ -27,6 +28,7 @@ internal sealed partial class ShardReplica
             if (_term is { } current && current.Epoch == epoch)
             {
                 current.WriteConsistency = writeConsistency;
+                UpdateLearnersLocked(current, learners);
                 return;
             }
 
@@ -47,7 +49,12 @@ internal sealed partial class ShardReplica
             foreach (string node in replicas)
             {
                 // Optimistic: the replica is taken to hold everything before the no-op; a mismatch walks back.
-                term.Peers[node] = new Peer(node, noOp);
+                term.Peers[node] = new Peer(node, noOp, learner: false, term.Stop.Token);
+            }
+
+            foreach (string node in learners.Where(n => !term.Peers.ContainsKey(n)))
+            {
+                term.Peers[node] = new Peer(node, noOp, learner: true, term.Stop.Token);
             }
 
             _term = term;
@@ -125,6 +132,24 @@ internal sealed partial class ShardReplica
             _logger.LogWarning("Shard {Shard}: the copy on {Node} differs from the primary's at {Lsn} (checksum {Theirs:x16}, primary {Mine:x16}); rebuilding it from a snapshot",
                 Shard, peer.Node, lsn, reply.VerifiedChecksum, mine);
             peer.Next = 0;
+        }
+    }
+
+    /// <summary>Starts replicating to learners added during the term; stops for learners removed (their move was abandoned).</summary>
+    private void UpdateLearnersLocked(Term term, IReadOnlyList<string> learners)
+    {
+        foreach (Peer gone in term.Peers.Values.Where(p => p.Learner && !learners.Contains(p.Node)).ToArray())
+        {
+            term.Peers.Remove(gone.Node);
+            gone.Stop.Cancel();
+        }
+
+        foreach (string node in learners.Where(n => !term.Peers.ContainsKey(n)))
+        {
+            var peer = new Peer(node, _log.LastLsn + 1, learner: true, term.Stop.Token);
+            term.Peers[node] = peer;
+            term.Loops.Add(Task.Run(() => ReplicateLoopAsync(term, peer)));
+            _logger.LogInformation("Shard {Shard}: building a copy on {Node}", Shard, node);
         }
     }
 
@@ -221,7 +246,10 @@ internal sealed partial class ShardReplica
             var held = new List<long>(term.Peers.Count + 1) { _log.DurableLsn };
             foreach (Peer peer in term.Peers.Values)
             {
-                held.Add(peer.Match);
+                if (!peer.Learner)
+                {
+                    held.Add(peer.Match);
+                }
             }
 
             if (held.Count >= term.WriteConsistency)
@@ -255,7 +283,7 @@ internal sealed partial class ShardReplica
     /// </summary>
     private async Task ReplicateLoopAsync(Term term, Peer peer)
     {
-        CancellationToken stop = term.Stop.Token;
+        CancellationToken stop = peer.Stop.Token;
         TimeSpan backoff = TimeSpan.FromMilliseconds(50);
         long sentCommit = -1;
         while (!stop.IsCancellationRequested)
@@ -364,6 +392,8 @@ internal sealed partial class ShardReplica
     {
         yield return new SnapshotChunk { Shard = Shard.ToWire(), Epoch = (ulong)term.Epoch, SnapshotLsn = (ulong)lsn, SnapshotEpoch = (ulong)epoch };
         PointId? offset = null;
+        long sent = 0;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         do
         {
             stop.ThrowIfCancellationRequested();
@@ -376,15 +406,32 @@ internal sealed partial class ShardReplica
 
             yield return chunk;
             offset = page.NextOffset;
+            sent += chunk.CalculateSize();
+            if (_options.SnapshotBytesPerSecond > 0)
+            {
+                // Throttle: never ahead of the byte budget for the time spent so far.
+                TimeSpan due = TimeSpan.FromSeconds((double)sent / _options.SnapshotBytesPerSecond) - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, stop).ConfigureAwait(false);
+                }
+            }
+
             await Task.Yield();
         }
         while (offset is not null);
     }
 
     /// <summary>One replica as the primary sees it during a term.</summary>
-    private sealed class Peer(string node, long next)
+    private sealed class Peer(string node, long next, bool learner, CancellationToken term)
     {
         public string Node { get; } = node;
+
+        /// <summary>A copy being built: replicated to, not counted.</summary>
+        public bool Learner { get; } = learner;
+
+        /// <summary>Ends this peer's loop: with the term, or when it stops being a learner of it.</summary>
+        public CancellationTokenSource Stop { get; } = CancellationTokenSource.CreateLinkedTokenSource(term);
 
         /// <summary>The next LSN to send.</summary>
         public long Next { get; set; } = next;

@@ -113,6 +113,15 @@ internal sealed partial class ShardReplica : IAsyncDisposable
         }
     }
 
+    /// <summary>Where this copy stands: log end, applied, known commit, role.</summary>
+    public CopyStatusReply Status()
+    {
+        lock (_gate)
+        {
+            return new CopyStatusReply { LastLsn = (ulong)_log.LastLsn, AppliedLsn = (ulong)_applied, CommitLsn = (ulong)_commit, Primary = _term is not null };
+        }
+    }
+
     /// <summary>The highest LSN known committed.</summary>
     public long CommitLsn
     {

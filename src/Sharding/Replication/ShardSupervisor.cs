@@ -11,6 +11,8 @@ namespace VectorEngine.Sharding.Replication;
 /// asked to refuse the next epoch's predecessors (durably) and says how far its log reaches; with answers from enough
 /// copies that every write quorum meets one of them, the copy with the longest log (highest last epoch, then LSN)
 /// has every acknowledged write, and is named primary with one compare-and-swap on the collection's record.
+/// Its second duty: when a node joins that holds no copy of a collection, the copies the collection's placement now
+/// puts there are moved to it (<see cref="RebalancePlan"/>, one move at a time per collection, by a <see cref="ShardMover"/>).
 /// </summary>
 public sealed class ShardSupervisor : IAsyncDisposable
 {
@@ -21,6 +23,14 @@ public sealed class ShardSupervisor : IAsyncDisposable
     private readonly AsyncSignal _changed = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly ShardMover _mover;
+    private readonly Dictionary<string, Task> _rebalancing = new(StringComparer.Ordinal);
+
+    // Nodes live when this node's supervision began, and nodes that joined since holding no copy of anything (only those
+    // receive moves; a joined node is settled once any collection places a copy on it).
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _joined = new(StringComparer.Ordinal);
+    private bool _started;
 
     /// <summary>Starts watching; acts only while this node is the coordinator.</summary>
     public ShardSupervisor(ClusterNode cluster, IReplicationTransport transport, ReplicationOptions options, ILogger logger)
@@ -30,11 +40,20 @@ public sealed class ShardSupervisor : IAsyncDisposable
         _transport = transport;
         _options = options;
         _logger = logger;
+        _mover = new ShardMover(cluster, transport, options, logger);
         cluster.MembersChanged += _changed.Set;
         cluster.CollectionsChanged += _changed.Set;
         cluster.CoordinatorChanged += _ => _changed.Set();
         _loop = Task.Run(LoopAsync);
     }
+
+    /// <summary>Moves copies of shards (the operator's MoveShard and this node's rebalancing use it).</summary>
+    public ShardMover Mover => _mover;
+
+    /// <summary>Moves finished by this node's rebalancing.</summary>
+    public long Moves => Interlocked.Read(ref _moves);
+
+    private long _moves;
 
     /// <summary>Promotions done by this node.</summary>
     public long Promotions => Interlocked.Read(ref _promotions);
@@ -46,6 +65,20 @@ public sealed class ShardSupervisor : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
+        Task[] moves;
+        lock (_rebalancing)
+        {
+            moves = _rebalancing.Values.ToArray();
+        }
+
+        try
+        {
+            await Task.WhenAll(moves).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         _stop.Dispose();
     }
 
@@ -78,6 +111,16 @@ public sealed class ShardSupervisor : IAsyncDisposable
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
+        foreach (string node in _cluster.Members.Keys)
+        {
+            if (_seen.Add(node) && _started)
+            {
+                _joined.Add(node);
+            }
+        }
+
+        _started = true;
+        _joined.ExceptWith(_cluster.Collections.Values.SelectMany(c => c.Map.Shards).SelectMany(s => s.Nodes.Concat(s.Learners)));
         foreach (ClusterCollection collection in _cluster.Collections.Values)
         {
             foreach (ShardAssignment shard in collection.Map.Shards)
@@ -87,6 +130,42 @@ public sealed class ShardSupervisor : IAsyncDisposable
                     await PromoteAsync(collection.Name, shard.ShardId, cancellationToken).ConfigureAwait(false);
                 }
             }
+
+            StartRebalancing(collection, cancellationToken);
+        }
+    }
+
+    private void StartRebalancing(ClusterCollection collection, CancellationToken cancellationToken)
+    {
+        lock (_rebalancing)
+        {
+            if (_rebalancing.TryGetValue(collection.Name, out Task? running) && !running.IsCompleted)
+            {
+                return;
+            }
+
+            IReadOnlyList<ShardMove> moves = RebalancePlan.ForNewNodes(collection, _cluster.Members.Keys.ToArray(), _joined);
+            if (moves.Count == 0)
+            {
+                return;
+            }
+
+            _logger.LogInformation("Collection {Collection}: moving {Count} copies to new nodes: {Moves}", collection.Name, moves.Count, string.Join(", ", moves));
+            _rebalancing[collection.Name] = Task.Run(async () =>
+            {
+                foreach (ShardMove move in moves)
+                {
+                    try
+                    {
+                        await _mover.MoveAsync(collection.Name, move.Shard, move.From, move.To, cancellationToken).ConfigureAwait(false);
+                        Interlocked.Increment(ref _moves);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+                    {
+                        _logger.LogWarning(e, "Collection {Collection}: move {Move} failed; the next pass plans again", collection.Name, move);
+                    }
+                }
+            }, CancellationToken.None);
         }
     }
 
@@ -139,7 +218,7 @@ public sealed class ShardSupervisor : IAsyncDisposable
         // The longest log; among equals the earlier in the shard's order (the placement's choice, usually the old primary).
         var best = answers.OrderByDescending(a => a.Epoch).ThenByDescending(a => a.Lsn).ThenBy(a => IndexOf(shard.Nodes, a.Node)).First();
         string[] nodes = [best.Node, .. shard.Nodes.Where(n => n != best.Node)];
-        var promoted = new ShardAssignment(shardId, nodes) { Epoch = epoch, PrimaryLease = members[best.Node].Lease };
+        ShardAssignment promoted = shard with { Nodes = nodes, Epoch = epoch, PrimaryLease = members[best.Node].Lease };
         ShardAssignment[] shards = read.Map.Shards.Select(s => s.ShardId == shardId ? promoted : s).ToArray();
         if (await _cluster.TryUpdateShardsAsync(read, shards, cancellationToken).ConfigureAwait(false) is null)
         {

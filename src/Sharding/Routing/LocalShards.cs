@@ -151,6 +151,14 @@ public sealed class LocalShards : IAsyncDisposable
         return await local.FenceAsync((long)request.Epoch, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The progress of the copy here.</summary>
+    public async Task<CopyStatusReply> CopyStatusAsync(CopyStatusRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ShardIdentity shard = ShardIdentity.FromWire(request.Shard);
+        return (await ResolveAsync(shard.Collection, shard.Incarnation, shard.Shard, cancellationToken).ConfigureAwait(false)).Status();
+    }
+
     /// <summary>A primary's snapshot for the copy here (<paramref name="header"/> is the first chunk).</summary>
     public async Task<ReplicateReply> InstallSnapshotAsync(SnapshotChunk header, IAsyncEnumerable<SnapshotChunk> rest, CancellationToken cancellationToken)
     {
@@ -172,12 +180,21 @@ public sealed class LocalShards : IAsyncDisposable
     {
         int created = 0, dropped = 0;
         IReadOnlyDictionary<string, ClusterCollection> collections = _cluster.Collections;
+        foreach (ShardReplica replica in Replicas)
+        {
+            if (collections.TryGetValue(replica.Shard.Collection, out ClusterCollection? definition) && definition.Incarnation == replica.Shard.Incarnation
+                && replica.Shard.Shard < definition.Map.Shards.Count)
+            {
+                SyncRole(replica, definition, replica.Shard.Shard);
+            }
+        }
+
         _seen.UnionWith(collections.Keys);
         foreach (ClusterCollection collection in collections.Values)
         {
             foreach (Placement.ShardAssignment shard in collection.Map.Shards)
             {
-                if (shard.Nodes.Contains(_cluster.Self.NodeId))
+                if (HoldsCopy(shard))
                 {
                     EnsureLocal(collection, shard.ShardId, out bool made);
                     created += made ? 1 : 0;
@@ -197,7 +214,10 @@ public sealed class LocalShards : IAsyncDisposable
             if (collections.TryGetValue(name, out ClusterCollection? current))
             {
                 // Older: that incarnation was dropped. Newer: created on demand from etcd before this view caught up; kept.
-                drop = incarnation < current.Incarnation;
+                // The current one: dropped once the map no longer places a copy here (a move's flip took it elsewhere).
+                drop = incarnation < current.Incarnation
+                    || (incarnation == current.Incarnation && ShardNames.TryParse(local, out _, out _, out int shard)
+                        && shard < current.Map.Shards.Count && !HoldsCopy(current.Map.Shards[shard]));
             }
             else
             {
@@ -237,6 +257,7 @@ public sealed class LocalShards : IAsyncDisposable
 
     private async Task DropLocalAsync(string local)
     {
+        _logger.LogWarning("Dropping the local copy {Local}: the cluster no longer places it on this node", local);
         ShardReplica? replica;
         lock (_creating)
         {
@@ -278,7 +299,7 @@ public sealed class LocalShards : IAsyncDisposable
                 $"Collection '{collection}' was dropped or created again since this call was routed; retry it.");
         }
 
-        if (shard < 0 || shard >= definition.Map.Shards.Count || !definition.Map.NodesOf(shard).Contains(_cluster.Self.NodeId))
+        if (shard < 0 || shard >= definition.Map.Shards.Count || !HoldsCopy(definition.Map.Shards[shard]))
         {
             throw new ShardNotHereException(collection, shard, _cluster.Self.NodeId);
         }
@@ -312,6 +333,8 @@ public sealed class LocalShards : IAsyncDisposable
         return replica;
     }
 
+    private bool HoldsCopy(Placement.ShardAssignment shard) => shard.Nodes.Contains(_cluster.Self.NodeId) || shard.Learners.Contains(_cluster.Self.NodeId);
+
     /// <summary>Primary when the map names this node bound to this process's lease; otherwise a replica.</summary>
     private void SyncRole(ShardReplica replica, ClusterCollection definition, int shard)
     {
@@ -319,7 +342,7 @@ public sealed class LocalShards : IAsyncDisposable
         long lease = _cluster.LeaseId;
         if (assignment.Primary == _cluster.Self.NodeId && lease != 0 && assignment.PrimaryLease == lease)
         {
-            replica.BecomePrimary(assignment.Epoch, assignment.Replicas.ToArray(), definition.Replication.WriteConsistency);
+            replica.BecomePrimary(assignment.Epoch, assignment.Replicas.ToArray(), definition.Replication.WriteConsistency, assignment.Learners);
         }
         else if (replica.IsPrimary)
         {

@@ -14,8 +14,9 @@ namespace VectorEngine.Sharding.Routing;
 /// </summary>
 internal sealed class ReadFanOut(ClusterNode cluster, ILogger logger)
 {
-    /// <summary>The hedge delay before a shard has enough recent samples.</summary>
-    private static readonly TimeSpan DefaultHedgeDelay = TimeSpan.FromMilliseconds(50);
+    /// <summary>The hedge delay before any copy of a shard has enough recent samples (a cold start: generous, so a
+    /// first call that is slow only because connections and code are cold does not double the load).</summary>
+    private static readonly TimeSpan DefaultHedgeDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly ShardLatency _latency = new();
     private long _hedgesSent;

@@ -32,6 +32,8 @@ internal sealed class ReplicaGroup : IReplicationTransport, IAsyncDisposable
 
     public ShardReplica this[string node] => _copies[node].Replica;
 
+    public VectorDatabase Database(string node) => _copies[node].Database;
+
     public void Isolate(string node) { lock (_isolated) { _isolated.Add(node); } }
 
     public void Heal(string node) { lock (_isolated) { _isolated.Remove(node); } }
@@ -130,6 +132,12 @@ internal sealed class ReplicaGroup : IReplicationTransport, IAsyncDisposable
     {
         Reach("coordinator", node);
         return _copies[node].Replica.FenceAsync((long)request.Epoch, cancellationToken);
+    }
+
+    public Task<CopyStatusReply> CopyStatusAsync(string node, CopyStatusRequest request, CancellationToken cancellationToken)
+    {
+        Reach(null, node);
+        return Task.FromResult(_copies[node].Replica.Status());
     }
 
     public async Task<ReplicateReply> InstallSnapshotAsync(string node, IAsyncEnumerable<SnapshotChunk> chunks, CancellationToken cancellationToken)

@@ -1,0 +1,72 @@
+using Grpc.Core;
+using VectorEngine.Api.V1;
+using VectorEngine.Protocol.Mapping;
+using VectorEngine.Sharding.Placement;
+
+namespace VectorEngine.Cluster.Tests;
+
+/// <summary>Checks over a running cluster's collections: all ids through the router, and each shard's copies read one by one.</summary>
+internal static class ClusterChecks
+{
+    /// <summary>Every id in the collection, read through the router with every shard required (ids must be numbers).</summary>
+    public static async Task<HashSet<ulong>> AllIds(Points.PointsClient points, string collection)
+    {
+        var ids = new HashSet<ulong>();
+        PointId? offset = null;
+        do
+        {
+            var request = new ScrollPoints { CollectionName = collection, Limit = 5_000, RequireAll = true };
+            if (offset is { } o)
+            {
+                request.Offset = o.ToWire();
+            }
+
+            ScrollResponse page = await points.ScrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
+            ids.UnionWith(page.Result.Select(p => p.Id.Num));
+            offset = page.NextPageOffset is { } next ? next.ToEngine("offset") : (PointId?)null;
+        }
+        while (offset is not null);
+        return ids;
+    }
+
+    /// <summary>True when every live copy of the shard answers with the same (id, payload) set.</summary>
+    public static bool CopiesEqual(ClusterHarness cluster, ShardMap map, ulong incarnation, string collection, int shard)
+    {
+        var seen = new List<string>();
+        foreach (string node in map.Shards[shard].Nodes)
+        {
+            var peer = new Api.Cluster.V1.ShardPeer.ShardPeerClient(cluster.Channel(cluster.IndexOf(node)));
+            var all = new List<string>();
+            ulong from = 0;
+            while (true)
+            {
+                Api.Cluster.V1.ShardScrollReply reply;
+                try
+                {
+                    reply = peer.Scroll(new Api.Cluster.V1.ShardScroll
+                    {
+                        Incarnation = incarnation,
+                        Shards = { (uint)shard },
+                        Scroll = new ScrollPoints { CollectionName = collection, Limit = 5_000, WithPayload = true, Offset = new PointId(from).ToWire() },
+                    }, deadline: DateTime.UtcNow.AddSeconds(10));
+                }
+                catch (RpcException)
+                {
+                    return false;
+                }
+
+                all.AddRange(reply.Result.Select(p => $"{p.Id.Num}:{string.Join(";", p.Payload.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value))}"));
+                if (reply.Result.Count < 5_000)
+                {
+                    break;
+                }
+
+                from = reply.Result[^1].Id.Num + 1;
+            }
+
+            seen.Add(string.Join(",", all));
+        }
+
+        return seen.Distinct().Count() == 1;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using Grpc.Core;
+using VectorEngine.Api.V1;
+using VectorEngine.Protocol.Mapping;
+using VectorEngine.Sharding.Placement;
+using VectorEngine.Sharding.Tests.Support;
+using Xunit.Abstractions;
+
+namespace VectorEngine.Cluster.Tests;
+
+/// <summary>Rebalancing: a node joining under write load gets its share of copies, built while reads and writes go on.</summary>
+public sealed class RebalancingTests(ITestOutputHelper output)
+{
+    private const int Dimension = 8;
+
+    [Fact]
+    public async Task A_fourth_node_under_write_load_takes_only_its_copies_and_nothing_acknowledged_is_lost()
+    {
+        await using ClusterHarness cluster = await ClusterHarness.StartAsync(4, running: 3);
+        CreateCollection create = new CollectionOptions(Dimension, DistanceMetric.L2).ToWire("moving");
+        create.ShardNumber = 6;
+        create.ReplicationFactor = 2;
+        await new Api.V1.Collections.CollectionsClient(cluster.Channel(0)).CreateAsync(create, deadline: DateTime.UtcNow.AddSeconds(10));
+        var points = new Points.PointsClient(cluster.Channel(0));
+        var random = new Random(11);
+        for (int batch = 0; batch < 4; batch++)
+        {
+            var upsert = new UpsertPoints { CollectionName = "moving" };
+            for (int i = 0; i < 500; i++)
+            {
+                upsert.Points.Add(Make((ulong)(batch * 500 + i), random));
+            }
+
+            await points.UpsertAsync(upsert, deadline: DateTime.UtcNow.AddSeconds(20));
+        }
+
+        ShardMap before = (await cluster.ShardMapAsync("moving")).Map;
+
+        // One writer (ids from 100,000, retried until acknowledged) and one reader (every id once) run through the move.
+        var acknowledged = new HashSet<ulong>(Enumerable.Range(0, 2_000).Select(i => (ulong)i));
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        Task writer = Task.Run(async () =>
+        {
+            var client = new Points.PointsClient(cluster.Channel(1));
+            var r = new Random(12);
+            for (ulong id = 100_000; !stop.IsCancellationRequested && id < 200_000; id++)
+            {
+                for (int tries = 0; tries < 100; tries++)
+                {
+                    try
+                    {
+                        await client.UpsertAsync(new UpsertPoints { CollectionName = "moving", Points = { Make(id, r) } }, deadline: DateTime.UtcNow.AddSeconds(5));
+                        lock (acknowledged)
+                        {
+                            acknowledged.Add(id);
+                        }
+
+                        break;
+                    }
+                    catch (RpcException) when (!stop.IsCancellationRequested)
+                    {
+                        await Task.Delay(50);
+                    }
+                }
+            }
+        });
+        // Reads may be served by a replica a moment behind its primary's last acknowledged write (read consistency
+        // "any"), so each read is checked against the writes acknowledged before the previous read began.
+        int reads = 0;
+        Task reader = Task.Run(async () =>
+        {
+            ulong[] settled = [];
+            while (!stop.IsCancellationRequested)
+            {
+                ulong[] now;
+                lock (acknowledged)
+                {
+                    now = [.. acknowledged];
+                }
+
+                List<ulong> seen = await AllIdsOnceAsync(new Points.PointsClient(cluster.Channel(2)));
+                Assert.Equal(seen.Count, seen.Distinct().Count());
+                Assert.Empty(settled.Except(seen));
+                settled = now;
+                reads++;
+            }
+        });
+
+        await Task.Delay(2_000);
+        await cluster.StartNodeAsync(3);
+        string newcomer = cluster.NodeId(3);
+        await Eventually.Holds(() =>
+        {
+            ShardMap now = cluster.ShardMapAsync("moving").GetAwaiter().GetResult().Map;
+            return now.Shards.Count(s => s.Nodes.Contains(newcomer)) >= 2;
+        }, TimeSpan.FromSeconds(90), "the new node holds its share of copies");
+        await Task.Delay(1_000);
+        await stop.CancelAsync();
+        await writer;
+        await reader;
+
+        // Only copies going to the new node moved; each shard still has two copies.
+        (ShardMap after, ulong incarnation) = await cluster.ShardMapAsync("moving");
+        int moved = 0;
+        foreach (ShardAssignment shard in after.Shards)
+        {
+            var added = shard.Nodes.Except(before.Shards[shard.ShardId].Nodes).ToArray();
+            Assert.True(added.Length == 0 || (added.Length == 1 && added[0] == newcomer), $"shard {shard.ShardId}: {string.Join(",", before.Shards[shard.ShardId].Nodes)} -> {string.Join(",", shard.Nodes)}");
+            Assert.Equal(2, shard.Nodes.Count);
+            moved += added.Length;
+        }
+
+        output.WriteLine($"{moved} copies moved to {newcomer} in {clock.Elapsed.TotalSeconds:F1} s; {acknowledged.Count - 2_000} writes and {reads} full reads during the move");
+        Assert.InRange(moved, 2, 4);
+        Assert.True(reads > 0, "reads ran during the move");
+
+        HashSet<ulong> present = await ClusterChecks.AllIds(points, "moving");
+        Assert.Empty(acknowledged.Except(present));
+        await Eventually.Holds(() => after.Shards.All(s => ClusterChecks.CopiesEqual(cluster, after, incarnation, "moving", s.ShardId)), TimeSpan.FromSeconds(30), "every shard's copies equal");
+
+        // The moved-from nodes dropped their old copies: 12 copies over 4 nodes.
+        await Eventually.Holds(() => Enumerable.Range(0, 4).Sum(n => CopiesOn(cluster, n)) == 12, TimeSpan.FromSeconds(30), "old copies dropped");
+    }
+
+    [Fact]
+    public async Task MoveShard_moves_a_primary_copy_and_refuses_bad_requests()
+    {
+        await using ClusterHarness cluster = await ClusterHarness.StartAsync(3);
+        CreateCollection create = new CollectionOptions(Dimension, DistanceMetric.L2).ToWire("manual");
+        create.ShardNumber = 1;
+        create.ReplicationFactor = 2;
+        await new Api.V1.Collections.CollectionsClient(cluster.Channel(0)).CreateAsync(create, deadline: DateTime.UtcNow.AddSeconds(10));
+        var points = new Points.PointsClient(cluster.Channel(0));
+        var random = new Random(3);
+        var upsert = new UpsertPoints { CollectionName = "manual" };
+        for (int i = 0; i < 300; i++)
+        {
+            upsert.Points.Add(Make((ulong)i, random));
+        }
+
+        await points.UpsertAsync(upsert, deadline: DateTime.UtcNow.AddSeconds(20));
+        ShardAssignment shard = (await cluster.ShardMapAsync("manual")).Map.Shards[0];
+        string spare = Enumerable.Range(0, 3).Select(cluster.NodeId).Single(n => !shard.Nodes.Contains(n));
+        var admin = new Api.Cluster.V1.ClusterAdmin.ClusterAdminClient(cluster.Channel(0));
+
+        RpcException bad = await Assert.ThrowsAsync<RpcException>(() => admin.MoveShardAsync(new Api.Cluster.V1.MoveShardRequest { CollectionName = "manual", Shard = 0, FromNode = spare, ToNode = shard.Primary }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        RpcException missing = await Assert.ThrowsAsync<RpcException>(() => admin.MoveShardAsync(new Api.Cluster.V1.MoveShardRequest { CollectionName = "nope", Shard = 0, FromNode = shard.Primary, ToNode = spare }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        RpcException outOfRange = await Assert.ThrowsAsync<RpcException>(() => admin.MoveShardAsync(new Api.Cluster.V1.MoveShardRequest { CollectionName = "manual", Shard = 7, FromNode = shard.Primary, ToNode = spare }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, outOfRange.StatusCode);
+
+        Api.Cluster.V1.MoveShardReply reply = await admin.MoveShardAsync(new Api.Cluster.V1.MoveShardRequest { CollectionName = "manual", Shard = 0, FromNode = shard.Primary, ToNode = spare }, deadline: DateTime.UtcNow.AddSeconds(60));
+        Assert.Equal(spare, reply.NodeIds[0]);
+        Assert.DoesNotContain(shard.Primary, reply.NodeIds);
+        Assert.True(reply.Epoch > (ulong)shard.Epoch);
+
+        // Writes and reads go on at the new primary; nothing was lost.
+        await points.UpsertAsync(new UpsertPoints { CollectionName = "manual", Points = { Make(1_000, random) } }, deadline: DateTime.UtcNow.AddSeconds(10));
+        Assert.Equal(301UL, (await points.CountAsync(new CountPoints { CollectionName = "manual", RequireAll = true })).Count);
+        (ShardMap map, ulong incarnation) = await cluster.ShardMapAsync("manual");
+        await Eventually.Holds(() => ClusterChecks.CopiesEqual(cluster, map, incarnation, "manual", 0), TimeSpan.FromSeconds(30), "both copies equal");
+        int old = cluster.IndexOf(shard.Primary);
+        await Eventually.Holds(() => CopiesOn(cluster, old) == 0, TimeSpan.FromSeconds(30), $"the old primary dropped its copy: {cluster.Output(old)}");
+
+        // And it stays dropped: rebalancing moves copies only onto nodes that joined, not back onto one an operator emptied.
+        await Task.Delay(3_000);
+        Assert.Equal(0, CopiesOn(cluster, old));
+    }
+
+    private static int CopiesOn(ClusterHarness cluster, int node)
+    {
+        string metrics = cluster.MetricsAsync(node).GetAwaiter().GetResult();
+        return metrics.Split('\n').Count(l => l.StartsWith("vectorengine_collection_points{collection=\"", StringComparison.Ordinal) && l.Contains("--", StringComparison.Ordinal));
+    }
+
+    /// <summary>Every id through the router, page by page, duplicates kept (to find any).</summary>
+    private static async Task<List<ulong>> AllIdsOnceAsync(Points.PointsClient points)
+    {
+        var ids = new List<ulong>();
+        PointId? offset = null;
+        do
+        {
+            var request = new ScrollPoints { CollectionName = "moving", Limit = 2_000, RequireAll = true };
+            if (offset is { } o)
+            {
+                request.Offset = o.ToWire();
+            }
+
+            ScrollResponse page = await points.ScrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
+            ids.AddRange(page.Result.Select(p => p.Id.Num));
+            offset = page.NextPageOffset is { } next ? next.ToEngine("offset") : (PointId?)null;
+        }
+        while (offset is not null);
+        return ids;
+    }
+
+    private static PointStruct Make(ulong id, Random random) => new Point(id, Enumerable.Range(0, Dimension).Select(_ => (float)random.NextDouble()).ToArray(), null).ToWire();
+}
