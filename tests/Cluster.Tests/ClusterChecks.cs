@@ -9,20 +9,23 @@ namespace VectorEngine.Cluster.Tests;
 internal static class ClusterChecks
 {
     /// <summary>Every id in the collection, read through the router with every shard required (ids must be numbers).</summary>
-    public static async Task<HashSet<ulong>> AllIds(Points.PointsClient points, string collection)
+    public static async Task<HashSet<ulong>> AllIds(Points.PointsClient points, string collection) => [.. await IdsInPagesAsync(points, collection)];
+
+    /// <summary>Every id through the router, page by page, duplicates kept (to find any).</summary>
+    public static async Task<List<ulong>> IdsInPagesAsync(Points.PointsClient points, string collection, uint pageSize = 5_000)
     {
-        var ids = new HashSet<ulong>();
+        var ids = new List<ulong>();
         PointId? offset = null;
         do
         {
-            var request = new ScrollPoints { CollectionName = collection, Limit = 5_000, RequireAll = true };
+            var request = new ScrollPoints { CollectionName = collection, Limit = pageSize, RequireAll = true };
             if (offset is { } o)
             {
                 request.Offset = o.ToWire();
             }
 
             ScrollResponse page = await points.ScrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
-            ids.UnionWith(page.Result.Select(p => p.Id.Num));
+            ids.AddRange(page.Result.Select(p => p.Id.Num));
             offset = page.NextPageOffset is { } next ? next.ToEngine("offset") : (PointId?)null;
         }
         while (offset is not null);

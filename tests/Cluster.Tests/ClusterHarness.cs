@@ -17,6 +17,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("vectorengine-cluster-").FullName;
     private readonly string _clusterName = "c" + Guid.NewGuid().ToString("N")[..10];
     private readonly Node[] _nodes;
+    private string[] _settings = [];
 
     private ClusterHarness(int count)
     {
@@ -29,9 +30,12 @@ public sealed class ClusterHarness : IAsyncDisposable
     public int Count => _nodes.Length;
 
     /// <summary>Starts etcd and the first <paramref name="running"/> of <paramref name="nodes"/> nodes (all by default; the rest start later with <see cref="StartNodeAsync"/>).</summary>
-    public static async Task<ClusterHarness> StartAsync(int nodes, int? running = null)
+    /// <param name="nodes">Node slots.</param>
+    /// <param name="running">How many start now.</param>
+    /// <param name="settings">Configuration arguments every node gets, at every start.</param>
+    public static async Task<ClusterHarness> StartAsync(int nodes, int? running = null, params string[] settings)
     {
-        var harness = new ClusterHarness(nodes);
+        var harness = new ClusterHarness(nodes) { _settings = settings };
         try
         {
             await Task.WhenAll(Enumerable.Range(0, running ?? nodes).Select(node => harness.StartNodeAsync(node)));
@@ -158,7 +162,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in extra)
+        foreach (string argument in _settings.Concat(extra))
         {
             start.ArgumentList.Add(argument);
         }

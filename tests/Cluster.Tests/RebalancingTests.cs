@@ -79,7 +79,7 @@ public sealed class RebalancingTests(ITestOutputHelper output)
                     now = [.. acknowledged];
                 }
 
-                List<ulong> seen = await AllIdsOnceAsync(new Points.PointsClient(cluster.Channel(2)));
+                List<ulong> seen = await ClusterChecks.IdsInPagesAsync(new Points.PointsClient(cluster.Channel(2)), "moving", 2_000);
                 Assert.Equal(seen.Count, seen.Distinct().Count());
                 Assert.Empty(settled.Except(seen));
                 settled = now;
@@ -169,31 +169,42 @@ public sealed class RebalancingTests(ITestOutputHelper output)
         Assert.Equal(0, CopiesOn(cluster, old));
     }
 
+    [Fact]
+    public async Task A_node_gone_longer_than_ReplaceDeadAfter_has_its_copies_recreated_on_the_others()
+    {
+        await using ClusterHarness cluster = await ClusterHarness.StartAsync(3, null, "--Cluster:Replication:ReplaceDeadAfter=00:00:03");
+        CreateCollection create = new CollectionOptions(Dimension, DistanceMetric.L2).ToWire("orphaned");
+        create.ShardNumber = 3;
+        create.ReplicationFactor = 2;
+        await new Api.V1.Collections.CollectionsClient(cluster.Channel(0)).CreateAsync(create, deadline: DateTime.UtcNow.AddSeconds(10));
+        var points = new Points.PointsClient(cluster.Channel(0));
+        var random = new Random(7);
+        var upsert = new UpsertPoints { CollectionName = "orphaned" };
+        for (int i = 0; i < 600; i++)
+        {
+            upsert.Points.Add(Make((ulong)i, random));
+        }
+
+        await points.UpsertAsync(upsert, deadline: DateTime.UtcNow.AddSeconds(20));
+        string gone = cluster.NodeId(2);
+        Assert.Contains((await cluster.ShardMapAsync("orphaned")).Map.Shards, s => s.Nodes.Contains(gone));
+        cluster.Kill(2);
+
+        // Its lease expires (5 s), its primaries are promoted elsewhere, and 3 s later its copies are rebuilt on the others.
+        await Eventually.Holds(() => cluster.ShardMapAsync("orphaned").GetAwaiter().GetResult().Map.Shards.All(s => !s.Nodes.Contains(gone) && s.Nodes.Count == 2),
+            TimeSpan.FromSeconds(60), "every shard has two live copies again");
+        (ShardMap map, ulong incarnation) = await cluster.ShardMapAsync("orphaned");
+        await Eventually.Holds(() => map.Shards.All(s => ClusterChecks.CopiesEqual(cluster, map, incarnation, "orphaned", s.ShardId)), TimeSpan.FromSeconds(30), "copies equal");
+
+        // With two copies again, every shard takes writes (write consistency 2) and nothing was lost.
+        await points.UpsertAsync(new UpsertPoints { CollectionName = "orphaned", Points = { Enumerable.Range(1_000, 30).Select(i => Make((ulong)i, random)) } }, deadline: DateTime.UtcNow.AddSeconds(20));
+        Assert.Equal(630UL, (await points.CountAsync(new CountPoints { CollectionName = "orphaned", RequireAll = true })).Count);
+    }
+
     private static int CopiesOn(ClusterHarness cluster, int node)
     {
         string metrics = cluster.MetricsAsync(node).GetAwaiter().GetResult();
         return metrics.Split('\n').Count(l => l.StartsWith("vectorengine_collection_points{collection=\"", StringComparison.Ordinal) && l.Contains("--", StringComparison.Ordinal));
-    }
-
-    /// <summary>Every id through the router, page by page, duplicates kept (to find any).</summary>
-    private static async Task<List<ulong>> AllIdsOnceAsync(Points.PointsClient points)
-    {
-        var ids = new List<ulong>();
-        PointId? offset = null;
-        do
-        {
-            var request = new ScrollPoints { CollectionName = "moving", Limit = 2_000, RequireAll = true };
-            if (offset is { } o)
-            {
-                request.Offset = o.ToWire();
-            }
-
-            ScrollResponse page = await points.ScrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
-            ids.AddRange(page.Result.Select(p => p.Id.Num));
-            offset = page.NextPageOffset is { } next ? next.ToEngine("offset") : (PointId?)null;
-        }
-        while (offset is not null);
-        return ids;
     }
 
     private static PointStruct Make(ulong id, Random random) => new Point(id, Enumerable.Range(0, Dimension).Select(_ => (float)random.NextDouble()).ToArray(), null).ToWire();

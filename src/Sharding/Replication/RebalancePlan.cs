@@ -47,4 +47,34 @@ public static class RebalancePlan
 
         return moves;
     }
+
+    /// <summary>
+    /// The moves that replace copies on <paramref name="dead"/> nodes: each goes to the live node, not already holding
+    /// that shard, with the fewest copies of the collection (ties by node id).
+    /// </summary>
+    public static IReadOnlyList<ShardMove> ForDeadNodes(ClusterCollection collection, IReadOnlyCollection<string> live, IReadOnlySet<string> dead)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        ArgumentNullException.ThrowIfNull(live);
+        ArgumentNullException.ThrowIfNull(dead);
+        var load = live.ToDictionary(n => n, n => collection.Map.Shards.Count(s => s.Nodes.Contains(n) || s.Learners.Contains(n)), StringComparer.Ordinal);
+        var moves = new List<ShardMove>();
+        foreach (ShardAssignment shard in collection.Map.Shards)
+        {
+            foreach (string gone in shard.Nodes.Where(dead.Contains))
+            {
+                string? to = load.Keys.Where(n => !shard.Nodes.Contains(n) && !shard.Learners.Contains(n) && !moves.Any(m => m.Shard == shard.ShardId && m.To == n))
+                    .OrderBy(n => load[n]).ThenBy(n => n, StringComparer.Ordinal).FirstOrDefault();
+                if (to is null)
+                {
+                    continue;
+                }
+
+                load[to]++;
+                moves.Add(new ShardMove(shard.ShardId, gone, to));
+            }
+        }
+
+        return moves;
+    }
 }

@@ -42,6 +42,12 @@ public sealed class ReplicationOptions
     /// <summary>How long a move waits for the new copy to catch up before it gives up. Default 30 min.</summary>
     public TimeSpan MoveTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// How long a node may be gone (out of the live set) before the coordinator re-creates its copies on other live
+    /// nodes, so its shards are not left a copy short. Default 5 min: a restart or a short outage only catches up.
+    /// </summary>
+    public TimeSpan ReplaceDeadAfter { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Points per snapshot chunk. Default 512.</summary>
     public int SnapshotChunkPoints { get; set; } = 512;
 }

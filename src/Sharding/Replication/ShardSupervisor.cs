@@ -12,7 +12,9 @@ namespace VectorEngine.Sharding.Replication;
 /// copies that every write quorum meets one of them, the copy with the longest log (highest last epoch, then LSN)
 /// has every acknowledged write, and is named primary with one compare-and-swap on the collection's record.
 /// Its second duty: when a node joins that holds no copy of a collection, the copies the collection's placement now
-/// puts there are moved to it (<see cref="RebalancePlan"/>, one move at a time per collection, by a <see cref="ShardMover"/>).
+/// puts there are moved to it; when a node has been gone for <see cref="ReplicationOptions.ReplaceDeadAfter"/>, its
+/// copies are re-created on other live nodes (<see cref="RebalancePlan"/>, one move at a time per collection, by a
+/// <see cref="ShardMover"/>).
 /// </summary>
 public sealed class ShardSupervisor : IAsyncDisposable
 {
@@ -31,6 +33,7 @@ public sealed class ShardSupervisor : IAsyncDisposable
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly HashSet<string> _joined = new(StringComparer.Ordinal);
     private bool _started;
+    private readonly Dictionary<string, DateTime> _goneSince = new(StringComparer.Ordinal);
 
     /// <summary>Starts watching; acts only while this node is the coordinator.</summary>
     public ShardSupervisor(ClusterNode cluster, IReplicationTransport transport, ReplicationOptions options, ILogger logger)
@@ -120,6 +123,19 @@ public sealed class ShardSupervisor : IAsyncDisposable
         }
 
         _started = true;
+        IReadOnlyDictionary<string, ClusterMember> members = _cluster.Members;
+        foreach (string placed in _cluster.Collections.Values.SelectMany(c => c.Map.Shards).SelectMany(s => s.Nodes).Distinct())
+        {
+            if (members.ContainsKey(placed))
+            {
+                _goneSince.Remove(placed);
+            }
+            else
+            {
+                _goneSince.TryAdd(placed, DateTime.UtcNow);
+            }
+        }
+
         _joined.ExceptWith(_cluster.Collections.Values.SelectMany(c => c.Map.Shards).SelectMany(s => s.Nodes.Concat(s.Learners)));
         foreach (ClusterCollection collection in _cluster.Collections.Values)
         {
@@ -144,13 +160,16 @@ public sealed class ShardSupervisor : IAsyncDisposable
                 return;
             }
 
-            IReadOnlyList<ShardMove> moves = RebalancePlan.ForNewNodes(collection, _cluster.Members.Keys.ToArray(), _joined);
+            string[] live = _cluster.Members.Keys.ToArray();
+            var dead = _goneSince.Where(g => DateTime.UtcNow - g.Value >= _options.ReplaceDeadAfter).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+            IReadOnlyList<ShardMove> moves = [.. RebalancePlan.ForDeadNodes(collection, live, dead), .. RebalancePlan.ForNewNodes(collection, live, _joined)];
             if (moves.Count == 0)
             {
                 return;
             }
 
-            _logger.LogInformation("Collection {Collection}: moving {Count} copies to new nodes: {Moves}", collection.Name, moves.Count, string.Join(", ", moves));
+            _logger.LogWarning("Collection {Collection}: moving {Count} copies (onto joined nodes, off nodes gone for {After}): {Moves}",
+                collection.Name, moves.Count, _options.ReplaceDeadAfter, string.Join(", ", moves));
             _rebalancing[collection.Name] = Task.Run(async () =>
             {
                 foreach (ShardMove move in moves)

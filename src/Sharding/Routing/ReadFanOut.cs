@@ -9,8 +9,10 @@ namespace VectorEngine.Sharding.Routing;
 /// Sends a read to one copy of every shard, under a budget, and collects the answers. Each shard is asked of its
 /// bound primary first (it has every acknowledged write), else of a live replica. A copy still silent after its
 /// shards' recent 95th-percentile latency gets a hedge: the same shards asked of their next copies; the first complete
-/// answer wins and the other call is cancelled. A copy that fails or refuses (catching up) passes its shards to the
-/// next live copy; shards no copy answered come back as missing.
+/// answer wins and the other call is cancelled. A copy that loses three hedges in a row is asked last for the next
+/// two seconds (then first again, as a probe), so a slow copy costs the tail a hedge now and then, not every read. A
+/// copy that fails or refuses (catching up) passes its shards to the next live copy; shards no copy answered come back
+/// as missing.
 /// </summary>
 internal sealed class ReadFanOut(ClusterNode cluster, ILogger logger)
 {
@@ -18,7 +20,14 @@ internal sealed class ReadFanOut(ClusterNode cluster, ILogger logger)
     /// first call that is slow only because connections and code are cold does not double the load).</summary>
     private static readonly TimeSpan DefaultHedgeDelay = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Hedges a copy may lose in a row before it is asked last for a while.</summary>
+    private const int LossesToDemote = 3;
+
+    /// <summary>How long a copy that kept losing hedges is asked last.</summary>
+    private static readonly TimeSpan Demotion = TimeSpan.FromSeconds(2);
+
     private readonly ShardLatency _latency = new();
+    private readonly Dictionary<(string, int, string), (int Losses, long DemotedUntil)> _health = [];
     private long _hedgesSent;
     private long _hedgesWon;
 
@@ -40,7 +49,7 @@ internal sealed class ReadFanOut(ClusterNode cluster, ILogger logger)
         }
 
         IReadOnlyDictionary<string, ClusterMember> members = cluster.Members;
-        Dictionary<int, string[]> copies = shards.ToDictionary(s => s, s => ReadOrder(definition.Map.Shards[s], members));
+        Dictionary<int, string[]> copies = shards.ToDictionary(s => s, s => Demote(definition.Name, s, ReadOrder(definition.Map.Shards[s], members)));
         missing.AddRange(shards.Where(s => copies[s].Length == 0));
 
         async Task AskAsync(string node, int[] mine, int attempt)
@@ -90,11 +99,13 @@ internal sealed class ReadFanOut(ClusterNode cluster, ILogger logger)
                         await hedgeCall.CancelAsync().ConfigureAwait(false);
                         accept(first.Result);
                         Record(definition.Name, mine, _ => node, started);
+                        Judge(definition.Name, mine, node, lost: false);
                     }
                     else
                     {
                         await firstCall.CancelAsync().ConfigureAwait(false);
                         Interlocked.Increment(ref _hedgesWon);
+                        Judge(definition.Name, mine, node, lost: true);
                         foreach (T part in hedge.Result)
                         {
                             accept(part);
@@ -136,6 +147,49 @@ internal sealed class ReadFanOut(ClusterNode cluster, ILogger logger)
         bool bound = !Replication.ShardSupervisor.NeedsPrimary(shard, members);
         IEnumerable<string> order = bound ? shard.Nodes : shard.Replicas.Append(shard.Primary);
         return order.Where(members.ContainsKey).ToArray();
+    }
+
+    /// <summary>The copies with any copy now demoted (it kept losing hedges) moved to the end.</summary>
+    private string[] Demote(string collection, int shard, string[] order)
+    {
+        if (order.Length < 2)
+        {
+            return order;
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        lock (_health)
+        {
+            if (!order.Any(n => _health.TryGetValue((collection, shard, n), out var h) && h.DemotedUntil > now))
+            {
+                return order;
+            }
+
+            return [.. order.Where(n => !(_health.TryGetValue((collection, shard, n), out var h) && h.DemotedUntil > now)),
+                .. order.Where(n => _health.TryGetValue((collection, shard, n), out var h) && h.DemotedUntil > now)];
+        }
+    }
+
+    /// <summary>Counts a copy's hedge lost or won; three losses in a row demote it for <see cref="Demotion"/>.</summary>
+    private void Judge(string collection, int[] shards, string node, bool lost)
+    {
+        lock (_health)
+        {
+            foreach (int shard in shards)
+            {
+                var key = (collection, shard, node);
+                (int losses, long until) = _health.GetValueOrDefault(key);
+                losses = lost ? losses + 1 : 0;
+                if (losses >= LossesToDemote)
+                {
+                    losses = 0;
+                    until = Stopwatch.GetTimestamp() + (long)(Demotion.TotalSeconds * Stopwatch.Frequency);
+                    logger.LogDebug("Copy of shard {Shard} of {Collection} on {Node} lost {Losses} hedges in a row; asked last for {Demotion}", shard, collection, node, LossesToDemote, Demotion);
+                }
+
+                _health[key] = (losses, until);
+            }
+        }
     }
 
     private void Record(string collection, int[] shards, Func<int, string> node, long started)
