@@ -81,11 +81,19 @@ public sealed class ShardedCollectionTests
             EngineFilter? filter = q % 3 == 0 ? new EngineFilter { Must = { EngineCondition.Match("tenant", "t" + (q % Tenants)) } } : null;
             var request = new SearchRequest(query, 10) { Filter = filter, Params = new SearchParams { Exact = true } };
             IReadOnlyList<ScoredPoint> want = expected.Search(request);
-            SearchResponse got = await nodeClients[q % cluster.Count].SearchAsync(request.ToWire("docs"));
+            SearchPoints wire = request.ToWire("docs");
+
+            // Every other query with read consistency majority: the same answer, from confirmed primaries.
+            wire.ReadConsistency = q % 2 == 0 ? ReadConsistency.Majority : ReadConsistency.Any;
+            SearchResponse got = await nodeClients[q % cluster.Count].SearchAsync(wire);
             Assert.Empty(got.Partial);
             Assert.Equal(want.Select(h => h.Id), got.Result.Select(h => h.Id.ToEngine("id")));
             Assert.Equal(want.Select(h => h.Score), got.Result.Select(h => h.Score));
         }
+
+        Assert.Equal((ulong)Points, (await nodeClients[1].CountAsync(new CountPoints { CollectionName = "docs", ReadConsistency = ReadConsistency.Majority })).Count);
+        RpcException unknown = await Assert.ThrowsAsync<RpcException>(() => nodeClients[0].CountAsync(new CountPoints { CollectionName = "docs", ReadConsistency = (ReadConsistency)7 }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, unknown.StatusCode);
 
         // Approximate searches: recall@10 within 0.01 of the single node's.
         double clusterRecall = 0, singleRecall = 0;

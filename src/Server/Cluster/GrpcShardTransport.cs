@@ -85,27 +85,28 @@ public sealed class GrpcShardTransport : IShardTransport, IReplicationTransport,
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, SearchRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, SearchRequest request, CancellationToken cancellationToken,
+        bool confirmPrimary = false)
     {
         if (IsSelf(node))
         {
-            return await _local().SearchAsync(collection, incarnation, shards, request, cancellationToken).ConfigureAwait(false);
+            return await _local().SearchAsync(collection, incarnation, shards, request, cancellationToken, confirmPrimary).ConfigureAwait(false);
         }
 
-        var wire = new ShardSearch { Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Search = request.ToWire(collection) };
+        var wire = new ShardSearch { Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Search = request.ToWire(collection), ConfirmPrimary = confirmPrimary };
         ShardSearchReply reply = await CallAsync(node, "Search", (client, options) => client.SearchAsync(wire, options).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return reply.Result.Select(p => p.ToEngine()).ToArray();
     }
 
     /// <inheritdoc />
-    public async Task<long> CountAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken)
+    public async Task<long> CountAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken, bool confirmPrimary = false)
     {
         if (IsSelf(node))
         {
-            return await _local().CountAsync(collection, incarnation, shards, filter, cancellationToken).ConfigureAwait(false);
+            return await _local().CountAsync(collection, incarnation, shards, filter, cancellationToken, confirmPrimary).ConfigureAwait(false);
         }
 
-        var request = new ShardCountRequest { CollectionName = collection, Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Filter = filter.ToWire() };
+        var request = new ShardCountRequest { CollectionName = collection, Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Filter = filter.ToWire(), ConfirmPrimary = confirmPrimary };
         ShardCountReply reply = await CallAsync(node, "Count", (client, options) => client.CountAsync(request, options).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return (long)reply.Count;
     }
@@ -124,14 +125,15 @@ public sealed class GrpcShardTransport : IShardTransport, IReplicationTransport,
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<PointRecord>> ScrollAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PointRecord>> ScrollAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken,
+        bool confirmPrimary = false)
     {
         if (IsSelf(node))
         {
-            return await _local().ScrollAsync(collection, incarnation, shards, request, cancellationToken).ConfigureAwait(false);
+            return await _local().ScrollAsync(collection, incarnation, shards, request, cancellationToken, confirmPrimary).ConfigureAwait(false);
         }
 
-        var wire = new ShardScroll { Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Scroll = request.ToWire(collection) };
+        var wire = new ShardScroll { Incarnation = (ulong)incarnation, Shards = { shards.Select(s => (uint)s) }, Scroll = request.ToWire(collection), ConfirmPrimary = confirmPrimary };
         ShardScrollReply reply = await CallAsync(node, "Scroll", (client, options) => client.ScrollAsync(wire, options).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return reply.Result.Select(p => p.ToEngine()).ToArray();
     }

@@ -39,7 +39,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         await cluster.InjectReadFaultAsync(context.CancellationToken).ConfigureAwait(false);
-        IReadOnlyList<ScoredPoint> hits = await cluster.Local.SearchAsync(request.Search.CollectionName, (long)request.Incarnation, Shards(request.Shards), request.Search.ToEngine("search"), context.CancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ScoredPoint> hits = await cluster.Local.SearchAsync(request.Search.CollectionName, (long)request.Incarnation, Shards(request.Shards), request.Search.ToEngine("search"), context.CancellationToken, request.ConfirmPrimary).ConfigureAwait(false);
         return new ShardSearchReply { Result = { hits.Select(h => h.ToWire()) } };
     }
 
@@ -49,7 +49,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         await cluster.InjectReadFaultAsync(context.CancellationToken).ConfigureAwait(false);
-        long count = await cluster.Local.CountAsync(request.CollectionName, (long)request.Incarnation, Shards(request.Shards), request.Filter.ToEngine("filter"), context.CancellationToken).ConfigureAwait(false);
+        long count = await cluster.Local.CountAsync(request.CollectionName, (long)request.Incarnation, Shards(request.Shards), request.Filter.ToEngine("filter"), context.CancellationToken, request.ConfirmPrimary).ConfigureAwait(false);
         return new ShardCountReply { Count = (ulong)count };
     }
 
@@ -59,7 +59,7 @@ public sealed class ShardPeerService(ClusterHost cluster) : ShardPeer.ShardPeerB
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         await cluster.InjectReadFaultAsync(context.CancellationToken).ConfigureAwait(false);
-        IReadOnlyList<PointRecord> points = await cluster.Local.ScrollAsync(request.Scroll.CollectionName, (long)request.Incarnation, Shards(request.Shards), request.Scroll.ToEngine("scroll"), context.CancellationToken).ConfigureAwait(false);
+        IReadOnlyList<PointRecord> points = await cluster.Local.ScrollAsync(request.Scroll.CollectionName, (long)request.Incarnation, Shards(request.Shards), request.Scroll.ToEngine("scroll"), context.CancellationToken, request.ConfirmPrimary).ConfigureAwait(false);
         return new ShardScrollReply { Result = { points.Select(p => p.ToWire()) } };
     }
 

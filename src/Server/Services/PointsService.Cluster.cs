@@ -27,6 +27,14 @@ public sealed partial class PointsService
         return left <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : left * 0.8;
     }
 
+    /// <summary>True for read consistency majority; an unknown value is refused rather than read as "any".</summary>
+    private static bool Majority(ReadConsistency consistency) => consistency switch
+    {
+        ReadConsistency.Any => false,
+        ReadConsistency.Majority => true,
+        _ => throw new VectorEngineArgumentException($"read_consistency {(int)consistency} is not a read consistency (any, majority).", "read_consistency"),
+    };
+
     private ShardRouter Router => _cluster.Router ?? throw new RpcException(new Status(StatusCode.Unavailable, "This node has not joined its cluster yet; retry shortly."));
 
     /// <summary>
@@ -95,7 +103,8 @@ public sealed partial class PointsService
     private async Task<ScrollResponse> ClusterScroll(ScrollPoints request, ServerCallContext context)
     {
         var clock = Stopwatch.StartNew();
-        RoutedResult<ScrollPage> page = await Router.ScrollAsync(request.CollectionName, request.ToEngine("scroll"), request.RequireAll, context.CancellationToken, AnswerWithin(context)).ConfigureAwait(false);
+        RoutedResult<ScrollPage> page = await Router.ScrollAsync(request.CollectionName, request.ToEngine("scroll"), request.RequireAll, context.CancellationToken, AnswerWithin(context),
+            Majority(request.ReadConsistency)).ConfigureAwait(false);
         var response = new ScrollResponse
         {
             Result = { page.Value.Points.Select(p => p.ToWire()) },
@@ -109,7 +118,8 @@ public sealed partial class PointsService
     private async Task<CountResponse> ClusterCount(CountPoints request, ServerCallContext context)
     {
         var clock = Stopwatch.StartNew();
-        RoutedResult<long> count = await Router.CountAsync(request.CollectionName, CheckDepth(request.Filter, "filter").ToEngine("filter"), request.RequireAll, context.CancellationToken, AnswerWithin(context)).ConfigureAwait(false);
+        RoutedResult<long> count = await Router.CountAsync(request.CollectionName, CheckDepth(request.Filter, "filter").ToEngine("filter"), request.RequireAll, context.CancellationToken, AnswerWithin(context),
+            Majority(request.ReadConsistency)).ConfigureAwait(false);
         return new CountResponse { Count = (ulong)count.Value, Partial = { count.Partial.Select(s => (uint)s) }, Time = clock.Elapsed.TotalSeconds };
     }
 
@@ -118,7 +128,8 @@ public sealed partial class PointsService
         var clock = Stopwatch.StartNew();
         CheckCount(request.Limit, _options.MaxLimit, "limit");
         CheckDepth(request.Filter, "filter");
-        RoutedResult<IReadOnlyList<ScoredPoint>> hits = await Router.SearchAsync(request.CollectionName, request.ToEngine("search"), request.RequireAll, context.CancellationToken, AnswerWithin(context)).ConfigureAwait(false);
+        RoutedResult<IReadOnlyList<ScoredPoint>> hits = await Router.SearchAsync(request.CollectionName, request.ToEngine("search"), request.RequireAll, context.CancellationToken, AnswerWithin(context),
+            Majority(request.ReadConsistency)).ConfigureAwait(false);
         if (stamp)
         {
             await StampAsync(request.CollectionName, context).ConfigureAwait(false);

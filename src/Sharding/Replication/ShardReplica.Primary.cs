@@ -227,6 +227,97 @@ internal sealed partial class ShardReplica
     public Task<long> DeleteAsync(IReadOnlyList<PointId>? ids, Filters.Filter? filter, CancellationToken cancellationToken) =>
         WriteAsync(ids is not null ? LogOps.Delete(ids) : LogOps.Delete(filter!), cancellationToken);
 
+    /// <summary>
+    /// For a majority read: confirms this copy is still the shard's primary — enough copies (write consistency, itself
+    /// included) answer a heartbeat of its epoch without having promised a newer one — and that everything committed
+    /// when the read began is applied. Then the collection reflects every acknowledged write.
+    /// </summary>
+    /// <exception cref="VectorEngineException">Unavailable: not the primary, deposed, or too few copies answered.</exception>
+    public async Task<Collection> ConfirmPrimaryAsync(CancellationToken cancellationToken)
+    {
+        Term term;
+        long readIndex;
+        Peer[] voters;
+        lock (_gate)
+        {
+            term = _term ?? throw NotPrimary();
+            readIndex = _commit;
+            voters = term.Peers.Values.Where(p => !p.Learner).ToArray();
+        }
+
+        int needed = term.WriteConsistency - 1;
+        int confirmed = 0;
+        if (needed > 0)
+        {
+            using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, term.Stop.Token);
+            call.CancelAfter(_options.CallTimeout);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            int answered = 0;
+            foreach (Peer peer in voters)
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        long prev = Math.Max(Math.Min(peer.Match, _log.LastLsn), _log.BaseLsn);
+                        ReplicateReply reply = await _transport.ReplicateAsync(peer.Node, new ReplicateRequest
+                        {
+                            Shard = Shard.ToWire(),
+                            Epoch = (ulong)term.Epoch,
+                            Primary = _self,
+                            PrevLsn = (ulong)prev,
+                            PrevEpoch = (ulong)Math.Max(0, _log.EpochAt(prev)),
+                            Commit = (ulong)CommitLsn,
+                        }, call.Token).ConfigureAwait(false);
+                        if (reply.StaleForEpoch > 0)
+                        {
+                            StepDown($"{peer.Node} promised epoch {reply.StaleForEpoch}");
+                        }
+                        else if (Interlocked.Increment(ref confirmed) >= needed)
+                        {
+                            done.TrySetResult();
+                        }
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        _logger.LogDebug(e, "Shard {Shard}: {Node} did not confirm the primary for a majority read", Shard, peer.Node);
+                    }
+                    finally
+                    {
+                        if (Interlocked.Increment(ref answered) == voters.Length)
+                        {
+                            done.TrySetResult();
+                        }
+                    }
+                }, CancellationToken.None);
+            }
+
+            if (voters.Length > 0)
+            {
+                await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (Volatile.Read(ref confirmed) < needed || !IsPrimary)
+            {
+                throw new VectorEngineException(VectorEngineErrorKind.Unavailable,
+                    $"Shard {Shard}: {_self} could not confirm it is still primary ({Volatile.Read(ref confirmed) + 1} of {term.WriteConsistency} copies answered); a majority read needs that.");
+            }
+        }
+
+        // Everything committed when the read began must be visible.
+        for (int wait = 0; AppliedLsn < readIndex; wait++)
+        {
+            if (wait > 1_000 || _broken is not null)
+            {
+                throw new VectorEngineException(VectorEngineErrorKind.Unavailable, $"Shard {Shard}: committed writes are not applied yet; retry.");
+            }
+
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+
+        return Collection;
+    }
+
     private VectorEngineException NotPrimary() => new(VectorEngineErrorKind.Unavailable,
         $"{_self} is not the primary of shard {Shard} (it changed, or is being chosen); retry.");
 

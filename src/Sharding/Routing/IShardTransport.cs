@@ -16,15 +16,20 @@ public interface IShardTransport
     /// <summary>Deletes by ids (when given) or by filter on the listed shards of <paramref name="node"/>; returns how many went.</summary>
     Task<long> DeleteAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, IReadOnlyList<PointId>? ids, Filter? filter, CancellationToken cancellationToken);
 
-    /// <summary>The best <see cref="SearchRequest.Limit"/> hits over the listed shards of <paramref name="node"/>, best first.</summary>
-    Task<IReadOnlyList<ScoredPoint>> SearchAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, SearchRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// The best <see cref="SearchRequest.Limit"/> hits over the listed shards of <paramref name="node"/>, best first;
+    /// with <paramref name="confirmPrimary"/>, only as those shards' confirmed primary (a majority read).
+    /// </summary>
+    Task<IReadOnlyList<ScoredPoint>> SearchAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, SearchRequest request, CancellationToken cancellationToken,
+        bool confirmPrimary = false);
 
-    /// <summary>Points matching <paramref name="filter"/> on the listed shards of <paramref name="node"/>.</summary>
-    Task<long> CountAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken);
+    /// <summary>Points matching <paramref name="filter"/> on the listed shards of <paramref name="node"/> (see <see cref="SearchAsync"/> for <paramref name="confirmPrimary"/>).</summary>
+    Task<long> CountAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken, bool confirmPrimary = false);
 
     /// <summary>Seals the listed shards' mutable segments on <paramref name="node"/> and builds their indexes.</summary>
     Task CheckpointAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, CancellationToken cancellationToken);
 
     /// <summary>Up to <see cref="ScrollRequest.Limit"/> points from <see cref="ScrollRequest.Offset"/> on, in id order, over the listed shards.</summary>
-    Task<IReadOnlyList<PointRecord>> ScrollAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken);
+    Task<IReadOnlyList<PointRecord>> ScrollAsync(string node, string collection, long incarnation, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken,
+        bool confirmPrimary = false);
 }

@@ -86,13 +86,14 @@ public sealed class LocalShards : IAsyncDisposable
     }
 
     /// <summary>The best hits over the listed shards, best first.</summary>
-    public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(string collection, long incarnation, IReadOnlyList<int> shards, SearchRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(string collection, long incarnation, IReadOnlyList<int> shards, SearchRequest request, CancellationToken cancellationToken,
+        bool confirmPrimary = false)
     {
         var parts = new List<IReadOnlyList<ScoredPoint>>(shards.Count);
         DistanceMetric metric = DistanceMetric.L2;
         foreach (int shard in shards)
         {
-            Collection local = (await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).ForReads();
+            Collection local = await ReadableAsync(collection, incarnation, shard, confirmPrimary, cancellationToken).ConfigureAwait(false);
             metric = local.Metric;
             parts.Add(local.Search(request, cancellationToken));
         }
@@ -101,12 +102,12 @@ public sealed class LocalShards : IAsyncDisposable
     }
 
     /// <summary>Points matching the filter over the listed shards.</summary>
-    public async Task<long> CountAsync(string collection, long incarnation, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken)
+    public async Task<long> CountAsync(string collection, long incarnation, IReadOnlyList<int> shards, Filter? filter, CancellationToken cancellationToken, bool confirmPrimary = false)
     {
         long count = 0;
         foreach (int shard in shards)
         {
-            count += (await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).ForReads().Count(filter);
+            count += (await ReadableAsync(collection, incarnation, shard, confirmPrimary, cancellationToken).ConfigureAwait(false)).Count(filter);
         }
 
         return count;
@@ -122,12 +123,13 @@ public sealed class LocalShards : IAsyncDisposable
     }
 
     /// <summary>Up to the request's limit of points from its offset on, in id order, over the listed shards.</summary>
-    public async Task<IReadOnlyList<PointRecord>> ScrollAsync(string collection, long incarnation, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PointRecord>> ScrollAsync(string collection, long incarnation, IReadOnlyList<int> shards, ScrollRequest request, CancellationToken cancellationToken,
+        bool confirmPrimary = false)
     {
         var parts = new List<IReadOnlyList<PointRecord>>(shards.Count);
         foreach (int shard in shards)
         {
-            parts.Add((await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false)).ForReads().Scroll(request).Points);
+            parts.Add((await ReadableAsync(collection, incarnation, shard, confirmPrimary, cancellationToken).ConfigureAwait(false)).Scroll(request).Points);
         }
 
         return ResultMerge.ById(parts, request.Limit);
@@ -331,6 +333,13 @@ public sealed class LocalShards : IAsyncDisposable
 
         SyncRole(replica, definition, shard);
         return replica;
+    }
+
+    /// <summary>The copy's collection for a read: as the confirmed primary for a majority read, else if caught up.</summary>
+    private async Task<Collection> ReadableAsync(string collection, long incarnation, int shard, bool confirmPrimary, CancellationToken cancellationToken)
+    {
+        ShardReplica replica = await ResolveAsync(collection, incarnation, shard, cancellationToken).ConfigureAwait(false);
+        return confirmPrimary ? await replica.ConfirmPrimaryAsync(cancellationToken).ConfigureAwait(false) : replica.ForReads();
     }
 
     private bool HoldsCopy(Placement.ShardAssignment shard) => shard.Nodes.Contains(_cluster.Self.NodeId) || shard.Learners.Contains(_cluster.Self.NodeId);

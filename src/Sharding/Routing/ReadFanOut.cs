@@ -38,8 +38,15 @@ internal sealed class ReadFanOut(ClusterNode cluster, ILogger logger)
     public long HedgesWon => Interlocked.Read(ref _hedgesWon);
 
     /// <summary>Runs the read; returns the shards no copy answered (sorted).</summary>
+    /// <param name="definition">The collection.</param>
+    /// <param name="shards">The shards to read.</param>
+    /// <param name="call">One node's part: its shards, under a token the budget and hedging cancel.</param>
+    /// <param name="accept">Takes an answer that counts (a losing hedge's does not).</param>
+    /// <param name="answerWithin">The budget, or null for the caller's token alone.</param>
+    /// <param name="cancellationToken">The caller's call.</param>
+    /// <param name="primaryOnly">A majority read: each shard's bound primary only, no hedge, no replica.</param>
     public async Task<IReadOnlyList<int>> RunAsync<T>(ClusterCollection definition, IReadOnlyList<int> shards, Func<string, IReadOnlyList<int>, CancellationToken, Task<T>> call,
-        Action<T> accept, TimeSpan? answerWithin, CancellationToken cancellationToken)
+        Action<T> accept, TimeSpan? answerWithin, CancellationToken cancellationToken, bool primaryOnly = false)
     {
         var missing = new List<int>();
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -49,7 +56,9 @@ internal sealed class ReadFanOut(ClusterNode cluster, ILogger logger)
         }
 
         IReadOnlyDictionary<string, ClusterMember> members = cluster.Members;
-        Dictionary<int, string[]> copies = shards.ToDictionary(s => s, s => Demote(definition.Name, s, ReadOrder(definition.Map.Shards[s], members)));
+        Dictionary<int, string[]> copies = shards.ToDictionary(s => s, s => primaryOnly
+            ? (Replication.ShardSupervisor.NeedsPrimary(definition.Map.Shards[s], members) ? [] : [definition.Map.Shards[s].Primary])
+            : Demote(definition.Name, s, ReadOrder(definition.Map.Shards[s], members)));
         missing.AddRange(shards.Where(s => copies[s].Length == 0));
 
         async Task AskAsync(string node, int[] mine, int attempt)

@@ -98,12 +98,17 @@ public sealed class ShardRouter
     /// hung node costs the answer its shards, not the whole call. Null: until the caller's token.
     /// </param>
     /// <param name="cancellationToken">The caller's call.</param>
-    public async Task<RoutedResult<IReadOnlyList<ScoredPoint>>> SearchAsync(string collection, SearchRequest request, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null)
+    /// <param name="majority">
+    /// Read consistency majority: every shard answers as its primary after a quorum confirmed its epoch (every
+    /// acknowledged write is seen); false: a caught-up copy, primary first.
+    /// </param>
+    public async Task<RoutedResult<IReadOnlyList<ScoredPoint>>> SearchAsync(string collection, SearchRequest request, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null,
+        bool majority = false)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
         var answers = new List<IReadOnlyList<ScoredPoint>>();
-        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll,
-            (node, shards, token) => _transport.SearchAsync(node, collection, definition.Incarnation, shards, request, token),
+        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, majority,
+            (node, shards, token) => _transport.SearchAsync(node, collection, definition.Incarnation, shards, request, token, majority),
             hits =>
             {
                 lock (answers)
@@ -114,13 +119,13 @@ public sealed class ShardRouter
         return new RoutedResult<IReadOnlyList<ScoredPoint>>(ResultMerge.TopK(answers, request.Limit, definition.Options.Metric), partial);
     }
 
-    /// <summary>Points matching the filter over the shards that answered.</summary>
-    public async Task<RoutedResult<long>> CountAsync(string collection, Filter? filter, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null)
+    /// <summary>Points matching the filter over the shards that answered (<paramref name="majority"/> as for a search).</summary>
+    public async Task<RoutedResult<long>> CountAsync(string collection, Filter? filter, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null, bool majority = false)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
         long count = 0;
-        IReadOnlyList<int> partial = await FanOutAsync(definition, filter, requireAll,
-            (node, shards, token) => _transport.CountAsync(node, collection, definition.Incarnation, shards, filter, token),
+        IReadOnlyList<int> partial = await FanOutAsync(definition, filter, requireAll, majority,
+            (node, shards, token) => _transport.CountAsync(node, collection, definition.Incarnation, shards, filter, token, majority),
             counted => Interlocked.Add(ref count, counted), answerWithin, cancellationToken).ConfigureAwait(false);
         return new RoutedResult<long>(count, partial);
     }
@@ -147,15 +152,16 @@ public sealed class ShardRouter
     }
 
     /// <summary>One page in id order over the shards that answered, with the offset of the next page.</summary>
-    public async Task<RoutedResult<ScrollPage>> ScrollAsync(string collection, ScrollRequest request, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null)
+    public async Task<RoutedResult<ScrollPage>> ScrollAsync(string collection, ScrollRequest request, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null,
+        bool majority = false)
     {
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
 
         // One more than the page from every shard: if the merge has more than a page, the extra one starts the next.
         ScrollRequest wider = request with { Limit = request.Limit + 1 };
         var pages = new List<IReadOnlyList<PointRecord>>();
-        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll,
-            (node, shards, token) => _transport.ScrollAsync(node, collection, definition.Incarnation, shards, wider, token),
+        IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, majority,
+            (node, shards, token) => _transport.ScrollAsync(node, collection, definition.Incarnation, shards, wider, token, majority),
             page =>
             {
                 lock (pages)
@@ -205,11 +211,11 @@ public sealed class ShardRouter
     }
 
     /// <summary>Runs a read on one copy of every shard it is asked of (hedged, with fallback); returns the shards no copy answered.</summary>
-    private async Task<IReadOnlyList<int>> FanOutAsync<T>(ClusterCollection definition, Filter? filter, bool requireAll, Func<string, IReadOnlyList<int>, CancellationToken, Task<T>> call,
+    private async Task<IReadOnlyList<int>> FanOutAsync<T>(ClusterCollection definition, Filter? filter, bool requireAll, bool majority, Func<string, IReadOnlyList<int>, CancellationToken, Task<T>> call,
         Action<T> accept, TimeSpan? answerWithin, CancellationToken cancellationToken)
     {
         IReadOnlyList<int> shards = PinnedShard(definition, filter) is { } pinned ? [pinned] : AllShards(definition);
-        IReadOnlyList<int> missing = await _reads.RunAsync(definition, shards, call, accept, answerWithin, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<int> missing = await _reads.RunAsync(definition, shards, call, accept, answerWithin, cancellationToken, majority).ConfigureAwait(false);
         if (missing.Count > 0 && requireAll)
         {
             throw new VectorEngineException(VectorEngineErrorKind.Unavailable,

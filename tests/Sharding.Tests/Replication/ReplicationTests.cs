@@ -195,4 +195,28 @@ public sealed class ReplicationTests
         Assert.Single(group.Nodes.Select(n => group[n].LastVerified.Checksum).Distinct());
         Assert.Equal(1, group["n0"].Mismatches);
     }
+
+    [Fact]
+    public async Task A_majority_read_is_answered_only_by_a_primary_a_quorum_still_follows()
+    {
+        await using var group = new ReplicaGroup(3);
+        group.MakePrimary("n0", 1, writeConsistency: 2);
+        await group["n0"].UpsertAsync([ReplicaGroup.MakePoint(1, 1)], CancellationToken.None);
+        Assert.Single(ReplicaGroup.Contents(group["n0"]));
+        Assert.Equal(1, (await group["n0"].ConfirmPrimaryAsync(CancellationToken.None)).Count());
+        await Assert.ThrowsAsync<VectorEngineException>(() => group["n1"].ConfirmPrimaryAsync(CancellationToken.None));
+
+        // Cut off, it cannot confirm (it may already be deposed), so it answers no majority read.
+        group.Isolate("n0");
+        VectorEngineException cut = await Assert.ThrowsAsync<VectorEngineException>(() => group["n0"].ConfirmPrimaryAsync(CancellationToken.None));
+        Assert.Equal(VectorEngineErrorKind.Unavailable, cut.Kind);
+
+        // Deposed: the new primary writes; the old one, back, learns it at its first confirmation and steps down.
+        string primary = await group.PromoteAsync(epoch: 2, quorum: 2, writeConsistency: 2);
+        await group[primary].UpsertAsync([ReplicaGroup.MakePoint(2, 1)], CancellationToken.None);
+        group.Heal("n0");
+        await Assert.ThrowsAsync<VectorEngineException>(() => group["n0"].ConfirmPrimaryAsync(CancellationToken.None));
+        Assert.False(group["n0"].IsPrimary);
+        Assert.Equal(2, (await group[primary].ConfirmPrimaryAsync(CancellationToken.None)).Count());
+    }
 }
