@@ -14,7 +14,8 @@ namespace VectorEngine.Cluster.Tests;
 /// Jepsen-style: writers with unique ids against a replicated cluster while a nemesis kills -9 a node every 10 s (a
 /// shard's primary first) and restarts it 5 s later. Every attempt goes to a history file (JSON lines: invoke, ok,
 /// fail); the checker reads it back: every acknowledged write is present, nothing appears that was never written, and
-/// every shard's copies end identical. VECTORENGINE_JEPSEN_SECONDS lengthens the run (default 60).
+/// every shard's copies end identical. VECTORENGINE_JEPSEN_ROUNDS sets the kill/restart rounds (10 s each, default 6:
+/// a 60 s run; bench/jepsen.sh --rounds N runs it longer), VECTORENGINE_JEPSEN_HISTORY keeps the history file there.
 /// </summary>
 public sealed class JepsenTests(ITestOutputHelper output)
 {
@@ -24,7 +25,7 @@ public sealed class JepsenTests(ITestOutputHelper output)
     [Fact]
     public async Task Killing_nodes_under_write_load_loses_no_acknowledged_write_and_copies_end_identical()
     {
-        int seconds = int.TryParse(Environment.GetEnvironmentVariable("VECTORENGINE_JEPSEN_SECONDS"), out int s) && s >= 20 ? s : 60;
+        int seconds = 10 * (int.TryParse(Environment.GetEnvironmentVariable("VECTORENGINE_JEPSEN_ROUNDS"), out int rounds) && rounds >= 1 ? rounds : 6);
         await using ClusterHarness cluster = await ClusterHarness.StartAsync(3);
         CreateCollection create = new CollectionOptions(Dimension, DistanceMetric.L2).ToWire("jepsen");
         create.ShardNumber = 3;
@@ -32,7 +33,8 @@ public sealed class JepsenTests(ITestOutputHelper output)
         await new Api.V1.Collections.CollectionsClient(cluster.Channel(0)).CreateAsync(create, deadline: DateTime.UtcNow.AddSeconds(10));
         ShardMap map = (await cluster.ShardMapAsync("jepsen")).Map;
 
-        string historyPath = Path.Combine(Path.GetTempPath(), $"vectorengine-jepsen-{Guid.NewGuid():N}.jsonl");
+        string? keep = Environment.GetEnvironmentVariable("VECTORENGINE_JEPSEN_HISTORY");
+        string historyPath = keep is { Length: > 0 } ? Path.GetFullPath(keep) : Path.Combine(Path.GetTempPath(), $"vectorengine-jepsen-{Guid.NewGuid():N}.jsonl");
         var history = new History(historyPath);
         var down = new HashSet<int>();
         var clock = Stopwatch.StartNew();
@@ -72,7 +74,10 @@ public sealed class JepsenTests(ITestOutputHelper output)
         output.WriteLine($"longest stretch without an acknowledged write per shard: {string.Join(", ", gaps.Select(g => g.ToString("F1", CultureInfo.InvariantCulture) + " s"))}");
         Assert.True(result.Acknowledged.Count > 100, $"only {result.Acknowledged.Count} writes were acknowledged");
         Assert.All(gaps, gap => Assert.True(gap < 15, $"a shard went {gap:F1} s without a write"));
-        File.Delete(historyPath);
+        if (keep is not { Length: > 0 })
+        {
+            File.Delete(historyPath);
+        }
     }
 
     private static async Task WriteLoopAsync(ClusterHarness cluster, int writer, HashSet<int> down, History history, Stopwatch clock, TimeSpan end)

@@ -52,7 +52,7 @@ internal sealed partial class ShardReplica
                         throw new InvalidOperationException($"Shard {Shard}: the primary's entry {lsn} conflicts with an applied one; the logs diverged below the commit.");
                     }
 
-                    _logger.LogInformation("Shard {Shard}: dropping log entries {From}..{To} that primary {Primary} (epoch {Epoch}) does not have", Shard, lsn, _log.LastLsn, request.Primary, epoch);
+                    _logger.LogWarning("Shard {Shard}: dropping log entries {From}..{To} that primary {Primary} (epoch {Epoch}) does not have", Shard, lsn, _log.LastLsn, request.Primary, epoch);
                     _log.TruncateAfter(lsn - 1);
                 }
 
