@@ -168,6 +168,19 @@ public sealed class ShardedCollectionTests
         Assert.Equal(StatusCode.InvalidArgument, zero.StatusCode);
         RpcException many = await Assert.ThrowsAsync<RpcException>(() => collections.CreateAsync(Create("a", 1025, null)).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, many.StatusCode);
+
+        // More copies than live nodes, or a write consistency above the copies: refused, nothing created.
+        CreateCollection tooManyCopies = Create("a", 3, null);
+        tooManyCopies.ReplicationFactor = 4;
+        RpcException copies = await Assert.ThrowsAsync<RpcException>(() => collections.CreateAsync(tooManyCopies).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, copies.StatusCode);
+        Assert.Contains("replication_factor", copies.Status.Detail, StringComparison.Ordinal);
+        CreateCollection tooStrict = Create("a", 3, null);
+        tooStrict.ReplicationFactor = 2;
+        tooStrict.WriteConsistency = 3;
+        RpcException strict = await Assert.ThrowsAsync<RpcException>(() => collections.CreateAsync(tooStrict).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, strict.StatusCode);
+        Assert.Contains("write_consistency", strict.Status.Detail, StringComparison.Ordinal);
         Assert.Empty((await collections.ListAsync(new ListCollectionsRequest())).Collections);
 
         // Created concurrently from both nodes: one wins, the other is told it exists.

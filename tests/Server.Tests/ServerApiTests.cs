@@ -21,6 +21,9 @@ public sealed class ServerApiTests
         VectorEngineArgumentException refused = await Assert.ThrowsAsync<VectorEngineArgumentException>(() =>
             server.Client.CreateCollectionAsync("docs", new CollectionOptions(4, DistanceMetric.L2), new ShardingOptions(ShardNumber: 3)));
         Assert.Equal("shard_number", refused.ParamName);
+        VectorEngineArgumentException copies = await Assert.ThrowsAsync<VectorEngineArgumentException>(() =>
+            server.Client.CreateCollectionAsync("docs", new CollectionOptions(4, DistanceMetric.L2), new ShardingOptions(ReplicationFactor: 2)));
+        Assert.Equal("replication_factor", copies.ParamName);
         Assert.Empty(await server.Client.ListCollectionsAsync());
         await server.Client.CreateCollectionAsync("docs", new CollectionOptions(4, DistanceMetric.L2), new ShardingOptions());
         Assert.Equal(["docs"], await server.Client.ListCollectionsAsync());
