@@ -39,6 +39,7 @@ internal sealed class ShardLog : IDisposable
     private IStorageFile _file;
     private long _end;
     private long _durable;
+    private volatile IOException? _failure;
 
     private ShardLog(IFileSystem fs, string directory, IStorageFile file, long baseLsn, long baseEpoch)
     {
@@ -93,6 +94,12 @@ internal sealed class ShardLog : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The first write or fsync error, after which every change is refused (PostgreSQL's lesson: after a failed fsync
+    /// the kernel may have dropped the pages, so retrying cannot make them durable). Reopening recovers from disk.
+    /// </summary>
+    public IOException? Failure => _failure;
 
     /// <summary>The highest epoch promised to a coordinator (0: none).</summary>
     public long PromisedEpoch { get; private set; }
@@ -191,64 +198,91 @@ internal sealed class ShardLog : IDisposable
     /// <summary>Appends entries that continue the log (LSN = last + 1, ...); not durable until <see cref="Sync"/>.</summary>
     public void Append(IReadOnlyList<LogEntry> entries)
     {
-        lock (_gate)
+        ThrowIfFailed();
+        try
         {
-            foreach (LogEntry entry in entries)
+            lock (_gate)
             {
-                if ((long)entry.Lsn != BaseLsn + _entries.Count + 1)
+                foreach (LogEntry entry in entries)
                 {
-                    throw new InvalidOperationException($"Log entry {entry.Lsn} does not follow {BaseLsn + _entries.Count}.");
-                }
+                    if ((long)entry.Lsn != BaseLsn + _entries.Count + 1)
+                    {
+                        throw new InvalidOperationException($"Log entry {entry.Lsn} does not follow {BaseLsn + _entries.Count}.");
+                    }
 
-                byte[] body = entry.ToByteArray();
-                byte[] record = new byte[8 + body.Length];
-                BinaryPrimitives.WriteInt32LittleEndian(record, body.Length);
-                BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.HashToUInt32(body));
-                body.CopyTo(record, 8);
-                _file.Write(record, _end);
-                _offsets.Add(_end);
-                _end += record.Length;
-                _entries.Add(entry);
+                    byte[] body = entry.ToByteArray();
+                    byte[] record = new byte[8 + body.Length];
+                    BinaryPrimitives.WriteInt32LittleEndian(record, body.Length);
+                    BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.HashToUInt32(body));
+                    body.CopyTo(record, 8);
+                    _file.Write(record, _end);
+                    _offsets.Add(_end);
+                    _end += record.Length;
+                    _entries.Add(entry);
+                }
             }
+        }
+        catch (IOException e)
+        {
+            _failure ??= e;
+            throw;
         }
     }
 
     /// <summary>Forces every entry up to <paramref name="lsn"/> to disk (one fsync serves every writer waiting).</summary>
     public void Sync(long lsn)
     {
-        lock (_syncGate)
+        ThrowIfFailed();
+        try
         {
-            if (Interlocked.Read(ref _durable) >= lsn)
+            lock (_syncGate)
             {
-                return;
-            }
+                if (Interlocked.Read(ref _durable) >= lsn)
+                {
+                    return;
+                }
 
-            long upTo = LastLsn;
-            _file.Sync();
-            InterlockedMax(ref _durable, upTo);
+                long upTo = LastLsn;
+                _file.Sync();
+                InterlockedMax(ref _durable, upTo);
+            }
+        }
+        catch (IOException e)
+        {
+            _failure ??= e;
+            throw;
         }
     }
 
     /// <summary>Drops every entry after <paramref name="lsn"/> (a suffix no primary acknowledged), durably.</summary>
     public void TruncateAfter(long lsn)
     {
-        lock (_syncGate)
+        ThrowIfFailed();
+        try
         {
-            lock (_gate)
+            lock (_syncGate)
             {
-                int keep = checked((int)(lsn - BaseLsn));
-                if (keep < 0 || keep >= _entries.Count)
+                lock (_gate)
                 {
-                    return;
-                }
+                    int keep = checked((int)(lsn - BaseLsn));
+                    if (keep < 0 || keep >= _entries.Count)
+                    {
+                        return;
+                    }
 
-                _end = _offsets[keep];
-                _entries.RemoveRange(keep, _entries.Count - keep);
-                _offsets.RemoveRange(keep, _offsets.Count - keep);
-                _file.SetLength(_end);
-                _file.Sync();
-                Interlocked.Exchange(ref _durable, Math.Min(Interlocked.Read(ref _durable), lsn));
+                    _end = _offsets[keep];
+                    _entries.RemoveRange(keep, _entries.Count - keep);
+                    _offsets.RemoveRange(keep, _offsets.Count - keep);
+                    _file.SetLength(_end);
+                    _file.Sync();
+                    Interlocked.Exchange(ref _durable, Math.Min(Interlocked.Read(ref _durable), lsn));
+                }
             }
+        }
+        catch (IOException e)
+        {
+            _failure ??= e;
+            throw;
         }
     }
 
@@ -258,37 +292,55 @@ internal sealed class ShardLog : IDisposable
     /// </summary>
     public void Rebase(long baseLsn, long baseEpoch)
     {
-        lock (_syncGate)
+        ThrowIfFailed();
+        try
         {
-            lock (_gate)
+            lock (_syncGate)
             {
-                long skip = baseLsn - BaseLsn;
-                LogEntry[] kept = skip >= 0 && skip < _entries.Count ? _entries.Skip((int)skip).ToArray() : [];
-                _file.Dispose();
-                WriteFresh(_fs, _directory, baseLsn, baseEpoch, kept);
-                _file = _fs.OpenFile(Path.Combine(_directory, LogFile), StorageFileMode.OpenExisting);
-                BaseLsn = baseLsn;
-                BaseEpoch = baseEpoch;
-                _entries.Clear();
-                _offsets.Clear();
-                LoadRecords();
+                lock (_gate)
+                {
+                    long skip = baseLsn - BaseLsn;
+                    LogEntry[] kept = skip >= 0 && skip < _entries.Count ? _entries.Skip((int)skip).ToArray() : [];
+                    _file.Dispose();
+                    WriteFresh(_fs, _directory, baseLsn, baseEpoch, kept);
+                    _file = _fs.OpenFile(Path.Combine(_directory, LogFile), StorageFileMode.OpenExisting);
+                    BaseLsn = baseLsn;
+                    BaseEpoch = baseEpoch;
+                    _entries.Clear();
+                    _offsets.Clear();
+                    LoadRecords();
+                }
             }
+        }
+        catch (IOException e)
+        {
+            _failure ??= e;
+            throw;
         }
     }
 
     /// <summary>Records a promise to refuse every epoch below <paramref name="epoch"/>, durably; false when an equal or higher one stands.</summary>
     public bool Promise(long epoch)
     {
-        lock (_syncGate)
+        ThrowIfFailed();
+        try
         {
-            if (epoch <= PromisedEpoch)
+            lock (_syncGate)
             {
-                return false;
-            }
+                if (epoch <= PromisedEpoch)
+                {
+                    return false;
+                }
 
-            WriteNumber(_fs, Path.Combine(_directory, EpochFile), epoch, durable: true);
-            PromisedEpoch = epoch;
-            return true;
+                WriteNumber(_fs, Path.Combine(_directory, EpochFile), epoch, durable: true);
+                PromisedEpoch = epoch;
+                return true;
+            }
+        }
+        catch (IOException e)
+        {
+            _failure ??= e;
+            throw;
         }
     }
 
@@ -304,6 +356,14 @@ internal sealed class ShardLog : IDisposable
         lock (_syncGate)
         {
             _file.Dispose();
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is { } failure)
+        {
+            throw new IOException($"The replication log in {_directory} stopped after a storage error; restart the node to recover it: {failure.Message}", failure);
         }
     }
 

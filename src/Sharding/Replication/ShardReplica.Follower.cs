@@ -17,6 +17,11 @@ internal sealed partial class ShardReplica
         await _followGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_broken is not null)
+            {
+                throw Stopped();
+            }
+
             long epoch = (long)request.Epoch;
             if (Fenced(epoch, request.Primary) is { } stale)
             {
@@ -81,6 +86,10 @@ internal sealed partial class ShardReplica
             (long verifiedLsn, ulong checksum) = LastVerified;
             return new ReplicateReply { Matched = true, LastLsn = (ulong)matched, VerifiedLsn = (ulong)verifiedLsn, VerifiedChecksum = checksum };
         }
+        catch (IOException e)
+        {
+            throw Fail(e);
+        }
         finally
         {
             _followGate.Release();
@@ -97,6 +106,11 @@ internal sealed partial class ShardReplica
         await _followGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_broken is not null)
+            {
+                throw Stopped();
+            }
+
             if (epoch < _log.PromisedEpoch)
             {
                 throw new VectorEngineException(VectorEngineErrorKind.Unavailable, $"Shard {Shard}: epoch {_log.PromisedEpoch} was promised already; {epoch} is stale.");
@@ -109,6 +123,10 @@ internal sealed partial class ShardReplica
             }
 
             return new FenceReply { LastLsn = (ulong)_log.LastLsn, LastEpoch = (ulong)_log.LastEpoch };
+        }
+        catch (IOException e)
+        {
+            throw Fail(e);
         }
         finally
         {
@@ -126,6 +144,11 @@ internal sealed partial class ShardReplica
         await _followGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_broken is not null)
+            {
+                throw Stopped();
+            }
+
             if (Fenced((long)header.Epoch, null) is { } stale)
             {
                 return stale;
@@ -169,6 +192,10 @@ internal sealed partial class ShardReplica
             _installing = false;
             _logger.LogInformation("Shard {Shard}: installed a snapshot of {Points} points at {Lsn}", Shard, points, lsn);
             return new ReplicateReply { Matched = true, LastLsn = (ulong)lsn };
+        }
+        catch (IOException e)
+        {
+            throw Fail(e);
         }
         finally
         {

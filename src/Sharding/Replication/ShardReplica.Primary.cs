@@ -37,14 +37,23 @@ internal sealed partial class ShardReplica
                 return;
             }
 
-            _log.Promise(epoch);
             previous = _term;
-            FailWaitersLocked("the shard's primary changed");
             long noOp = _log.LastLsn + 1;
             LogEntry entry = LogOps.NoOp();
             entry.Lsn = (ulong)noOp;
             entry.Epoch = (ulong)epoch;
-            _log.Append([entry]);
+            try
+            {
+                _log.Promise(epoch);
+                _log.Append([entry]);
+            }
+            catch (IOException e)
+            {
+                _ = Fail(e);
+                return;
+            }
+
+            FailWaitersLocked("the shard's primary changed");
             term = new Term(epoch, writeConsistency, noOp);
             foreach (string node in replicas)
             {
@@ -66,7 +75,16 @@ internal sealed partial class ShardReplica
             _ = previous.StopAsync();
         }
 
-        _log.Sync(term.NoOpLsn);
+        try
+        {
+            _log.Sync(term.NoOpLsn);
+        }
+        catch (IOException e)
+        {
+            _ = Fail(e);
+            return;
+        }
+
         _logger.LogInformation("Shard {Shard}: primary on {Node} at epoch {Epoch} (log ends at {Lsn}, replicas {Replicas})", Shard, _self, epoch, term.NoOpLsn, string.Join(",", replicas));
         foreach (Peer peer in term.Peers.Values)
         {
@@ -194,11 +212,27 @@ internal sealed partial class ShardReplica
             lsn = _log.LastLsn + 1;
             op.Lsn = (ulong)lsn;
             op.Epoch = (ulong)term.Epoch;
-            _log.Append([op]);
+            try
+            {
+                _log.Append([op]);
+            }
+            catch (IOException e)
+            {
+                throw Fail(e);
+            }
+
             _waiters[lsn] = done;
         }
 
-        _log.Sync(lsn);
+        try
+        {
+            _log.Sync(lsn);
+        }
+        catch (IOException e)
+        {
+            throw Fail(e);
+        }
+
         foreach (Peer peer in term.Peers.Values)
         {
             peer.Signal.Set();

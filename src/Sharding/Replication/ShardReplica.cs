@@ -274,8 +274,16 @@ internal sealed partial class ShardReplica : IAsyncDisposable
     {
         if (_applied > _appliedNoted && (force || _applied - _appliedNoted >= 256))
         {
-            _log.WriteAppliedHint(_applied);
-            _appliedNoted = _applied;
+            try
+            {
+                _log.WriteAppliedHint(_applied);
+                _appliedNoted = _applied;
+            }
+            catch (IOException e)
+            {
+                // Only a lower bound for replay at the next open: an older one costs replaying more, nothing else.
+                _logger.LogWarning(e, "Shard {Shard}: the applied position was not noted", Shard);
+            }
         }
     }
 
@@ -322,6 +330,38 @@ internal sealed partial class ShardReplica : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Stops this copy after a storage error in its log: no more writes, replication or reads here (a failed fsync
+    /// cannot be retried into durability); the node's restart recovers the copy from disk and the primary's log.
+    /// Returns the Unavailable error for the caller to throw.
+    /// </summary>
+    private VectorEngineException Fail(IOException error)
+    {
+        if (_broken is null)
+        {
+            _broken = error;
+            _logger.LogCritical(error, "Shard {Shard}: the replication log failed; this copy stops until the node restarts", Shard);
+        }
+
+        Term? term;
+        lock (_gate)
+        {
+            term = _term;
+            _term = null;
+            FailWaitersLocked($"its replication log failed ({error.Message})");
+        }
+
+        if (term is not null)
+        {
+            _ = term.StopAsync();
+        }
+
+        return new VectorEngineException(VectorEngineErrorKind.Unavailable, $"Shard {Shard} on {_self} stopped after a storage error: {error.Message}");
+    }
+
+    private VectorEngineException Stopped() =>
+        new(VectorEngineErrorKind.Unavailable, $"Shard {Shard} on {_self} stopped: {_broken?.Message}; it recovers when the node restarts.");
 
     private void FailWaitersLocked(string why)
     {

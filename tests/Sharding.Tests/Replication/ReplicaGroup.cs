@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using VectorEngine.Api.Cluster.V1;
 using VectorEngine.Sharding.Replication;
+using VectorEngine.Storage;
 
 namespace VectorEngine.Sharding.Tests.Replication;
 
@@ -17,9 +18,14 @@ internal sealed class ReplicaGroup : IReplicationTransport, IAsyncDisposable
     private readonly Dictionary<string, Copy> _copies = new(StringComparer.Ordinal);
     private readonly HashSet<string> _isolated = new(StringComparer.Ordinal);
     private readonly ReplicationOptions _options;
+    private readonly Func<string, string, IFileSystem?>? _fileSystems;
 
-    public ReplicaGroup(int copies, ReplicationOptions? options = null)
+    /// <param name="copies">How many copies (nodes n0, n1, ...).</param>
+    /// <param name="options">Replication tuning (short timeouts by default).</param>
+    /// <param name="fileSystems">A node's storage (node, its folder) at every open, or null for the real disk.</param>
+    public ReplicaGroup(int copies, ReplicationOptions? options = null, Func<string, string, IFileSystem?>? fileSystems = null)
     {
+        _fileSystems = fileSystems;
         _options = options ?? new ReplicationOptions { WriteTimeout = TimeSpan.FromMilliseconds(500), Heartbeat = TimeSpan.FromMilliseconds(50), CallTimeout = TimeSpan.FromSeconds(1) };
         for (int i = 0; i < copies; i++)
         {
@@ -67,13 +73,17 @@ internal sealed class ReplicaGroup : IReplicationTransport, IAsyncDisposable
     }
 
     /// <summary>Closes a copy (as a kill would leave its files: the log and the collection's WAL are on disk) and opens it again.</summary>
-    public async Task RestartAsync(string node)
+    public async Task RestartAsync(string node, Action? whileDown = null)
     {
         Copy copy = _copies[node];
         await copy.Replica.DisposeAsync();
         copy.Database.Dispose();
+        whileDown?.Invoke();
         _copies[node] = Open(node);
     }
+
+    /// <summary>The folder a node keeps its files in.</summary>
+    public string Folder(string node) => Path.Combine(_root, node);
 
     /// <summary>Every point of a copy as (id, payload "v") pairs, in id order (empty while a snapshot swaps its collection).</summary>
     public static IReadOnlyList<(ulong Id, long V)> Contents(ShardReplica replica)
@@ -171,7 +181,8 @@ internal sealed class ReplicaGroup : IReplicationTransport, IAsyncDisposable
     private Copy Open(string node)
     {
         string directory = Path.Combine(_root, node);
-        VectorDatabase database = VectorDatabase.Open(directory);
+        IFileSystem? fs = _fileSystems?.Invoke(node, directory);
+        VectorDatabase database = VectorDatabase.Open(directory, fs is null ? null : new VectorDatabaseOptions { FileSystem = fs });
         Collection collection = database.TryGetCollection("s", out Collection? existing) ? existing! : database.CreateCollection("s", new CollectionOptions(4, DistanceMetric.L2));
         ShardLog log = ShardLog.Open(database.Options.FileSystem, Path.Combine(directory, "log"));
         var replica = new ShardReplica(Shard, collection, log, () =>

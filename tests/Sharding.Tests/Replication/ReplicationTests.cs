@@ -1,3 +1,4 @@
+using VectorEngine.FaultInjection;
 using VectorEngine.Sharding.Replication;
 using VectorEngine.Sharding.Tests.Support;
 
@@ -218,5 +219,40 @@ public sealed class ReplicationTests
         await Assert.ThrowsAsync<VectorEngineException>(() => group["n0"].ConfirmPrimaryAsync(CancellationToken.None));
         Assert.False(group["n0"].IsPrimary);
         Assert.Equal(2, (await group[primary].ConfirmPrimaryAsync(CancellationToken.None)).Count());
+    }
+
+    [Theory]
+    [InlineData(FaultKind.FailFileSync)]
+    [InlineData(FaultKind.FailWrite)]
+    [InlineData(FaultKind.DiskFull)]
+    public async Task A_storage_error_in_the_primarys_log_stops_the_copy_and_a_power_loss_there_loses_no_acknowledged_write(FaultKind kind)
+    {
+        FaultInjectingFileSystem? faulty = null;
+        await using var group = new ReplicaGroup(3, fileSystems: (node, folder) => node == "n0" ? faulty = new FaultInjectingFileSystem(folder, new Fault(FaultKind.None, 0), 7) : null);
+        group.MakePrimary("n0", 1, writeConsistency: 2);
+        for (ulong id = 1; id <= 20; id++)
+        {
+            await group["n0"].UpsertAsync([ReplicaGroup.MakePoint(id, 1)], CancellationToken.None);
+        }
+
+        // The next write meets the fault: it fails, and so does every later one there (a failed fsync is not retried).
+        faulty!.Arm(kind);
+        VectorEngineException first = await Assert.ThrowsAsync<VectorEngineException>(() => group["n0"].UpsertAsync([ReplicaGroup.MakePoint(21, 1)], CancellationToken.None));
+        Assert.Equal(VectorEngineErrorKind.Unavailable, first.Kind);
+        Assert.NotNull(faulty.Fired);
+        await Assert.ThrowsAsync<VectorEngineException>(() => group["n0"].UpsertAsync([ReplicaGroup.MakePoint(22, 1)], CancellationToken.None));
+        Assert.False(group["n0"].IsPrimary);
+        Assert.False(group["n0"].CanServeReads);
+
+        // The power goes on n0; it comes back from what was durable. A new primary has every acknowledged write, and so
+        // does n0 once it follows it.
+        faulty.CrashNow();
+        await group.RestartAsync("n0", () => faulty.RestoreDurableState());
+        string primary = await group.PromoteAsync(epoch: 2, quorum: 2, writeConsistency: 2);
+        await group[primary].UpsertAsync([ReplicaGroup.MakePoint(30, 2)], CancellationToken.None);
+        await Eventually.Holds(() => group.Nodes.All(n => ReplicaGroup.Contents(group[n]).SequenceEqual(ReplicaGroup.Contents(group[primary]))), Limit, "all copies equal after recovery");
+        IReadOnlyList<(ulong Id, long V)> final = ReplicaGroup.Contents(group[primary]);
+        Assert.True(Enumerable.Range(1, 20).All(i => final.Any(p => p.Id == (ulong)i)), "every acknowledged write is there");
+        Assert.DoesNotContain(final, p => p.Id == 22);
     }
 }
