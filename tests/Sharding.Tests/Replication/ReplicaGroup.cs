@@ -26,12 +26,22 @@ internal sealed class ReplicaGroup : IReplicationTransport, IAsyncDisposable
     public ReplicaGroup(int copies, ReplicationOptions? options = null, Func<string, string, IFileSystem?>? fileSystems = null)
     {
         _fileSystems = fileSystems;
-        _options = options ?? new ReplicationOptions { WriteTimeout = TimeSpan.FromMilliseconds(500), Heartbeat = TimeSpan.FromMilliseconds(50), CallTimeout = TimeSpan.FromSeconds(1) };
+        _options = options ?? new ReplicationOptions { WriteTimeout = TimeSpan.FromSeconds(5), Heartbeat = TimeSpan.FromMilliseconds(50), CallTimeout = TimeSpan.FromSeconds(1) };
         for (int i = 0; i < copies; i++)
         {
             string node = "n" + i;
             _copies[node] = Open(node);
         }
+    }
+
+    /// <summary>
+    /// How long a write waits for its copies, read at each write: long by default (a loaded CI machine is slow to answer
+    /// even a healthy write); a test shortens it just before writes it expects to time out.
+    /// </summary>
+    public TimeSpan WriteTimeout
+    {
+        get => _options.WriteTimeout;
+        set => _options.WriteTimeout = value;
     }
 
     public IReadOnlyList<string> Nodes => _copies.Keys.Order(StringComparer.Ordinal).ToArray();

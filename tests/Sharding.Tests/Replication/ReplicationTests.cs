@@ -42,6 +42,7 @@ public sealed class ReplicationTests
         group.MakePrimary("n0", 1, writeConsistency: 2);
         await group["n0"].UpsertAsync([ReplicaGroup.MakePoint(1, 1)], CancellationToken.None);
         group.Isolate("n1");
+        group.WriteTimeout = TimeSpan.FromMilliseconds(500);
         VectorEngineException e = await Assert.ThrowsAsync<VectorEngineException>(() => group["n0"].UpsertAsync([ReplicaGroup.MakePoint(2, 1)], CancellationToken.None));
         Assert.Equal(VectorEngineErrorKind.Unavailable, e.Kind);
 
@@ -64,12 +65,14 @@ public sealed class ReplicationTests
 
         // n0 is cut off with writes in flight: they reach its log, never a second copy, and fail.
         group.Isolate("n0");
+        group.WriteTimeout = TimeSpan.FromMilliseconds(500);
         for (ulong id = 100; id < 105; id++)
         {
             await Assert.ThrowsAsync<VectorEngineException>(() => group["n0"].UpsertAsync([ReplicaGroup.MakePoint(id, 9)], CancellationToken.None));
         }
 
         long deposedEnd = group["n0"].LastLsn;
+        group.WriteTimeout = TimeSpan.FromSeconds(5);
 
         // The coordinator fences n1 and n2 at epoch 2 and names the longer log; writes go on there.
         string primary = await group.PromoteAsync(epoch: 2, quorum: 2, writeConsistency: 2);
