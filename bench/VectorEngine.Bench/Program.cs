@@ -11,6 +11,7 @@ var root = new RootCommand("VectorEngine benchmark and demo CLI")
     IngestCommand.Create(),
     DemoCommand.Create(),
     FaultsCommand.Create(),
+    EmbedCommand.Create(),
 };
 try
 {
