@@ -12,6 +12,7 @@ var root = new RootCommand("VectorEngine benchmark and demo CLI")
     DemoCommand.Create(),
     FaultsCommand.Create(),
     EmbedCommand.Create(),
+    QualityCommand.Create(),
 };
 try
 {

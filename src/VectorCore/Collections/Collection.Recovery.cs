@@ -69,7 +69,7 @@ public sealed partial class Collection
                 _nextSegmentId = Math.Max(_nextSegmentId, id + 1);
             }
 
-            Segment mutable = Segment.CreateMutable(AllocateSegmentId(), Dimension, Metric, Options.PayloadIndexes);
+            Segment mutable = Segment.CreateMutable(AllocateSegmentId(), Dimension, Metric, Options.IndexSchema);
             loaded.Add(mutable);
             _set = SegmentSet.Adopt(loaded, mutable);
         }
@@ -107,7 +107,7 @@ public sealed partial class Collection
     private Segment LoadSegment(int id, bool verifyVectors)
     {
         string directory = SegmentDirectory(id);
-        Segment segment = SegmentFiles.Load(_fs, directory, id, Dimension, Metric, Options.PayloadIndexes);
+        Segment segment = SegmentFiles.Load(_fs, directory, id, Dimension, Metric, Options.IndexSchema);
         try
         {
             if (verifyVectors)

@@ -123,7 +123,7 @@ public sealed partial class Collection
 
             // A failure here changes nothing: the mutable segment goes on taking writes and a later seal tries again.
             WalWriter next = RetryLaterOnFailure(_wal.CreateNext);
-            Segment fresh = Segment.CreateMutable(AllocateSegmentId(), Dimension, Metric, Options.PayloadIndexes);
+            Segment fresh = Segment.CreateMutable(AllocateSegmentId(), Dimension, Metric, Options.IndexSchema);
             _lock.EnterWriteLock();
             try
             {

@@ -166,47 +166,55 @@ public sealed partial class Collection
                 ArrayPool<uint>.Shared.Return(offsets);
             }
 
-            IReadOnlyList<TopKMerger<SegmentRow>.Candidate> best = merger.Best(k);
-            var results = new ScoredPoint[best.Count];
-            bool readsMutable = false;
-            for (int i = 0; i < best.Count; i++)
-            {
-                readsMutable |= best[i].Item.Segment == set.Mutable;
-            }
-
-            // The mutable segment's vectors may move when it grows: its rows are copied out under the state lock.
-            if (readsMutable)
-            {
-                _lock.EnterReadLock();
-            }
-
-            try
-            {
-                for (int i = 0; i < best.Count; i++)
-                {
-                    (Segment segment, uint offset) = best[i].Item;
-                    results[i] = new ScoredPoint(
-                        best[i].Id,
-                        Metric.ToScore(best[i].Distance),
-                        request.WithPayload ? segment.PayloadAt(offset).Clone() : null,
-                        request.WithVector ? segment.Store.GetVector(offset).ToArray() : null);
-                }
-            }
-            finally
-            {
-                if (readsMutable)
-                {
-                    _lock.ExitReadLock();
-                }
-            }
-
-            return results;
+            return Materialise(set, merger.Best(k), Metric, request.WithPayload, request.WithVector);
         }
         finally
         {
             merger.Clear();
             set.Unpin();
         }
+    }
+
+    /// <summary>
+    /// Builds the results of a merge: ids, scores (the metric's score of the distance, or minus the distance for a
+    /// text search, whose distances are negated BM25 scores), and payloads and vectors copied out.
+    /// </summary>
+    private ScoredPoint[] Materialise(SegmentSet set, IReadOnlyList<TopKMerger<SegmentRow>.Candidate> best, DistanceMetric? metric, bool withPayload, bool withVector)
+    {
+        var results = new ScoredPoint[best.Count];
+        bool readsMutable = false;
+        for (int i = 0; i < best.Count; i++)
+        {
+            readsMutable |= best[i].Item.Segment == set.Mutable;
+        }
+
+        // The mutable segment's vectors may move when it grows: its rows are copied out under the state lock.
+        if (readsMutable)
+        {
+            _lock.EnterReadLock();
+        }
+
+        try
+        {
+            for (int i = 0; i < best.Count; i++)
+            {
+                (Segment segment, uint offset) = best[i].Item;
+                results[i] = new ScoredPoint(
+                    best[i].Id,
+                    metric is { } m ? m.ToScore(best[i].Distance) : -best[i].Distance,
+                    withPayload ? segment.PayloadAt(offset).Clone() : null,
+                    withVector ? segment.Store.GetVector(offset).ToArray() : null);
+            }
+        }
+        finally
+        {
+            if (readsMutable)
+            {
+                _lock.ExitReadLock();
+            }
+        }
+
+        return results;
     }
 
     /// <summary>Plans and runs the search of one segment and offers its results, within the threshold, to the merger.</summary>

@@ -26,6 +26,9 @@ internal sealed class CollectionConfigFile
 
     public Dictionary<string, PayloadIndexType> PayloadIndexes { get; set; } = [];
 
+    /// <summary>Absent in files written before text indexes: every text field then uses the English analyzer.</summary>
+    public Dictionary<string, TextAnalyzerOptions> TextAnalyzers { get; set; } = [];
+
     public static CollectionConfigFile From(string name, CollectionOptions options) => new()
     {
         Name = name,
@@ -34,12 +37,14 @@ internal sealed class CollectionConfigFile
         IndexName = options.EffectiveIndex.Name,
         IndexParameters = new Dictionary<string, string>(options.EffectiveIndex.Parameters),
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(options.PayloadIndexes, StringComparer.Ordinal),
+        TextAnalyzers = new Dictionary<string, TextAnalyzerOptions>(options.TextAnalyzers, StringComparer.Ordinal),
     };
 
     public CollectionOptions ToOptions() => new(Dimension, Metric)
     {
         Index = new IndexSpec(IndexName, IndexParameters),
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(PayloadIndexes, StringComparer.Ordinal),
+        TextAnalyzers = new Dictionary<string, TextAnalyzerOptions>(TextAnalyzers ?? [], StringComparer.Ordinal),
     };
 
     public void Save(IFileSystem fs, string directory) => JsonFile.Save(fs, Path.Combine(directory, FileName), this);

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using VectorEngine.Indexing;
+using VectorEngine.PayloadIndexes;
 
 namespace VectorEngine;
 
@@ -35,6 +36,17 @@ public sealed partial class CollectionOptions
 
     /// <summary>Declared payload indexes: key to type. Indexed keys only accept values of their type.</summary>
     public Dictionary<string, PayloadIndexType> PayloadIndexes { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How each <see cref="PayloadIndexType.Text"/> field is cut into terms; a text field not named here uses
+    /// <see cref="TextAnalyzerOptions.English"/>. Fixed at creation: the index and every query use the same analyzer.
+    /// </summary>
+    public Dictionary<string, TextAnalyzerOptions> TextAnalyzers { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The payload indexes segments build (with one analyzer per text field), made once.</summary>
+    internal PayloadIndexSchema IndexSchema => _indexSchema ??= new PayloadIndexSchema(PayloadIndexes, TextAnalyzers);
+
+    private PayloadIndexSchema? _indexSchema;
 
     /// <summary>Collection names: 1 to 64 characters from letters, digits, '_' and '-', starting with a letter or digit.</summary>
     public static void ValidateName(string name)
@@ -103,11 +115,31 @@ public sealed partial class CollectionOptions
                 throw new VectorEngineArgumentException($"Payload index '{field.Key}' has unknown type {(int)field.Value}.", "payloadIndexes");
             }
         }
+
+        if (TextAnalyzers is null)
+        {
+            throw new VectorEngineArgumentException("TextAnalyzers must not be null.", "textAnalyzers");
+        }
+
+        foreach (KeyValuePair<string, TextAnalyzerOptions> field in TextAnalyzers)
+        {
+            if (!PayloadIndexes.TryGetValue(field.Key, out PayloadIndexType type) || type != PayloadIndexType.Text)
+            {
+                throw new VectorEngineArgumentException($"Text analyzer for '{field.Key}': declare it as a Text payload index too.", "textAnalyzers");
+            }
+
+            if (field.Value is null)
+            {
+                throw new VectorEngineArgumentException($"Text analyzer for '{field.Key}' is null.", "textAnalyzers");
+            }
+
+            field.Value.Validate(field.Key);
+        }
     }
 
     /// <summary>A copy whose <see cref="Index"/> is <paramref name="fallback"/> when none was given.</summary>
     internal CollectionOptions WithDefaultIndex(IndexSpec fallback) =>
-        Index is not null ? this : new CollectionOptions(Dimension, Metric) { Index = fallback, PayloadIndexes = PayloadIndexes };
+        Index is not null ? this : new CollectionOptions(Dimension, Metric) { Index = fallback, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
     private static partial Regex NamePattern();

@@ -1,3 +1,5 @@
+using VectorEngine.Segments;
+
 namespace VectorEngine.Filters;
 
 /// <summary>
@@ -51,10 +53,22 @@ public abstract class Condition
     /// <param name="ids">The ids.</param>
     public static HasIdCondition HasId(params PointId[] ids) => new(ids);
 
+    /// <summary>
+    /// Every term of <paramref name="text"/> occurs in the key's text (Qdrant's full-text match), both cut into terms by
+    /// the key's text analyzer (<see cref="CollectionOptions.TextAnalyzers"/>; English for a key without a text index).
+    /// Text that analyzes to no term at all (only stop words) matches nothing.
+    /// </summary>
+    /// <param name="key">The payload key: a string or an array of strings.</param>
+    /// <param name="text">The words that must all occur.</param>
+    public static TextCondition Text(string key, string text) => new(key, text);
+
     /// <summary>Evaluates the condition on one point, without any index.</summary>
     /// <param name="id">The point id.</param>
     /// <param name="payload">The point's payload.</param>
     public abstract bool Matches(PointId id, IReadOnlyDictionary<string, PayloadValue> payload);
+
+    /// <summary>Evaluates the condition on one row of a segment, with the segment's payload indexes where they answer exactly.</summary>
+    internal virtual bool Matches(Segment segment, uint offset) => Matches(segment.IdAt(offset), segment.PayloadAt(offset));
 
     /// <summary>Checks the condition is well formed; throws <see cref="InvalidFilterException"/> otherwise.</summary>
     internal abstract void Validate(int depth, ref int budget);

@@ -17,4 +17,10 @@ public enum PayloadIndexType
 
     /// <summary>Booleans, indexed for match.</summary>
     Bool = 5,
+
+    /// <summary>
+    /// Strings, analyzed into terms (see <see cref="CollectionOptions.TextAnalyzers"/>) and indexed for
+    /// <see cref="Filters.Condition.Text"/> filters and BM25 search.
+    /// </summary>
+    Text = 6,
 }

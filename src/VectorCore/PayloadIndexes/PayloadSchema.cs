@@ -35,7 +35,7 @@ internal static class PayloadSchema
     public static bool Accepts(PayloadIndexType type, PayloadValueKind kind) => kind switch
     {
         PayloadValueKind.Null => true,
-        PayloadValueKind.String => type == PayloadIndexType.Keyword,
+        PayloadValueKind.String => type is PayloadIndexType.Keyword or PayloadIndexType.Text,
         PayloadValueKind.Integer => type is PayloadIndexType.Integer or PayloadIndexType.Float,
         PayloadValueKind.Float => type == PayloadIndexType.Float,
         PayloadValueKind.Bool => type == PayloadIndexType.Bool,

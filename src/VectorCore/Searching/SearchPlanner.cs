@@ -55,7 +55,7 @@ internal static class SearchPlanner
         {
             foreach (uint offset in candidates)
             {
-                if (segment.IsLive(offset) && filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset)))
+                if (segment.IsLive(offset) && filter.Matches(segment, offset))
                 {
                     result.Add(offset);
                 }
@@ -65,7 +65,7 @@ internal static class SearchPlanner
         {
             for (uint offset = 0; offset < segment.Count; offset++)
             {
-                if (segment.IsLive(offset) && filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset)))
+                if (segment.IsLive(offset) && filter.Matches(segment, offset))
                 {
                     result.Add(offset);
                 }

@@ -38,6 +38,6 @@ internal static class SegmentSearcher
     private readonly struct PayloadFilter(Segment segment, Filter filter) : IOffsetFilter
     {
         public bool Accept(uint offset) =>
-            segment.IsLive(offset) && filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset));
+            segment.IsLive(offset) && filter.Matches(segment, offset);
     }
 }

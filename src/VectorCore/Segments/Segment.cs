@@ -24,7 +24,7 @@ internal sealed class Segment : IDisposable
     private int _references = 1;
 
     public Segment(int id, IVectorStore store, bool isSealed, List<PointId> ids, List<Payload> payloads, Bitset deleted,
-        IReadOnlyDictionary<string, PayloadIndexType> payloadSchema)
+        PayloadIndexSchema payloadSchema)
     {
         Id = id;
         Store = store;
@@ -36,14 +36,28 @@ internal sealed class Segment : IDisposable
         Deleted = deleted;
         DeletedCount = deleted.PopCount;
         _payloadIndexes = new(StringComparer.Ordinal);
-        foreach (KeyValuePair<string, PayloadIndexType> field in payloadSchema)
+        foreach (KeyValuePair<string, PayloadIndexType> field in payloadSchema.Types)
         {
-            _payloadIndexes[field.Key] = PayloadFieldIndex.Create(field.Key, field.Value);
+            _payloadIndexes[field.Key] = payloadSchema.CreateIndex(field.Key, field.Value);
         }
 
         for (int i = 0; i < payloads.Count; i++)
         {
             IndexPayload((uint)i, payloads[i]);
+        }
+
+        foreach (PayloadFieldIndex index in _payloadIndexes.Values)
+        {
+            if (index is TextFieldIndex text)
+            {
+                for (uint offset = 0; offset < ids.Count; offset++)
+                {
+                    if (deleted.Get(offset))
+                    {
+                        text.Forget(offset);
+                    }
+                }
+            }
         }
 
         Index = new FlatIndex(store);
@@ -92,7 +106,7 @@ internal sealed class Segment : IDisposable
 
     public IReadOnlyDictionary<string, PayloadFieldIndex> PayloadIndexes => _payloadIndexes;
 
-    public static Segment CreateMutable(int id, int dimension, DistanceMetric metric, IReadOnlyDictionary<string, PayloadIndexType> schema) =>
+    public static Segment CreateMutable(int id, int dimension, DistanceMetric metric, PayloadIndexSchema schema) =>
         new(id, new GrowableVectorStore(dimension, metric), isSealed: false, [], [], new Bitset(), schema);
 
     public PointId IdAt(uint offset) => _ids.IdAt(offset);
@@ -143,6 +157,11 @@ internal sealed class Segment : IDisposable
 
         DeletedCount++;
         TombstonesDirty = true;
+        foreach (PayloadFieldIndex index in _payloadIndexes.Values)
+        {
+            (index as TextFieldIndex)?.Forget(offset);
+        }
+
         return true;
     }
 

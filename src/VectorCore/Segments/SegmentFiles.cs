@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using VectorEngine.PayloadIndexes;
 using VectorEngine.Diagnostics;
 using VectorEngine.Indexing;
 using VectorEngine.Storage;
@@ -121,7 +122,7 @@ internal static class SegmentFiles
         DurableFile.WriteAllBytes(fs, Path.Combine(directory, DeletedFile), w.WrittenSpan);
     }
 
-    public static Segment Load(IFileSystem fs, string directory, int id, int dimension, DistanceMetric metric, IReadOnlyDictionary<string, PayloadIndexType> schema)
+    public static Segment Load(IFileSystem fs, string directory, int id, int dimension, DistanceMetric metric, PayloadIndexSchema schema)
     {
         MappedVectorStore store = MappedVectorStore.Open(fs, Path.Combine(directory, VectorsFile), dimension, metric);
         try

@@ -51,7 +51,7 @@ internal sealed class SegmentSealer(IFileSystem fs, string collection, Collectio
                 payloads.Add(segment.PayloadAt(offset));
             }
 
-            merged = new Segment(id, store, isSealed: true, ids, payloads, new Bitset(rows.Count), options.PayloadIndexes);
+            merged = new Segment(id, store, isSealed: true, ids, payloads, new Bitset(rows.Count), options.IndexSchema);
             merged.Index = BuildIndex(store, directory, id);
             return merged;
         }

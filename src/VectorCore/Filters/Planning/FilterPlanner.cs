@@ -92,7 +92,7 @@ internal static class FilterPlanner
         for (int i = 0; i < SampleSize; i++)
         {
             uint offset = (uint)((long)i * count / SampleSize);
-            if (filter.Matches(segment.IdAt(offset), segment.PayloadAt(offset)))
+            if (filter.Matches(segment, offset))
             {
                 hits++;
             }
@@ -141,6 +141,7 @@ internal static class FilterPlanner
             MatchAnyCondition m => m.Key,
             RangeCondition r => r.Key,
             DateTimeRangeCondition d => d.Key,
+            TextCondition t => t.Key,
             _ => null,
         };
         return key is not null && segment.PayloadIndexes.TryGetValue(key, out PayloadFieldIndex? index) ? index : null;
