@@ -133,6 +133,18 @@ public sealed class RemoteCollection : IVectorCollection
         return response.Result.Select(p => p.ToEngine()).ToList();
     }
 
+    /// <summary>A hybrid query (vector and BM25 stages fused), as <see cref="Collection.Query"/>.</summary>
+    /// <param name="query">The stages and the fusion.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IReadOnlyList<FusedPoint>> QueryAsync(HybridQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        QueryPoints wire = query.ToWire(Name);
+        QueryResponse response = await VectorEngineClient.Call(() =>
+            _client.Points.QueryAsync(wire, _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        return response.Result.Select(p => p.ToEngine()).ToList();
+    }
+
     /// <summary>Opens a search stream on this collection: many searches over one long-lived call, for high rates.</summary>
     /// <param name="cancellationToken">Ends the stream and every search on it.</param>
     public SearchStream OpenSearchStream(CancellationToken cancellationToken = default) =>

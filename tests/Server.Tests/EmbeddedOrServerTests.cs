@@ -20,15 +20,26 @@ public sealed class EmbeddedOrServerTests
         }
 
         Assert.Equal(outcomes[0], outcomes[1]);
+        Assert.Contains(" | 50 25 | ", outcomes[0]); // text filters: "rust engineer" (stemmed) and "krakow" (folded)
     }
 
     private static async Task<string> Exercise(IVectorDatabase db)
     {
         var options = new CollectionOptions(4, DistanceMetric.Cosine);
         options.PayloadIndexes["lang"] = PayloadIndexType.Keyword;
+        options.PayloadIndexes["body"] = PayloadIndexType.Text;
+        options.PayloadIndexes["code"] = PayloadIndexType.Text;
+        options.TextAnalyzers["code"] = TextAnalyzerOptions.Plain with { MaxTokenLength = 8 };
         IVectorCollection docs = await db.CreateCollectionAsync("docs", options);
         float[][] vectors = Data.RandomVectors(9, 100, 4);
-        await docs.UpsertAsync(vectors.Select((v, i) => new Point((ulong)i, v, new Payload { ["lang"] = i % 4 == 0 ? "de" : "en" })).ToArray());
+        string[] bodies = ["Senior Rust engineers wanted", "Kotlin developer in Kraków", "Data engineering with Rust and Go", "The ML platform team"];
+        await docs.UpsertAsync(vectors.Select((v, i) => new Point((ulong)i, v, new Payload
+        {
+            ["lang"] = i % 4 == 0 ? "de" : "en",
+            ["body"] = bodies[i % bodies.Length] + " #" + i,
+            ["code"] = "the-" + (i % 3),
+        })).ToArray());
+        var rust = new Filter { Must = [Condition.Text("body", "rust engineer"), Condition.Text("code", "the")] };
         var german = new Filter { Must = [Condition.Match("lang", "de")] };
         var log = new List<string>
         {
@@ -37,8 +48,17 @@ public sealed class EmbeddedOrServerTests
             string.Join(",", (await docs.SearchAsync(new SearchRequest(vectors[8], 3) { Filter = german })).Select(h => $"{h.Id}:{h.Score:F4}")),
             string.Join(",", (await docs.ScrollAsync(new ScrollRequest { Limit = 5, Filter = german })).Points.Select(p => p.Id)),
             string.Join(",", (await docs.GetAsync([3UL, 4UL, 500UL])).Select(p => $"{p.Id}:{p.Payload!["lang"]}")),
+            $"{await docs.CountAsync(rust)} {await docs.CountAsync(new Filter { Must = [Condition.Text("body", "krakow")] })}",
+            string.Join(",", (await docs.QueryAsync(new HybridQuery(6, new VectorPrefetch(vectors[8], 10) { Filter = german }, new TextPrefetch("body", "rust engineering", 10) { Weight = 2 })
+            {
+                Fusion = Fusion.WeightedScores(),
+            })).Select(p => $"{p.Id}:{p.Score:F4}:{string.Join('/', p.StageRanks)}:{p.Payload!["lang"]}")),
+            string.Join(",", (await docs.QueryAsync(new HybridQuery(3, new TextPrefetch("body", "kotlin", 3)) { WithPayload = false })).Select(p => $"{p.Id}:{p.StageScores[0]:F4}:{p.Payload is null}")),
             $"{await docs.DeleteAsync([1UL, 2UL])} {await docs.DeleteAsync(german)} {(await docs.GetInfoAsync()).PointCount}",
         };
+        VectorEngineArgumentException notText = await Assert.ThrowsAnyAsync<VectorEngineArgumentException>(() =>
+            docs.QueryAsync(new HybridQuery(3, new TextPrefetch("lang", "de", 3))));
+        log.Add(notText.ParamName ?? "no field");
 
         VectorEngineException duplicate = await Assert.ThrowsAnyAsync<VectorEngineException>(() => db.CreateCollectionAsync("docs", options));
         log.Add(duplicate.Kind.ToString());

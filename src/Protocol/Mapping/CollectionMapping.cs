@@ -45,9 +45,15 @@ internal static class CollectionMapping
                 PayloadSchemaType.Float => PayloadIndexType.Float,
                 PayloadSchemaType.Datetime => PayloadIndexType.DateTime,
                 PayloadSchemaType.Bool => PayloadIndexType.Bool,
+                PayloadSchemaType.Text => PayloadIndexType.Text,
                 _ => throw new VectorEngineArgumentException(
-                    $"payload_schema['{pair.Key}'] must be Keyword, Integer, Float, Datetime or Bool.", "payload_schema"),
+                    $"payload_schema['{pair.Key}'] must be Keyword, Integer, Float, Datetime, Bool or Text.", "payload_schema"),
             };
+        }
+
+        foreach (KeyValuePair<string, TextAnalyzer> pair in create.TextAnalyzers)
+        {
+            options.TextAnalyzers[pair.Key] = pair.Value.ToEngine(pair.Key);
         }
 
         return options;
@@ -73,8 +79,14 @@ internal static class CollectionMapping
                 PayloadIndexType.Integer => PayloadSchemaType.Integer,
                 PayloadIndexType.Float => PayloadSchemaType.Float,
                 PayloadIndexType.DateTime => PayloadSchemaType.Datetime,
+                PayloadIndexType.Text => PayloadSchemaType.Text,
                 _ => PayloadSchemaType.Bool,
             };
+        }
+
+        foreach (KeyValuePair<string, TextAnalyzerOptions> pair in options.TextAnalyzers)
+        {
+            wire.TextAnalyzers[pair.Key] = pair.Value.ToWire();
         }
 
         return wire;

@@ -68,6 +68,7 @@ internal static class FilterMapping
             Match.MatchValueOneofCase.Boolean => EngineCondition.Match(condition.Key, match.Boolean),
             Match.MatchValueOneofCase.Keywords => EngineCondition.MatchAny(condition.Key, match.Keywords.Strings.Select(PayloadValue.From).ToArray()),
             Match.MatchValueOneofCase.Integers => EngineCondition.MatchAny(condition.Key, match.Integers.Integers.Select(PayloadValue.From).ToArray()),
+            Match.MatchValueOneofCase.Text => EngineCondition.Text(condition.Key, match.Text),
             _ => throw new InvalidFilterException($"{field}.match on '{condition.Key}' is empty."),
         };
     }
@@ -96,6 +97,7 @@ internal static class FilterMapping
                 DatetimeRange = new DatetimeRange { Gt = d.Gt.ToWire(), Gte = d.Gte.ToWire(), Lt = d.Lt.ToWire(), Lte = d.Lte.ToWire() },
             },
         },
+        TextCondition t => new WireCondition { Field = new FieldCondition { Key = t.Key, Match = new Match { Text = t.Query } } },
         Filters.IsNullCondition n => new WireCondition { IsNull = new Api.V1.IsNullCondition { Key = n.Key } },
         Filters.IsEmptyCondition e => new WireCondition { IsEmpty = new Api.V1.IsEmptyCondition { Key = e.Key } },
         Filters.HasIdCondition h => new WireCondition { HasId = new Api.V1.HasIdCondition { HasId = { h.Ids.Select(id => id.ToWire()) } } },

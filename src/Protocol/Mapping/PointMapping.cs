@@ -109,7 +109,7 @@ internal static class PointMapping
         WithVectors = request.WithVector,
     };
 
-    private static EngineSearchParams ToEngine(this WireSearchParams? parameters, string field)
+    internal static EngineSearchParams ToEngine(this WireSearchParams? parameters, string field)
     {
         if (parameters is null)
         {
@@ -126,7 +126,7 @@ internal static class PointMapping
         };
     }
 
-    private static WireSearchParams ToWire(this EngineSearchParams parameters)
+    internal static WireSearchParams ToWire(this EngineSearchParams parameters)
     {
         var wire = new WireSearchParams { Exact = parameters.Exact };
         if (parameters.Ef is { } ef)

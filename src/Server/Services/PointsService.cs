@@ -6,6 +6,7 @@ using VectorEngine.Protocol.Mapping;
 using VectorEngine.Filters;
 using VectorEngine.Server.Hosting;
 using VectorEngine.Server.Observability;
+using EngineFusedPoint = VectorEngine.FusedPoint;
 using EngineScoredPoint = VectorEngine.ScoredPoint;
 
 namespace VectorEngine.Server.Services;
@@ -210,6 +211,36 @@ public sealed partial class PointsService : Api.V1.Points.PointsBase
         CheckCount(request.Limit, _options.MaxLimit, "limit");
         CheckDepth(request.Filter, "filter");
         return _host.Database.GetCollection(request.CollectionName).Search(request.ToEngine("search"), cancellation);
+    }
+
+    /// <inheritdoc />
+    public override Task<QueryResponse> Query(QueryPoints request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        if (_cluster.Enabled)
+        {
+            // Fusing per-shard fused rankings is not one fusion, and BM25 needs collection-wide statistics.
+            throw new RpcException(new Status(StatusCode.Unimplemented, "Hybrid queries on cluster collections are not served yet; run the vector and text stages as searches."));
+        }
+
+        var clock = Stopwatch.StartNew();
+        CheckCount(request.Limit, _options.MaxLimit, "limit");
+        CheckDepth(request.Filter, "filter");
+        foreach (PrefetchStage stage in request.Prefetch)
+        {
+            CheckCount(stage.Limit, _options.MaxLimit, "prefetch.limit");
+            CheckDepth(stage.Filter, "prefetch.filter");
+        }
+
+        var response = new QueryResponse();
+        foreach (EngineFusedPoint point in _host.Database.GetCollection(request.CollectionName).Query(request.ToEngine(), context.CancellationToken))
+        {
+            response.Result.Add(point.ToWire());
+        }
+
+        response.Time = clock.Elapsed.TotalSeconds;
+        return Task.FromResult(response);
     }
 
     /// <inheritdoc />

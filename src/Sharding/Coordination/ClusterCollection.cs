@@ -54,6 +54,7 @@ public sealed class ClusterCollection
         IndexName = (Options.Index ?? IndexSpec.Flat).Name,
         IndexParameters = new Dictionary<string, string>((Options.Index ?? IndexSpec.Flat).Parameters),
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(Options.PayloadIndexes, StringComparer.Ordinal),
+        TextAnalyzers = Options.TextAnalyzers.Count > 0 ? new Dictionary<string, TextAnalyzerOptions>(Options.TextAnalyzers, StringComparer.Ordinal) : null,
         ShardKey = Map.ShardKey,
         Shards = Map.Shards.Select(s => s.Nodes.ToArray()).ToArray(),
         Epochs = Map.Shards.Select(s => s.Epoch).ToArray(),
@@ -75,6 +76,7 @@ public sealed class ClusterCollection
         {
             Index = new IndexSpec(stored.IndexName, stored.IndexParameters),
             PayloadIndexes = new Dictionary<string, PayloadIndexType>(stored.PayloadIndexes, StringComparer.Ordinal),
+            TextAnalyzers = new Dictionary<string, TextAnalyzerOptions>(stored.TextAnalyzers ?? [], StringComparer.Ordinal),
         };
         var shards = stored.Shards.Select((nodes, id) => new ShardAssignment(id, nodes)
         {
@@ -104,6 +106,9 @@ public sealed class ClusterCollection
         public Dictionary<string, string> IndexParameters { get; set; } = [];
 
         public Dictionary<string, PayloadIndexType> PayloadIndexes { get; set; } = [];
+
+        // Absent in records written before text indexes (or without custom analyzers): English everywhere.
+        public Dictionary<string, TextAnalyzerOptions>? TextAnalyzers { get; set; }
 
         public string? ShardKey { get; set; }
 

@@ -35,4 +35,7 @@ public sealed partial class Collection : IVectorCollection
 
     Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> IVectorCollection.SearchBatchAsync(IReadOnlyList<SearchRequest> requests,
         CancellationToken cancellationToken) => CompletedTasks.Run(() => SearchBatch(requests, cancellationToken), cancellationToken);
+
+    Task<IReadOnlyList<FusedPoint>> IVectorCollection.QueryAsync(HybridQuery query, CancellationToken cancellationToken) =>
+        CompletedTasks.Run(() => Query(query, cancellationToken), cancellationToken);
 }

@@ -85,4 +85,12 @@ public interface IVectorCollection
     /// <param name="requests">The searches.</param>
     /// <param name="cancellationToken">Stops the searches.</param>
     Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> SearchBatchAsync(IReadOnlyList<SearchRequest> requests, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A hybrid query: vector and BM25 stages, each with its own filter and depth, fused into one ranking. On a sharded
+    /// cluster collection the server refuses it (Unimplemented) for now.
+    /// </summary>
+    /// <param name="query">The stages and the fusion.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    Task<IReadOnlyList<FusedPoint>> QueryAsync(HybridQuery query, CancellationToken cancellationToken = default);
 }
