@@ -56,6 +56,11 @@ internal static class CollectionMapping
             options.TextAnalyzers[pair.Key] = pair.Value.ToEngine(pair.Key);
         }
 
+        if (create.Embedding is { } embedding)
+        {
+            options = options.WithEmbedding(new TextEmbedding(embedding.SourceField, embedding.Generator));
+        }
+
         return options;
     }
 
@@ -87,6 +92,11 @@ internal static class CollectionMapping
         foreach (KeyValuePair<string, TextAnalyzerOptions> pair in options.TextAnalyzers)
         {
             wire.TextAnalyzers[pair.Key] = pair.Value.ToWire();
+        }
+
+        if (options.Embedding is { } embedding)
+        {
+            wire.Embedding = new Api.V1.TextEmbedding { SourceField = embedding.SourceField, Generator = embedding.Generator };
         }
 
         return wire;

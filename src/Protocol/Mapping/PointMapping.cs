@@ -62,6 +62,7 @@ internal static class PointMapping
 
         return new SearchRequest(search.Vector.ToArray(), (int)search.Limit)
         {
+            Text = search.Text.Length > 0 ? search.Text : null,
             Filter = search.Filter.ToEngine($"{field}.filter"),
             ScoreThreshold = search.HasScoreThreshold ? search.ScoreThreshold : null,
             WithPayload = search.WithPayload,
@@ -81,6 +82,7 @@ internal static class PointMapping
             WithPayload = request.WithPayload,
             WithVectors = request.WithVector,
             Params = request.Params.ToWire(),
+            Text = request.Text ?? "",
         };
         if (request.ScoreThreshold is { } threshold)
         {

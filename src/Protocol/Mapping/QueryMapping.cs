@@ -45,7 +45,7 @@ internal static class QueryMapping
             switch (stage)
             {
                 case VectorPrefetch v:
-                    wireStage.Vector = new VectorStage { Vector = { v.Vector }, Params = v.Params.ToWire() };
+                    wireStage.Vector = new VectorStage { Vector = { v.Vector }, Params = v.Params.ToWire(), Text = v.Text ?? "" };
                     break;
                 case TextPrefetch t:
                     wireStage.Text = new TextStage { Field = t.Field, Query = t.Query, K1 = t.Bm25.K1, B = t.Bm25.B };
@@ -96,6 +96,7 @@ internal static class QueryMapping
             PrefetchStage.StageOneofCase.Vector => new VectorPrefetch(stage.Vector.Vector.ToArray(), Limit(stage.Limit, $"{field}.limit"))
             {
                 Params = stage.Vector.Params.ToEngine($"{field}.vector.params"),
+                Text = stage.Vector.Text.Length > 0 ? stage.Vector.Text : null,
             },
             PrefetchStage.StageOneofCase.Text => new TextPrefetch(stage.Text.Field, stage.Text.Query, Limit(stage.Limit, $"{field}.limit"))
             {

@@ -1,3 +1,4 @@
+using VectorEngine.Embeddings;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VectorEngine.Hnsw;
@@ -53,11 +54,18 @@ public sealed class DatabaseHost : BackgroundService
     public VectorDatabase Database =>
         Volatile.Read(ref _database) ?? throw new RpcException(new Status(StatusCode.Unavailable, "The database is still recovering; retry shortly."));
 
-    /// <summary>The database options every server uses: HNSW by default, plus quantization and IVF.</summary>
+    /// <summary>The model standalone servers embed text with (collections name it in their embedding).</summary>
+    public const string DefaultEmbeddingModel = "all-MiniLM-L6-v2";
+
+    // One per process, made on the first text a collection embeds.
+    private static readonly DeferredEmbeddingGenerator MiniLM = new(() => new OnnxEmbeddingGenerator());
+
+    /// <summary>The database options every server uses: HNSW by default, plus quantization and IVF, and MiniLM for text.</summary>
     public static VectorDatabaseOptions EngineOptions()
     {
         VectorDatabaseOptions options = new VectorDatabaseOptions().UseHnsw().UseQuantization();
         options.Indexes.Register(new IvfIndexFactory());
+        options.EmbeddingGenerators[DefaultEmbeddingModel] = MiniLM;
         return options;
     }
 

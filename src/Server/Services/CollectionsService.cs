@@ -23,6 +23,12 @@ public sealed class CollectionsService(DatabaseHost host, ClusterHost cluster) :
         {
             // Checked here once, as the local create would: every node creates its shards from the stored definition.
             options.Validate(host.Database.Options.Indexes);
+            if (options.Embedding is not null)
+            {
+                // Each copy would embed on its own: vectors must be made once, before routing, which the router does not do yet.
+                throw new VectorEngineArgumentException("embedding (text in, vectors made) is served by standalone servers only for now; embed on the client for a cluster.", "embedding");
+            }
+
             int? shards = request.HasShardNumber ? checked((int)Math.Min(request.ShardNumber, int.MaxValue)) : null;
             await cluster.Node.CreateCollectionAsync(request.CollectionName, options, shards, request.HasShardKey ? request.ShardKey : null, context?.CancellationToken ?? default,
                 request.HasReplicationFactor ? checked((int)Math.Min(request.ReplicationFactor, int.MaxValue)) : null,

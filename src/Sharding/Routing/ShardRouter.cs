@@ -105,6 +105,11 @@ public sealed class ShardRouter
     public async Task<RoutedResult<IReadOnlyList<ScoredPoint>>> SearchAsync(string collection, SearchRequest request, bool requireAll, CancellationToken cancellationToken, TimeSpan? answerWithin = null,
         bool majority = false)
     {
+        if (request.Text is not null && request.Vector is { Length: 0 })
+        {
+            throw new VectorEngineArgumentException("Searches by text are served by standalone servers only for now; send a vector to a cluster.", "text");
+        }
+
         ClusterCollection definition = await GetAsync(collection, cancellationToken).ConfigureAwait(false);
         var answers = new List<IReadOnlyList<ScoredPoint>>();
         IReadOnlyList<int> partial = await FanOutAsync(definition, request.Filter, requireAll, majority,

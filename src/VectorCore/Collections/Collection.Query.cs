@@ -25,7 +25,7 @@ public sealed partial class Collection
             Filter? filter = Combine(query.Filter, stage.Filter);
             IReadOnlyList<ScoredPoint> hits = stage switch
             {
-                VectorPrefetch v => Search(new SearchRequest(v.Vector, v.Limit) { Filter = filter, Params = v.Params, WithPayload = false }, cancellationToken),
+                VectorPrefetch v => Search(new SearchRequest(v.Vector, v.Limit) { Text = v.Text, Filter = filter, Params = v.Params, WithPayload = false }, cancellationToken),
                 TextPrefetch t => SearchText(new TextSearchRequest(t.Field, t.Query, t.Limit) { Filter = filter, Bm25 = t.Bm25, WithPayload = false }, cancellationToken),
                 _ => throw new VectorEngineArgumentException($"Unknown stage type {stage.GetType().Name}.", "prefetch"),
             };

@@ -45,6 +45,7 @@ public sealed partial class Collection
     /// <exception cref="OperationCanceledException">The token was cancelled; no result is returned.</exception>
     public IReadOnlyList<ScoredPoint> Search(SearchRequest request, CancellationToken cancellationToken)
     {
+        request = request is null ? request! : WithEmbeddedQuery(request);
         float[] query = ValidateSearch(request, "request");
         cancellationToken.ThrowIfCancellationRequested();
         return SearchPinned(request, query, cancellationToken);
@@ -66,6 +67,7 @@ public sealed partial class Collection
     {
         ArgumentNullException.ThrowIfNull(requests);
         float[][] queries = new float[requests.Count][];
+        requests = requests.Select(r => r is null ? r! : WithEmbeddedQuery(r)).ToArray();
         for (int i = 0; i < requests.Count; i++)
         {
             queries[i] = ValidateSearch(requests[i], $"requests[{i}]");

@@ -25,7 +25,8 @@ public sealed partial class Collection
     /// <param name="points">The points.</param>
     /// <exception cref="DimensionMismatchException">A vector has the wrong length.</exception>
     /// <exception cref="InvalidVectorException">A vector holds NaN or infinity, or is zero under cosine.</exception>
-    /// <exception cref="InvalidPayloadException">A payload value clashes with a declared payload index.</exception>
+    /// <exception cref="InvalidPayloadException">A payload value clashes with a declared payload index, or a point has neither a vector nor text to embed.</exception>
+    /// <remarks>In a collection with <see cref="CollectionOptions.Embedding"/>, a point with an empty vector is embedded from its text first.</remarks>
     public void Upsert(IReadOnlyList<Point> points)
     {
         ArgumentNullException.ThrowIfNull(points);
@@ -34,7 +35,7 @@ public sealed partial class Collection
             return;
         }
 
-        List<PreparedPoint> prepared = Prepare(points);
+        List<PreparedPoint> prepared = Prepare(WithEmbeddedVectors(points));
         using var record = new ByteWriter(EstimateRecordBytes(prepared.Count));
         WalRecords.EncodeUpsert(record, prepared, Dimension);
         LogAndApply(record, () =>

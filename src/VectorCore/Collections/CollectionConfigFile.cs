@@ -29,6 +29,9 @@ internal sealed class CollectionConfigFile
     /// <summary>Absent in files written before text indexes: every text field then uses the English analyzer.</summary>
     public Dictionary<string, TextAnalyzerOptions> TextAnalyzers { get; set; } = [];
 
+    /// <summary>Absent in files written before collections embedded text.</summary>
+    public TextEmbedding? Embedding { get; set; }
+
     public static CollectionConfigFile From(string name, CollectionOptions options) => new()
     {
         Name = name,
@@ -38,6 +41,7 @@ internal sealed class CollectionConfigFile
         IndexParameters = new Dictionary<string, string>(options.EffectiveIndex.Parameters),
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(options.PayloadIndexes, StringComparer.Ordinal),
         TextAnalyzers = new Dictionary<string, TextAnalyzerOptions>(options.TextAnalyzers, StringComparer.Ordinal),
+        Embedding = options.Embedding,
     };
 
     public CollectionOptions ToOptions() => new(Dimension, Metric)
@@ -45,6 +49,7 @@ internal sealed class CollectionConfigFile
         Index = new IndexSpec(IndexName, IndexParameters),
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(PayloadIndexes, StringComparer.Ordinal),
         TextAnalyzers = new Dictionary<string, TextAnalyzerOptions>(TextAnalyzers ?? [], StringComparer.Ordinal),
+        Embedding = Embedding,
     };
 
     public void Save(IFileSystem fs, string directory) => JsonFile.Save(fs, Path.Combine(directory, FileName), this);

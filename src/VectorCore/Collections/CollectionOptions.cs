@@ -43,6 +43,12 @@ public sealed partial class CollectionOptions
     /// </summary>
     public Dictionary<string, TextAnalyzerOptions> TextAnalyzers { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Makes vectors from text: a point upserted without a vector is embedded from its <see cref="TextEmbedding.SourceField"/>
+    /// payload string, and a search may carry query text instead of a vector. Null: vectors only.
+    /// </summary>
+    public TextEmbedding? Embedding { get; init; }
+
     /// <summary>The payload indexes segments build (with one analyzer per text field), made once.</summary>
     internal PayloadIndexSchema IndexSchema => _indexSchema ??= new PayloadIndexSchema(PayloadIndexes, TextAnalyzers);
 
@@ -116,6 +122,11 @@ public sealed partial class CollectionOptions
             }
         }
 
+        if (Embedding is not null && (string.IsNullOrEmpty(Embedding.SourceField) || Embedding.SourceField.Length > Payload.MaxKeyLength || string.IsNullOrEmpty(Embedding.Generator)))
+        {
+            throw new VectorEngineArgumentException("Embedding needs a source field (a payload key) and a generator name.", "embedding");
+        }
+
         if (TextAnalyzers is null)
         {
             throw new VectorEngineArgumentException("TextAnalyzers must not be null.", "textAnalyzers");
@@ -137,9 +148,14 @@ public sealed partial class CollectionOptions
         }
     }
 
+    /// <summary>A copy with <see cref="Embedding"/> set (for readers that build options in steps).</summary>
+    /// <param name="embedding">The text embedding.</param>
+    public CollectionOptions WithEmbedding(TextEmbedding? embedding) =>
+        new(Dimension, Metric) { Index = Index, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers, Embedding = embedding };
+
     /// <summary>A copy whose <see cref="Index"/> is <paramref name="fallback"/> when none was given.</summary>
     internal CollectionOptions WithDefaultIndex(IndexSpec fallback) =>
-        Index is not null ? this : new CollectionOptions(Dimension, Metric) { Index = fallback, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers };
+        Index is not null ? this : new CollectionOptions(Dimension, Metric) { Index = fallback, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers, Embedding = Embedding };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
     private static partial Regex NamePattern();

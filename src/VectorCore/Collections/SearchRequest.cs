@@ -14,8 +14,16 @@ public sealed record SearchRequest
         Limit = limit;
     }
 
-    /// <summary>The query vector.</summary>
+    /// <summary>A search by text in a collection that embeds text (<see cref="CollectionOptions.Embedding"/>).</summary>
+    /// <param name="text">The query text, embedded by the collection's generator.</param>
+    /// <param name="limit">How many results.</param>
+    public static SearchRequest ForText(string text, int limit) => new([], limit) { Text = text };
+
+    /// <summary>The query vector (empty when <see cref="Text"/> is searched).</summary>
     public float[] Vector { get; init; }
+
+    /// <summary>Query text, embedded by the collection's generator when <see cref="Vector"/> is empty.</summary>
+    public string? Text { get; init; }
 
     /// <summary>How many results to return at most (k).</summary>
     public int Limit { get; init; }

@@ -62,6 +62,14 @@ public sealed class VectorDatabaseOptions
     /// <summary>Logging; defaults to none.</summary>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
+    /// <summary>
+    /// Embedding generators by name, for collections declaring <see cref="CollectionOptions.Embedding"/>: the name is
+    /// stored with the collection, the generator is given again at every open (e.g. VectorEngine.Embeddings'
+    /// <c>OnnxEmbeddingGenerator</c>).
+    /// </summary>
+    public Dictionary<string, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>> EmbeddingGenerators { get; } =
+        new(StringComparer.Ordinal);
+
     /// <summary>Index types by name. Index packages add theirs here (<c>options.UseHnsw()</c>).</summary>
     public IndexRegistry Indexes { get; } = new();
 

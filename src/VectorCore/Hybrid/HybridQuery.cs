@@ -69,8 +69,16 @@ public sealed record VectorPrefetch : Prefetch
         Vector = vector;
     }
 
-    /// <summary>The query vector.</summary>
+    /// <summary>A stage searching by text in a collection that embeds text (<see cref="CollectionOptions.Embedding"/>).</summary>
+    /// <param name="text">The query text.</param>
+    /// <param name="limit">Its depth.</param>
+    public static VectorPrefetch ForText(string text, int limit) => new([], limit) { Text = text };
+
+    /// <summary>The query vector (empty when <see cref="Text"/> is embedded instead).</summary>
     public float[] Vector { get; init; }
+
+    /// <summary>Query text, embedded by the collection's generator when <see cref="Vector"/> is empty.</summary>
+    public string? Text { get; init; }
 
     /// <summary>Search-time parameters.</summary>
     public SearchParams Params { get; init; } = SearchParams.Default;
