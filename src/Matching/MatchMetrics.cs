@@ -12,11 +12,14 @@ internal sealed class MatchMetrics : IDisposable
     public const string MeterName = "VectorEngine.Matching";
 
     private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly Histogram<double> _stageDuration;
     private readonly Counter<long> _fallbacks;
 
     public MatchMetrics(IMeterFactory? factory, CircuitBreakerStateProvider breaker, string reranker)
     {
+        // A factory's meters belong to the factory (shared by name, disposed with the host); a private one is ours.
+        _ownsMeter = factory is null;
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
         _stageDuration = _meter.CreateHistogram<double>("vectorengine.match.stage.duration", "ms", "Time per match stage (embed, candidates, rerank).");
         _fallbacks = _meter.CreateCounter<long>("vectorengine.match.fallbacks", description: "Matches answered degraded, by reason.");
@@ -31,5 +34,11 @@ internal sealed class MatchMetrics : IDisposable
 
     public void Fallback(string reason) => _fallbacks.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
 }

@@ -111,6 +111,7 @@ public static class VectorEngineServer
         app.MapGrpcService<CollectionsService>();
         app.MapGrpcService<PointsService>();
         app.MapGrpcService<SnapshotsService>();
+        app.MapGrpcService<MatchingService>();
         if (cluster.Enabled)
         {
             app.MapGrpcService<ShardPeerService>();

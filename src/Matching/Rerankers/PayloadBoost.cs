@@ -5,7 +5,11 @@ public abstract record PayloadBoost
 {
     private protected PayloadBoost(string field, double weight)
     {
-        ArgumentException.ThrowIfNullOrEmpty(field);
+        if (string.IsNullOrEmpty(field))
+        {
+            throw new VectorEngineArgumentException("A boost needs a payload field.", nameof(field));
+        }
+
         if (!double.IsFinite(weight))
         {
             throw new VectorEngineArgumentException($"Boost weight on '{field}' must be a finite number; got {weight}.", nameof(weight));

@@ -107,7 +107,7 @@ internal static class QueryMapping
         return engine with { Filter = stage.Filter.ToEngine($"{field}.filter"), Weight = stage.HasWeight ? stage.Weight : 1 };
     }
 
-    private static EngineFusion ToEngine(this WireFusion? fusion) => fusion?.MethodCase switch
+    internal static EngineFusion ToEngine(this WireFusion? fusion) => fusion?.MethodCase switch
     {
         WireFusion.MethodOneofCase.Weighted => EngineFusion.WeightedScores(),
         WireFusion.MethodOneofCase.Rrf when fusion.Rrf.HasK => EngineFusion.Rrf((int)Math.Min(fusion.Rrf.K, int.MaxValue)),
