@@ -47,7 +47,8 @@ public sealed partial class Collection
                 var manifest = new ManifestFile { WalGeneration = 1, NextSegmentId = 2 };
                 if (rows.Count > 0)
                 {
-                    SegmentFiles.Write(_fs, Path.Combine(staging, SegmentsFolder, "00000001"), Dimension, Metric, rows, deleted: null);
+                    SegmentFiles.Write(_fs, Path.Combine(staging, SegmentsFolder, "00000001"), Dimension, Metric, rows, deleted: null,
+                        PayloadIndexes.TextIndexFile.Remap(rows, Options.IndexSchema));
                     manifest.Segments.Add(1);
                 }
                 else

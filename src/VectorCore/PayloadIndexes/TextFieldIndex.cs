@@ -41,6 +41,36 @@ internal sealed class TextFieldIndex : PayloadFieldIndex
 
     public int TermCount => _postings.Count;
 
+    /// <summary>Every term's postings (for saving and remapping; not under concurrent appends).</summary>
+    public IEnumerable<KeyValuePair<string, TermPostings>> AllPostings => _postings;
+
+    /// <summary>Adds a term's postings, sorted by offset, to an index being loaded or remapped.</summary>
+    public void AddPostings(string term, List<(uint Offset, int Frequency)> postings)
+    {
+        var list = new TermPostings();
+        foreach ((uint offset, int frequency) in postings)
+        {
+            list.Add(offset, frequency);
+        }
+
+        _postings[term] = list;
+    }
+
+    /// <summary>Sets the rows' lengths of an index being loaded or remapped, and the live totals from them (every row live).</summary>
+    public void SetLengths(int[] lengths)
+    {
+        _lengths = lengths;
+        long documents = 0, terms = 0;
+        foreach (int length in lengths)
+        {
+            documents += length > 0 ? 1 : 0;
+            terms += length;
+        }
+
+        _liveDocuments = documents;
+        _liveTerms = terms;
+    }
+
     /// <summary>Appends the terms of a string, or of each string of an array, to <paramref name="terms"/>.</summary>
     public static void AnalyzeValue(PayloadValue value, TextAnalyzer analyzer, List<string> terms)
     {

@@ -23,8 +23,18 @@ internal sealed class Segment : IDisposable
     // The creator's reference until a segment set adopts it, then one per set that holds it.
     private int _references = 1;
 
+    /// <summary>A segment over these rows; <paramref name="prebuiltText"/> holds text indexes already built for them (read
+    /// from <c>text.idx</c>, or remapped by a merge), used as they are instead of analyzing every text again.</summary>
+    /// <param name="id">The segment id.</param>
+    /// <param name="store">The vectors.</param>
+    /// <param name="isSealed">Whether the segment is sealed.</param>
+    /// <param name="ids">The point ids by offset.</param>
+    /// <param name="payloads">The payloads by offset.</param>
+    /// <param name="deleted">The tombstones.</param>
+    /// <param name="payloadSchema">The declared payload indexes.</param>
+    /// <param name="prebuiltText">Text indexes already built for these rows, or null.</param>
     public Segment(int id, IVectorStore store, bool isSealed, List<PointId> ids, List<Payload> payloads, Bitset deleted,
-        PayloadIndexSchema payloadSchema)
+        PayloadIndexSchema payloadSchema, IReadOnlyDictionary<string, TextFieldIndex>? prebuiltText = null)
     {
         Id = id;
         Store = store;
@@ -36,14 +46,29 @@ internal sealed class Segment : IDisposable
         Deleted = deleted;
         DeletedCount = deleted.PopCount;
         _payloadIndexes = new(StringComparer.Ordinal);
+        var toFill = new List<PayloadFieldIndex>();
         foreach (KeyValuePair<string, PayloadIndexType> field in payloadSchema.Types)
         {
-            _payloadIndexes[field.Key] = payloadSchema.CreateIndex(field.Key, field.Value);
+            if (prebuiltText?.GetValueOrDefault(field.Key) is { } prebuilt)
+            {
+                _payloadIndexes[field.Key] = prebuilt;
+                continue;
+            }
+
+            PayloadFieldIndex index = payloadSchema.CreateIndex(field.Key, field.Value);
+            _payloadIndexes[field.Key] = index;
+            toFill.Add(index);
         }
 
-        for (int i = 0; i < payloads.Count; i++)
+        for (int i = 0; i < payloads.Count && toFill.Count > 0; i++)
         {
-            IndexPayload((uint)i, payloads[i]);
+            foreach (PayloadFieldIndex index in toFill)
+            {
+                if (payloads[i].TryGetValue(index.Key, out PayloadValue value))
+                {
+                    index.Add((uint)i, value);
+                }
+            }
         }
 
         foreach (PayloadFieldIndex index in _payloadIndexes.Values)

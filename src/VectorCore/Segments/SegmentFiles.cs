@@ -21,8 +21,12 @@ internal static class SegmentFiles
     private static ReadOnlySpan<byte> PointsMagic => "VEPOINTS"u8;
     private static ReadOnlySpan<byte> DeletedMagic => "VEDELETE"u8;
 
-    /// <summary>Writes a new segment from <paramref name="rows"/>, copied in order: vectors, ids and payloads, and tombstones.</summary>
-    public static unsafe void Write(IFileSystem fs, string directory, int dimension, DistanceMetric metric, IReadOnlyList<(Segment Segment, uint Offset)> rows, Bitset? deleted)
+    /// <summary>
+    /// Writes a new segment from <paramref name="rows"/>, copied in order: vectors, ids and payloads, tombstones, and the
+    /// text indexes of those rows when there are any (<see cref="TextIndexFile"/>).
+    /// </summary>
+    public static unsafe void Write(IFileSystem fs, string directory, int dimension, DistanceMetric metric, IReadOnlyList<(Segment Segment, uint Offset)> rows, Bitset? deleted,
+        IReadOnlyDictionary<string, TextFieldIndex>? text = null)
     {
         fs.CreateDirectory(directory);
         int stride = GrowableVectorStore.StrideFor(dimension);
@@ -60,6 +64,11 @@ internal static class SegmentFiles
         VectorChecksums.Write(fs, directory, vectorBytes, checksums.Finish());
         WritePoints(fs, Path.Combine(directory, PointsFile), rows);
         WriteTombstones(fs, directory, deleted ?? new Bitset(), rows.Count);
+        if (text is { Count: > 0 })
+        {
+            TextIndexFile.Write(fs, directory, text, rows.Count);
+        }
+
         fs.SyncDirectory(directory);
     }
 
@@ -129,7 +138,7 @@ internal static class SegmentFiles
         {
             (List<PointId> ids, List<Payload> payloads) = ReadPoints(fs, Path.Combine(directory, PointsFile), store.Count);
             Bitset deleted = ReadTombstones(fs, Path.Combine(directory, DeletedFile), store.Count);
-            return new Segment(id, store, isSealed: true, ids, payloads, deleted, schema);
+            return new Segment(id, store, isSealed: true, ids, payloads, deleted, schema, TextIndexFile.TryRead(fs, directory, schema, store.Count));
         }
         catch
         {

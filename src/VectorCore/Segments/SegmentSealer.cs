@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using VectorEngine.Diagnostics;
 using VectorEngine.Indexing;
+using VectorEngine.PayloadIndexes;
 using VectorEngine.Storage;
 
 namespace VectorEngine.Segments;
@@ -22,7 +23,9 @@ internal sealed class SegmentSealer(IFileSystem fs, string collection, Collectio
             rows.Add((frozen, i));
         }
 
-        MappedVectorStore store = Write(directory, rows, frozen.Deleted);
+        // Same rows, same offsets: the frozen segment's text indexes are saved as they are.
+        Dictionary<string, TextFieldIndex> text = frozen.PayloadIndexes.Values.OfType<TextFieldIndex>().ToDictionary(t => t.Key, StringComparer.Ordinal);
+        MappedVectorStore store = Write(directory, rows, frozen.Deleted, text);
         try
         {
             return frozen.ToSealed(store, BuildIndex(store, directory, frozen.Id));
@@ -37,7 +40,9 @@ internal sealed class SegmentSealer(IFileSystem fs, string collection, Collectio
     /// <summary>A new segment <paramref name="id"/> holding <paramref name="rows"/> in order; on failure the caller removes the folder.</summary>
     public Segment Merge(string directory, int id, IReadOnlyList<(Segment Segment, uint Offset)> rows)
     {
-        MappedVectorStore store = Write(directory, rows, deleted: null);
+        // The sources' postings, renumbered: a merge never analyzes text again.
+        Dictionary<string, TextFieldIndex>? text = TextIndexFile.Remap(rows, options.IndexSchema);
+        MappedVectorStore store = Write(directory, rows, deleted: null, text);
         Segment? merged = null;
         try
         {
@@ -51,7 +56,7 @@ internal sealed class SegmentSealer(IFileSystem fs, string collection, Collectio
                 payloads.Add(segment.PayloadAt(offset));
             }
 
-            merged = new Segment(id, store, isSealed: true, ids, payloads, new Bitset(rows.Count), options.IndexSchema);
+            merged = new Segment(id, store, isSealed: true, ids, payloads, new Bitset(rows.Count), options.IndexSchema, text);
             merged.Index = BuildIndex(store, directory, id);
             return merged;
         }
@@ -70,9 +75,9 @@ internal sealed class SegmentSealer(IFileSystem fs, string collection, Collectio
         }
     }
 
-    private MappedVectorStore Write(string directory, IReadOnlyList<(Segment Segment, uint Offset)> rows, Bitset? deleted)
+    private MappedVectorStore Write(string directory, IReadOnlyList<(Segment Segment, uint Offset)> rows, Bitset? deleted, IReadOnlyDictionary<string, TextFieldIndex>? text)
     {
-        SegmentFiles.Write(fs, directory, options.Dimension, options.Metric, rows, deleted);
+        SegmentFiles.Write(fs, directory, options.Dimension, options.Metric, rows, deleted, text);
         fs.SyncDirectory(Path.GetDirectoryName(directory)!);
         return MappedVectorStore.Open(fs, Path.Combine(directory, SegmentFiles.VectorsFile), options.Dimension, options.Metric);
     }

@@ -57,9 +57,15 @@ internal sealed class TextAnalyzer : IDisposable
 
     public TextAnalyzerOptions Options { get; }
 
+    /// <summary>Texts analyzed so far (tests check that an open or a merge reuses saved indexes instead).</summary>
+    public long AnalyzedTexts => Interlocked.Read(ref _analyzedTexts);
+
+    private long _analyzedTexts;
+
     /// <summary>Appends the terms of <paramref name="text"/>, in order, repeats kept (they are term frequencies).</summary>
     public void Analyze(string text, List<string> terms)
     {
+        Interlocked.Increment(ref _analyzedTexts);
         using TokenStream stream = _analyzer.GetTokenStream("f", text);
         ICharTermAttribute term = stream.AddAttribute<ICharTermAttribute>();
         stream.Reset();

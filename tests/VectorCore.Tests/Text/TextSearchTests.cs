@@ -171,6 +171,61 @@ public sealed class TextSearchTests
         Assert.Empty(reopened.SearchText(new TextSearchRequest("body", "run", 10)));
     }
 
+    [Fact]
+    public void Each_sealed_segment_saves_its_text_index_merges_keep_it_and_a_damaged_file_is_rebuilt_with_the_same_answers()
+    {
+        using var t = new TestDatabase(o => o.MaxMutableSegmentPoints = 10);
+        // An analyzer of its own (not the shared default), so its count of analyzed texts is this test's alone.
+        Collection c = t.Db.CreateCollection("c", new CollectionOptions(2, DistanceMetric.L2)
+        {
+            PayloadIndexes = { ["body"] = PayloadIndexType.Text },
+            TextAnalyzers = { ["body"] = TextAnalyzerOptions.English with { MaxTokenLength = 63 } },
+        });
+        long Analyzed() => t.Db.GetCollection("c").Options.IndexSchema.AnalyzerOf("body").AnalyzedTexts;
+        var random = new Random(5);
+        string[] words = ["rust", "kotlin", "engineer", "remote", "lisbon", "data", "platform", "senior", "intern", "go"];
+        c.Upsert(Enumerable.Range(0, 95).Select(i => Point((ulong)i, string.Join(' ', Enumerable.Range(0, 1 + random.Next(8)).Select(_ => words[random.Next(words.Length)])))).ToList());
+        c.Delete(Enumerable.Range(0, 95).Where(i => i % 7 == 0).Select(i => (PointId)(ulong)i).ToList());
+        string Answers(Collection collection) => string.Join(";", new[] { "rust engineer", "remote data", "go", "senior intern lisbon" }.Select(q =>
+            string.Join(",", collection.SearchText(new TextSearchRequest("body", q, 20)).Select(h => $"{h.Id}:{h.Score:F5}")) + "|" +
+            collection.Count(new Filter { Must = { Condition.Text("body", q) } })));
+        string expected = Answers(c);
+
+        string[] files = Directory.GetFiles(t.Path, TextIndexFileName, SearchOption.AllDirectories);
+        Assert.Equal(c.GetInfo().SealedSegmentCount, files.Length);
+        t.Reopen();
+        Assert.Equal(expected, Answers(t.Db.GetCollection("c")));
+
+        // Only the mutable segment's few rows (replayed from the WAL) and the queries were analyzed, not the sealed rows.
+        Assert.InRange(Analyzed(), 1, 20);
+
+        // A merge renumbers the postings of its sources; the merged segment saves them too.
+        long beforeMerge = Analyzed();
+        t.Db.GetCollection("c").Optimize();
+        Assert.Equal(beforeMerge, Analyzed());
+        Assert.Equal(expected, Answers(t.Db.GetCollection("c")));
+        t.Reopen();
+        Assert.Equal(expected, Answers(t.Db.GetCollection("c")));
+        Assert.InRange(Analyzed(), 1, 20);
+
+        // Derived data: a damaged or missing file is rebuilt from the payloads.
+        string[] saved = Directory.GetFiles(t.Path, TextIndexFileName, SearchOption.AllDirectories);
+        Assert.NotEmpty(saved);
+        byte[] bytes = File.ReadAllBytes(saved[0]);
+        bytes[bytes.Length / 2] ^= 0x55;
+        File.WriteAllBytes(saved[0], bytes);
+        foreach (string other in saved.Skip(1))
+        {
+            File.Delete(other);
+        }
+
+        t.Reopen();
+        Assert.True(Analyzed() > 50, "a damaged or missing file is rebuilt by analyzing the rows");
+        Assert.Equal(expected, Answers(t.Db.GetCollection("c")));
+    }
+
+    private const string TextIndexFileName = "text.idx";
+
     private static Point Point(ulong id, string[] words) => Point(id, string.Join(' ', words));
 
     private static Point Point(ulong id, string body) => new(id, [id % 7, 1], new Payload { ["body"] = body });
