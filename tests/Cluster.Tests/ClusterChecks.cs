@@ -11,6 +11,22 @@ internal static class ClusterChecks
     /// <summary>Every id in the collection, read through the router with every shard required (ids must be numbers).</summary>
     public static async Task<HashSet<ulong>> AllIds(Points.PointsClient points, string collection) => [.. await IdsInPagesAsync(points, collection)];
 
+    /// <summary>
+    /// Every id, or null while some shard cannot answer yet (nodes just restarted: their copies are still catching up),
+    /// for checks that wait until the cluster serves again.
+    /// </summary>
+    public static async Task<HashSet<ulong>?> AllIdsOnceServing(Points.PointsClient points, string collection)
+    {
+        try
+        {
+            return await AllIds(points, collection);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Every id through the router, page by page, duplicates kept (to find any).</summary>
     public static async Task<List<ulong>> IdsInPagesAsync(Points.PointsClient points, string collection, uint pageSize = 5_000)
     {
