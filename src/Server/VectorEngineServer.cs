@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Prometheus;
+using VectorEngine.Diagnostics;
 using VectorEngine.Server.Cluster;
 using VectorEngine.Server.Hosting;
 using VectorEngine.Server.Observability;
@@ -160,7 +162,10 @@ public static class VectorEngineServer
         return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, System.Text.Encoding.UTF8.GetBytes(settings.MetricsApiKey));
     }
 
-    /// <summary>A span per call (ASP.NET Core's instrumentation), exported over OTLP when an endpoint is configured.</summary>
+    /// <summary>
+    /// A span per call (ASP.NET Core's instrumentation) with the engine's own spans inside it, and the engine's meters,
+    /// exported over OTLP when an endpoint is configured.
+    /// </summary>
     private static void AddTracing(WebApplicationBuilder builder, ServerOptions settings)
     {
         string endpoint = settings.OtlpEndpoint.Length > 0 ? settings.OtlpEndpoint : builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? string.Empty;
@@ -173,6 +178,10 @@ public static class VectorEngineServer
             .ConfigureResource(resource => resource.AddService("vectorengine-server"))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
+                .AddSource(EngineTelemetry.Name)
+                .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint)))
+            .WithMetrics(metrics => metrics
+                .AddMeter(EngineTelemetry.Name, "VectorEngine.Matching")
                 .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint)));
     }
 }

@@ -11,7 +11,7 @@ public sealed class MetricsTests
     {
         int port = ServerHarness.FreePort();
         await using ServerHarness server = await ServerHarness.StartAsync(settings: new Dictionary<string, string?> { ["Server:MetricsPort"] = $"{port}" });
-        RemoteCollection c = await server.Client.CreateCollectionAsync("jobs", new CollectionOptions(2, DistanceMetric.L2));
+        RemoteCollection c = await server.Client.CreateCollectionAsync("metered", new CollectionOptions(2, DistanceMetric.L2));
         await c.UpsertAsync(Enumerable.Range(0, 10).Select(i => new Point((ulong)i, [i, 1f])).ToArray());
         for (int i = 0; i < 3; i++)
         {
@@ -25,9 +25,15 @@ public sealed class MetricsTests
         Assert.Contains("vectorengine_grpc_requests_total{method=\"/vectorengine.v1.Points/Search\",code=\"OK\"} 3", text);
         Assert.Contains("vectorengine_grpc_requests_total{method=\"/vectorengine.v1.Points/Count\",code=\"NotFound\"} 1", text);
         Assert.Contains("vectorengine_grpc_request_duration_seconds_count{method=\"/vectorengine.v1.Points/Upsert\"} 1", text);
-        Assert.Contains("vectorengine_collection_points{collection=\"jobs\"} 10", text);
-        Assert.Contains("vectorengine_collection_wal_bytes{collection=\"jobs\"}", text);
+        Assert.Contains("vectorengine_collection_points{collection=\"metered\"} 10", text);
+        Assert.Contains("vectorengine_collection_wal_bytes{collection=\"metered\"}", text);
         Assert.Contains("vectorengine_recovery_seconds", text);
+
+        // The engine's own meter (System.Diagnostics.Metrics "VectorEngine") on the same endpoint.
+        Assert.Contains("vectorengine_searches_total{collection=\"metered\",kind=\"vector\"} 3", text);
+        Assert.Contains("vectorengine_upserted_points_total{collection=\"metered\"} 10", text);
+        Assert.Contains("vectorengine_search_duration_milliseconds_count{collection=\"metered\",kind=\"vector\"} 3", text);
+        Assert.Matches("vectorengine_segments\\{collection=\"metered\"\\} [1-9]", text);
 
         // The gRPC port serves gRPC only.
         using var http1 = new HttpClient();
@@ -39,7 +45,7 @@ public sealed class MetricsTests
         });
 
         // A dropped collection leaves the gauges.
-        await server.Client.DropCollectionAsync("jobs");
-        Assert.DoesNotContain("collection=\"jobs\"", await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
+        await server.Client.DropCollectionAsync("metered");
+        Assert.DoesNotContain("collection=\"metered\"", await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
     }
 }

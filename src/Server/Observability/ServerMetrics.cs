@@ -9,7 +9,7 @@ namespace VectorEngine.Server.Observability;
 /// and index bytes, refreshed from the engine at each scrape; plus the last recovery's duration. Labels carry method, status code and collection names
 /// only — never keys or payloads.
 /// </summary>
-public sealed class ServerMetrics
+public sealed class ServerMetrics : IDisposable
 {
     private static readonly GaugeConfiguration PerCollection = new() { LabelNames = ["collection"] };
 
@@ -20,6 +20,7 @@ public sealed class ServerMetrics
     private readonly Gauge _walBytes;
     private readonly Gauge _indexBytes;
     private readonly Gauge _recoverySeconds;
+    private readonly EngineMetricsBridge _engine;
     private HashSet<string> _collections = [];
 
     /// <summary>Creates the metrics for one server.</summary>
@@ -28,6 +29,7 @@ public sealed class ServerMetrics
     {
         _host = host;
         Registry = Metrics.NewCustomRegistry();
+        _engine = new EngineMetricsBridge(Registry);
         IMetricFactory factory = Metrics.WithCustomRegistry(Registry);
         Requests = factory.CreateCounter("vectorengine_grpc_requests_total", "gRPC calls by method and status code.",
             new CounterConfiguration { LabelNames = ["method", "code"] });
@@ -95,8 +97,13 @@ public sealed class ServerMetrics
             {
                 gauge.RemoveLabelled(gone);
             }
+
+            _engine.Forget(gone);
         }
 
         _collections = seen;
     }
+
+    /// <summary>Stops listening to the engine's meters.</summary>
+    public void Dispose() => _engine.Dispose();
 }

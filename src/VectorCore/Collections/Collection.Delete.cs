@@ -68,7 +68,9 @@ public sealed partial class Collection
     {
         using var record = new ByteWriter();
         WalRecords.EncodeDelete(record, ids);
-        return LogAndApply(record, () => ApplyDelete(ids));
+        int deleted = LogAndApply(record, () => ApplyDelete(ids));
+        EngineTelemetry.WalBytes.Add(record.Length, EngineTelemetry.Collection(Name));
+        return deleted;
     }
 
     private int ApplyDelete(List<PointId> ids)

@@ -16,6 +16,18 @@ public sealed partial class Collection
     public IReadOnlyList<FusedPoint> Query(HybridQuery query, CancellationToken cancellationToken = default)
     {
         ValidateQuery(query);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        using System.Diagnostics.Activity? activity = EngineTelemetry.Source.StartActivity("vectorengine.query");
+        activity?.SetTag("vectorengine.collection", Name);
+        activity?.SetTag("vectorengine.stages", query.Prefetch.Count);
+        IReadOnlyList<FusedPoint> results = RunQuery(query, cancellationToken);
+        EngineTelemetry.Searches.Add(1, EngineTelemetry.Collection(Name), EngineTelemetry.Kind("hybrid"));
+        EngineTelemetry.SearchDuration.Record(EngineTelemetry.MillisecondsSince(start), EngineTelemetry.Collection(Name), EngineTelemetry.Kind("hybrid"));
+        return results;
+    }
+
+    private List<FusedPoint> RunQuery(HybridQuery query, CancellationToken cancellationToken)
+    {
         int count = query.Prefetch.Count;
         var stages = new IReadOnlyList<(PointId, float)>[count];
         var raw = new IReadOnlyList<float>[count];

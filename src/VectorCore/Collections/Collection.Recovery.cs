@@ -46,6 +46,7 @@ public sealed partial class Collection
             throw;
         }
 
+        EngineTelemetry.Opened(collection);
         return collection;
     }
 

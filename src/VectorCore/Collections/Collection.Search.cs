@@ -48,7 +48,15 @@ public sealed partial class Collection
         request = request is null ? request! : WithEmbeddedQuery(request);
         float[] query = ValidateSearch(request, "request");
         cancellationToken.ThrowIfCancellationRequested();
-        return SearchPinned(request, query, cancellationToken);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        using System.Diagnostics.Activity? activity = EngineTelemetry.Source.StartActivity("vectorengine.search");
+        activity?.SetTag("vectorengine.collection", Name);
+        activity?.SetTag("vectorengine.limit", request.Limit);
+        activity?.SetTag("vectorengine.filtered", request.Filter is not null);
+        IReadOnlyList<ScoredPoint> hits = SearchPinned(request, query, cancellationToken);
+        EngineTelemetry.Searches.Add(1, EngineTelemetry.Collection(Name), EngineTelemetry.Kind("vector"));
+        EngineTelemetry.SearchDuration.Record(EngineTelemetry.MillisecondsSince(start), EngineTelemetry.Collection(Name), EngineTelemetry.Kind("vector"));
+        return hits;
     }
 
     /// <summary>

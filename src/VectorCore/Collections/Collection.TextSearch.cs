@@ -18,6 +18,23 @@ public sealed partial class Collection
     public IReadOnlyList<ScoredPoint> SearchText(TextSearchRequest request, CancellationToken cancellationToken = default)
     {
         PayloadIndexSchema schema = ValidateTextSearch(request);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        using System.Diagnostics.Activity? activity = EngineTelemetry.Source.StartActivity("vectorengine.text_search");
+        activity?.SetTag("vectorengine.collection", Name);
+        activity?.SetTag("vectorengine.field", request.Field);
+        EngineTelemetry.Searches.Add(1, EngineTelemetry.Collection(Name), EngineTelemetry.Kind("text"));
+        try
+        {
+            return SearchTextPinned(request, schema, cancellationToken);
+        }
+        finally
+        {
+            EngineTelemetry.SearchDuration.Record(EngineTelemetry.MillisecondsSince(start), EngineTelemetry.Collection(Name), EngineTelemetry.Kind("text"));
+        }
+    }
+
+    private IReadOnlyList<ScoredPoint> SearchTextPinned(TextSearchRequest request, PayloadIndexSchema schema, CancellationToken cancellationToken)
+    {
         var terms = new List<string>();
         schema.AnalyzerOf(request.Field).Analyze(request.Query, terms);
         var scorer = new Bm25Scorer(request.Field, request.Bm25, terms);

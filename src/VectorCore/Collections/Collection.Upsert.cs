@@ -35,6 +35,10 @@ public sealed partial class Collection
             return;
         }
 
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        using System.Diagnostics.Activity? activity = EngineTelemetry.Source.StartActivity("vectorengine.upsert");
+        activity?.SetTag("vectorengine.collection", Name);
+        activity?.SetTag("vectorengine.points", points.Count);
         List<PreparedPoint> prepared = Prepare(WithEmbeddedVectors(points));
         using var record = new ByteWriter(EstimateRecordBytes(prepared.Count));
         WalRecords.EncodeUpsert(record, prepared, Dimension);
@@ -43,6 +47,9 @@ public sealed partial class Collection
             ApplyUpsert(prepared);
             return true;
         });
+        EngineTelemetry.WalBytes.Add(record.Length, EngineTelemetry.Collection(Name));
+        EngineTelemetry.UpsertedPoints.Add(prepared.Count, EngineTelemetry.Collection(Name));
+        EngineTelemetry.UpsertDuration.Record(EngineTelemetry.MillisecondsSince(start), EngineTelemetry.Collection(Name));
     }
 
     private int EstimateRecordBytes(int count) => 64 + (count * ((Dimension * sizeof(float)) + 64));

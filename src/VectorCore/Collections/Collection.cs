@@ -126,6 +126,7 @@ public sealed partial class Collection : IDisposable
             return;
         }
 
+        EngineTelemetry.Closed(this);
         StopOptimizer();
         SegmentSet? retired;
 

@@ -17,6 +17,10 @@ internal sealed class SegmentSealer(IFileSystem fs, string collection, Collectio
     /// <summary>The sealed form of <paramref name="frozen"/>, written into <paramref name="directory"/>; on failure the caller removes the folder.</summary>
     public Segment Seal(Segment frozen, string directory)
     {
+        using System.Diagnostics.Activity? activity = EngineTelemetry.Source.StartActivity("vectorengine.seal");
+        activity?.SetTag("vectorengine.collection", collection);
+        activity?.SetTag("vectorengine.points", frozen.Count);
+        EngineTelemetry.Seals.Add(1, EngineTelemetry.Collection(collection));
         var rows = new List<(Segment, uint)>(frozen.Count);
         for (uint i = 0; i < frozen.Count; i++)
         {
@@ -40,6 +44,11 @@ internal sealed class SegmentSealer(IFileSystem fs, string collection, Collectio
     /// <summary>A new segment <paramref name="id"/> holding <paramref name="rows"/> in order; on failure the caller removes the folder.</summary>
     public Segment Merge(string directory, int id, IReadOnlyList<(Segment Segment, uint Offset)> rows)
     {
+        using System.Diagnostics.Activity? activity = EngineTelemetry.Source.StartActivity("vectorengine.merge");
+        activity?.SetTag("vectorengine.collection", collection);
+        activity?.SetTag("vectorengine.points", rows.Count);
+        EngineTelemetry.Merges.Add(1, EngineTelemetry.Collection(collection));
+        EngineTelemetry.MergedPoints.Add(rows.Count, EngineTelemetry.Collection(collection));
         // The sources' postings, renumbered: a merge never analyzes text again.
         Dictionary<string, TextFieldIndex>? text = TextIndexFile.Remap(rows, options.IndexSchema);
         MappedVectorStore store = Write(directory, rows, deleted: null, text);
