@@ -186,6 +186,13 @@ public sealed class VectorEngineClient : IVectorDatabase
         }
     }
 
+    /// <summary>Closes the client as <see cref="Dispose"/> does (nothing in it waits on the network).</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>Runs a call, turning the server's status back into the engine's exception types.</summary>
     internal static async Task<T> Call<T>(Func<Task<T>> call)
     {

@@ -15,12 +15,13 @@ public sealed class EmbeddedOrServerTests
         var outcomes = new List<string>();
         foreach (string target in new[] { "embedded:" + embeddedDir.Path, server.Address })
         {
-            using IVectorDatabase db = VectorEngineConnection.Open(target);
+            await using IVectorDatabase db = VectorEngineConnection.Open(target);
             outcomes.Add(await Exercise(db));
         }
 
         Assert.Equal(outcomes[0], outcomes[1]);
         Assert.Contains(" | 50 25 | ", outcomes[0]); // text filters: "rust engineer" (stemmed) and "krakow" (folded)
+        Assert.Contains(" | 0,4,8,12,16,20,24,28,32,36,40,44,48,52,56,60,64,68,72,76,80,84,88,92,96 | ", outcomes[0]); // streamed in pages of 7
     }
 
     private static async Task<string> Exercise(IVectorDatabase db)
@@ -47,6 +48,7 @@ public sealed class EmbeddedOrServerTests
             $"{await docs.CountAsync()} {await docs.CountAsync(german)}",
             string.Join(",", (await docs.SearchAsync(new SearchRequest(vectors[8], 3) { Filter = german })).Select(h => $"{h.Id}:{h.Score:F4}")),
             string.Join(",", (await docs.ScrollAsync(new ScrollRequest { Limit = 5, Filter = german })).Points.Select(p => p.Id)),
+            string.Join(",", await docs.ScrollAllAsync(german, withPayload: false, pageSize: 7).Select(p => p.Id.ToString()).ToListAsync()),
             string.Join(",", (await docs.GetAsync([3UL, 4UL, 500UL])).Select(p => $"{p.Id}:{p.Payload!["lang"]}")),
             $"{await docs.CountAsync(rust)} {await docs.CountAsync(new Filter { Must = [Condition.Text("body", "krakow")] })}",
             string.Join(",", (await docs.QueryAsync(new HybridQuery(6, new VectorPrefetch(vectors[8], 10) { Filter = german }, new TextPrefetch("body", "rust engineering", 10) { Weight = 2 })
@@ -56,6 +58,17 @@ public sealed class EmbeddedOrServerTests
             string.Join(",", (await docs.QueryAsync(new HybridQuery(3, new TextPrefetch("body", "kotlin", 3)) { WithPayload = false })).Select(p => $"{p.Id}:{p.StageScores[0]:F4}:{p.Payload is null}")),
             $"{await docs.DeleteAsync([1UL, 2UL])} {await docs.DeleteAsync(german)} {(await docs.GetInfoAsync()).PointCount}",
         };
+        using (var cancelled = new CancellationTokenSource())
+        {
+            await cancelled.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                await foreach (PointRecord _ in docs.ScrollAllAsync(cancellationToken: cancelled.Token))
+                {
+                }
+            });
+        }
+
         VectorEngineArgumentException notText = await Assert.ThrowsAnyAsync<VectorEngineArgumentException>(() =>
             docs.QueryAsync(new HybridQuery(3, new TextPrefetch("lang", "de", 3))));
         log.Add(notText.ParamName ?? "no field");

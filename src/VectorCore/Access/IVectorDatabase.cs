@@ -4,7 +4,7 @@ namespace VectorEngine;
 /// A vector database reached either in-process (<see cref="VectorDatabase"/>) or over gRPC (VectorEngine.Client's
 /// VectorEngineClient): code written against this interface switches between the two by configuration.
 /// </summary>
-public interface IVectorDatabase : IDisposable
+public interface IVectorDatabase : IDisposable, IAsyncDisposable
 {
     /// <summary>Creates a collection.</summary>
     /// <param name="name">The collection name.</param>
@@ -93,4 +93,31 @@ public interface IVectorCollection
     /// <param name="query">The stages and the fusion.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     Task<IReadOnlyList<FusedPoint>> QueryAsync(HybridQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every point passing <paramref name="filter"/>, in id order, fetched a page at a time as the caller reads
+    /// (<see cref="ScrollAsync"/> underneath): a whole collection can be streamed without holding it in memory.
+    /// </summary>
+    /// <param name="filter">Only points passing it; null for all.</param>
+    /// <param name="withPayload">Attach payloads.</param>
+    /// <param name="withVector">Attach vectors.</param>
+    /// <param name="pageSize">Points per page, 1 to 10,000.</param>
+    /// <param name="cancellationToken">Stops the enumeration (checked before each page).</param>
+    async IAsyncEnumerable<PointRecord> ScrollAllAsync(Filters.Filter? filter = null, bool withPayload = true, bool withVector = false, int pageSize = 1_000,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        PointId? offset = null;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ScrollPage page = await ScrollAsync(new ScrollRequest { Filter = filter, Offset = offset, Limit = pageSize, WithPayload = withPayload, WithVector = withVector }, cancellationToken).ConfigureAwait(false);
+            foreach (PointRecord point in page.Points)
+            {
+                yield return point;
+            }
+
+            offset = page.NextOffset;
+        }
+        while (offset is not null);
+    }
 }

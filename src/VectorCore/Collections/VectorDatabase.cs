@@ -18,7 +18,7 @@ namespace VectorEngine;
 /// docs.Upsert(new Point(1UL, embedding, new Payload { ["lang"] = "en" }));
 /// var hits = docs.Search(query, limit: 10);
 /// </code></example>
-public sealed partial class VectorDatabase : IDisposable
+public sealed partial class VectorDatabase : IDisposable, IAsyncDisposable
 {
     private const string MarkerFile = "vectorengine.db";
     private const string LockFile = "LOCK";
@@ -325,6 +325,12 @@ public sealed partial class VectorDatabase : IDisposable
             Release(name);
         }
     }
+
+    /// <summary>
+    /// Closes the database as <see cref="Dispose"/> does, off the caller's thread: closing waits for writes in flight, a
+    /// running seal and the final WAL flush, which an async caller must not block a thread on.
+    /// </summary>
+    public ValueTask DisposeAsync() => new(Task.Run(Dispose));
 
     /// <summary>Closes every collection (flushing WALs) and releases the directory lock.</summary>
     public void Dispose()
