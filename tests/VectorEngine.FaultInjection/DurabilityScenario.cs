@@ -302,7 +302,8 @@ public static class DurabilityScenario
                     {
                         _collection = _db.CreateCollection(Name, new CollectionOptions(Dimension, DistanceMetric.L2)
                         {
-                            PayloadIndexes = { ["k"] = PayloadIndexType.Integer },
+                            // The text index too: seals and merges write text.idx, so faults land on it as well.
+                            PayloadIndexes = { ["k"] = PayloadIndexType.Integer, ["t"] = PayloadIndexType.Text },
                         });
                     }
                     else
@@ -357,7 +358,7 @@ public static class DurabilityScenario
         };
 
         private static Point PointFor(int key, int version) =>
-            new((ulong)key, VectorOf(key, version), new Payload { ["k"] = key, ["v"] = version });
+            new((ulong)key, VectorOf(key, version), new Payload { ["k"] = key, ["v"] = version, ["t"] = $"marker key{key} version{version}" });
 
         private Dictionary<int, int> Observe(string when, int[]? keys = null) => Read(_collection!, when, keys);
 
