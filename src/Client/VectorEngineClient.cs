@@ -13,7 +13,7 @@ namespace VectorEngine.Client;
 /// </summary>
 public sealed class VectorEngineClient : IVectorDatabase
 {
-    private readonly GrpcChannel _channel;
+    private readonly GrpcChannel? _channel;
     private readonly bool _ownsChannel;
 
     /// <summary>Connects to <paramref name="address"/> (e.g. "http://127.0.0.1:6334").</summary>
@@ -49,18 +49,24 @@ public sealed class VectorEngineClient : IVectorDatabase
         ArgumentNullException.ThrowIfNull(options);
         if (options.ClusterAware)
         {
-            Routing = new ShardRouting(_channel, Headers, address.StartsWith("https", StringComparison.OrdinalIgnoreCase) ? "https://" : "http://");
+            Routing = new ShardRouting(_channel!, Headers, address.StartsWith("https", StringComparison.OrdinalIgnoreCase) ? "https://" : "http://");
         }
     }
 
     private VectorEngineClient(GrpcChannel channel, string? apiKey, bool ownsChannel)
+        : this((CallInvoker)channel.CreateCallInvoker(), apiKey)
     {
         _channel = channel;
         _ownsChannel = ownsChannel;
+    }
+
+    /// <summary>A client over a call invoker made elsewhere: the gRPC client factory's (<c>AddVectorEngineClient</c>), which owns the connection.</summary>
+    internal VectorEngineClient(CallInvoker invoker, string? apiKey)
+    {
         Headers = apiKey is null ? [] : new Metadata { { "api-key", apiKey } };
-        Collections = new Api.V1.Collections.CollectionsClient(channel);
-        Points = new Api.V1.Points.PointsClient(channel);
-        Snapshots = new Api.V1.Snapshots.SnapshotsClient(channel);
+        Collections = new Api.V1.Collections.CollectionsClient(invoker);
+        Points = new Api.V1.Points.PointsClient(invoker);
+        Snapshots = new Api.V1.Snapshots.SnapshotsClient(invoker);
     }
 
     internal Metadata Headers { get; }
@@ -182,7 +188,7 @@ public sealed class VectorEngineClient : IVectorDatabase
         Routing?.Dispose();
         if (_ownsChannel)
         {
-            _channel.Dispose();
+            _channel!.Dispose();
         }
     }
 

@@ -48,6 +48,17 @@ public static class VectorEngineServer
         ServerOptions settings = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         settings.Validate();
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
+
+        // The engine's own settings (WAL sync, segment sizes, optimizer), checked before anything listens. The data
+        // directory is Server:DataDirectory.
+        IConfigurationSection engineSection = builder.Configuration.GetSection(VectorEngineOptions.Section);
+        IReadOnlyList<string> engineProblems = (engineSection.Get<VectorEngineOptions>() ?? new VectorEngineOptions()).Problems(requireDataDirectory: false);
+        if (engineProblems.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join(" ", engineProblems));
+        }
+
+        builder.Services.Configure<VectorEngineOptions>(engineSection);
         ClusterOptions cluster = builder.Configuration.GetSection("Cluster").Get<ClusterOptions>() ?? new ClusterOptions();
         cluster.Validate();
         if (cluster.Enabled && settings.ApiKeys.Count > 0 && cluster.PeerApiKey.Length == 0)

@@ -16,6 +16,7 @@ namespace VectorEngine.Server.Hosting;
 public sealed class DatabaseHost : BackgroundService
 {
     private readonly ServerOptions _options;
+    private readonly VectorEngineOptions _engine;
     private readonly IFileSystem _fileSystem;
     private readonly ILogger<DatabaseHost> _logger;
     private readonly ILoggerFactory _loggerFactory;
@@ -29,11 +30,15 @@ public sealed class DatabaseHost : BackgroundService
     /// <param name="lifetime">Signals when the host has stopped (the web server included).</param>
     /// <param name="fileSystem">Where the database's files go (the real file system; tests inject faults here).</param>
     /// <param name="loggerFactory">Gives the engine its logs (recovery, storage failures, skipped collections).</param>
-    public DatabaseHost(IOptions<ServerOptions> options, ILogger<DatabaseHost> logger, IHostApplicationLifetime lifetime, IFileSystem fileSystem, ILoggerFactory loggerFactory)
+    /// <param name="engine">The engine's settings: WAL sync mode, segment sizes, optimizer.</param>
+    public DatabaseHost(IOptions<ServerOptions> options, ILogger<DatabaseHost> logger, IHostApplicationLifetime lifetime, IFileSystem fileSystem, ILoggerFactory loggerFactory,
+        IOptions<VectorEngineOptions> engine)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(lifetime);
+        ArgumentNullException.ThrowIfNull(engine);
         _options = options.Value;
+        _engine = engine.Value;
         _logger = logger;
         _fileSystem = fileSystem;
         _loggerFactory = loggerFactory;
@@ -74,8 +79,9 @@ public sealed class DatabaseHost : BackgroundService
     {
         string path = Path.GetFullPath(_options.DataDirectory);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        _logger.LogInformation("Opening database at {DataDirectory}", path);
+        _logger.LogInformation("Opening database at {DataDirectory} (WAL sync {WalSyncMode})", path, _engine.WalSyncMode);
         VectorDatabaseOptions engine = EngineOptions();
+        _engine.ApplyTo(engine);
         engine.FileSystem = _fileSystem;
         engine.LoggerFactory = _loggerFactory;
         VectorDatabase database;

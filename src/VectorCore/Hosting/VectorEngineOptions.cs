@@ -1,0 +1,92 @@
+namespace VectorEngine;
+
+/// <summary>
+/// The settings of an embedded database that configuration can carry (an <c>appsettings.json</c> section, environment
+/// variables): where the data lives, when the WAL reaches the disk, how large segments grow and how the optimizer works.
+/// What only code can give (index types, a file system, embedding generators) is set on <see cref="VectorDatabaseOptions"/>.
+/// </summary>
+public sealed class VectorEngineOptions
+{
+    /// <summary>The configuration section <c>AddVectorEngine</c> reads by convention, and the server's engine section.</summary>
+    public const string Section = "VectorEngine";
+
+    /// <summary>The database's directory (made if missing). Required.</summary>
+    public string DataDirectory { get; set; } = string.Empty;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.WalSyncMode"/>
+    public WalSyncMode WalSyncMode { get; set; } = WalSyncMode.PerWrite;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.WalSyncInterval"/>
+    public TimeSpan WalSyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <inheritdoc cref="VectorDatabaseOptions.MaxMutableSegmentPoints"/>
+    public int MaxMutableSegmentPoints { get; set; } = 200_000;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.MaxMutableSegmentBytes"/>
+    public long MaxMutableSegmentBytes { get; set; } = 256L << 20;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.MaxSegmentPoints"/>
+    public int MaxSegmentPoints { get; set; } = 1_000_000;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.MaxSegmentBytes"/>
+    public long MaxSegmentBytes { get; set; } = 2L << 30;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.EnableBackgroundOptimizer"/>
+    public bool EnableBackgroundOptimizer { get; set; } = true;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.OptimizerInterval"/>
+    public TimeSpan OptimizerInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <inheritdoc cref="VectorDatabaseOptions.OptimizerDeletedFraction"/>
+    public double OptimizerDeletedFraction { get; set; } = 0.2;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.OptimizerSmallSegmentPoints"/>
+    public int OptimizerSmallSegmentPoints { get; set; } = 20_000;
+
+    /// <summary>Copies these settings onto <paramref name="options"/>.</summary>
+    /// <param name="options">The database options to set.</param>
+    public void ApplyTo(VectorDatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.WalSyncMode = WalSyncMode;
+        options.WalSyncInterval = WalSyncInterval;
+        options.MaxMutableSegmentPoints = MaxMutableSegmentPoints;
+        options.MaxMutableSegmentBytes = MaxMutableSegmentBytes;
+        options.MaxSegmentPoints = MaxSegmentPoints;
+        options.MaxSegmentBytes = MaxSegmentBytes;
+        options.EnableBackgroundOptimizer = EnableBackgroundOptimizer;
+        options.OptimizerInterval = OptimizerInterval;
+        options.OptimizerDeletedFraction = OptimizerDeletedFraction;
+        options.OptimizerSmallSegmentPoints = OptimizerSmallSegmentPoints;
+    }
+
+    /// <summary>What is wrong with these settings, one sentence each; empty when they are valid.</summary>
+    /// <param name="requireDataDirectory">Whether a missing <see cref="DataDirectory"/> is an error (the server keeps its own).</param>
+    public IReadOnlyList<string> Problems(bool requireDataDirectory = true)
+    {
+        var problems = new List<string>();
+        if (requireDataDirectory && string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            problems.Add($"{Section}:DataDirectory is required.");
+        }
+
+        if (!Enum.IsDefined(WalSyncMode))
+        {
+            problems.Add($"{Section}:WalSyncMode must be PerWrite, Interval or None.");
+        }
+
+        // The database's own checks, so configuration and code meet one rule set.
+        var database = new VectorDatabaseOptions();
+        ApplyTo(database);
+        try
+        {
+            database.Validate();
+        }
+        catch (VectorEngineArgumentException e)
+        {
+            problems.Add($"{Section}:{e.ParamName}: {e.Message.Split(" (Parameter", 2)[0]}");
+        }
+
+        return problems;
+    }
+}
