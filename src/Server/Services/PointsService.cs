@@ -38,16 +38,17 @@ public sealed partial class PointsService : Api.V1.Points.PointsBase
     }
 
     /// <inheritdoc />
-    public override Task<PointsOperationResponse> Upsert(UpsertPoints request, ServerCallContext context)
+    public override async Task<PointsOperationResponse> Upsert(UpsertPoints request, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
         if (_cluster.Enabled)
         {
-            return ClusterUpsert(request, context);
+            return await ClusterUpsert(request, context).ConfigureAwait(false);
         }
 
         var clock = Stopwatch.StartNew();
-        long written = Write(request);
-        return Task.FromResult(new PointsOperationResponse { Count = (ulong)written, Time = clock.Elapsed.TotalSeconds });
+        long written = await WriteAsync(request, context.CancellationToken).ConfigureAwait(false);
+        return new PointsOperationResponse { Count = (ulong)written, Time = clock.Elapsed.TotalSeconds };
     }
 
     /// <inheritdoc />
@@ -61,29 +62,30 @@ public sealed partial class PointsService : Api.V1.Points.PointsBase
         {
             written += _cluster.Enabled
                 ? await Router.UpsertAsync(requestStream.Current.CollectionName, ToPoints(requestStream.Current), context.CancellationToken).ConfigureAwait(false)
-                : Write(requestStream.Current);
+                : await WriteAsync(requestStream.Current, context.CancellationToken).ConfigureAwait(false);
         }
 
         return new PointsOperationResponse { Count = (ulong)written, Time = clock.Elapsed.TotalSeconds };
     }
 
     /// <inheritdoc />
-    public override Task<PointsOperationResponse> Delete(DeletePoints request, ServerCallContext context)
+    public override async Task<PointsOperationResponse> Delete(DeletePoints request, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
         if (_cluster.Enabled)
         {
-            return ClusterDelete(request, context);
+            return await ClusterDelete(request, context).ConfigureAwait(false);
         }
 
         var clock = Stopwatch.StartNew();
         Collection collection = _host.Database.GetCollection(request.CollectionName);
         int deleted = request.PointsSelectorCase switch
         {
-            DeletePoints.PointsSelectorOneofCase.Points => collection.Delete(request.Points.Ids.ToEngine("points.ids")),
+            DeletePoints.PointsSelectorOneofCase.Points => await collection.DeleteAsync(request.Points.Ids.ToEngine("points.ids"), context.CancellationToken).ConfigureAwait(false),
             DeletePoints.PointsSelectorOneofCase.Filter => collection.Delete(CheckDepth(request.Filter, "filter").ToEngine("filter")!),
             _ => throw new VectorEngineArgumentException("points_selector is required: points (ids) or filter.", "points_selector"),
         };
-        return Task.FromResult(new PointsOperationResponse { Count = (ulong)deleted, Time = clock.Elapsed.TotalSeconds });
+        return new PointsOperationResponse { Count = (ulong)deleted, Time = clock.Elapsed.TotalSeconds };
     }
 
     /// <inheritdoc />
@@ -276,12 +278,12 @@ public sealed partial class PointsService : Api.V1.Points.PointsBase
         return Task.FromResult(response);
     }
 
-    /// <summary>Converts and applies one batch, whole or not at all.</summary>
-    private long Write(UpsertPoints request)
+    /// <summary>Converts and applies one batch, whole or not at all, awaiting the WAL's group commit.</summary>
+    private async Task<long> WriteAsync(UpsertPoints request, CancellationToken cancellationToken)
     {
         Collection collection = _host.Database.GetCollection(request.CollectionName);
         Point[] points = ToPoints(request);
-        collection.Upsert(points);
+        await collection.UpsertAsync(points, cancellationToken).ConfigureAwait(false);
         return points.Length;
     }
 

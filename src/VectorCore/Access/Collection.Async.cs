@@ -1,23 +1,23 @@
 namespace VectorEngine;
 
 /// <summary>
-/// <see cref="IVectorCollection"/> over the synchronous methods, so embedded and remote collections share one
-/// interface. The work runs on the caller's thread (an in-process call has nothing to wait for); the token is checked
-/// first and, for searches, during the search.
+/// <see cref="IVectorCollection"/> for the embedded engine, so embedded and remote collections share one interface.
+/// Upserts and deletes by id are asynchronous to the end: they await the embedding generator, the WAL's group commit
+/// and their turn to apply, holding no thread. Reads and searches are CPU work with nothing to wait for and run on the
+/// caller's thread; the token is checked first and, for searches, during the search.
 /// </summary>
 public sealed partial class Collection : IVectorCollection
 {
     Task<CollectionInfo> IVectorCollection.GetInfoAsync(CancellationToken cancellationToken) => CompletedTasks.Run(GetInfo, cancellationToken);
 
-    Task<long> IVectorCollection.UpsertAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken) =>
-        CompletedTasks.Run(() =>
-        {
-            Upsert(points);
-            return (long)points.Count;
-        }, cancellationToken);
+    async Task<long> IVectorCollection.UpsertAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    {
+        await UpsertAsync(points, cancellationToken).ConfigureAwait(false);
+        return points.Count;
+    }
 
-    Task<long> IVectorCollection.DeleteAsync(IEnumerable<PointId> ids, CancellationToken cancellationToken) =>
-        CompletedTasks.Run(() => (long)Delete(ids), cancellationToken);
+    async Task<long> IVectorCollection.DeleteAsync(IEnumerable<PointId> ids, CancellationToken cancellationToken) =>
+        await DeleteAsync(ids, cancellationToken).ConfigureAwait(false);
 
     Task<long> IVectorCollection.DeleteAsync(Filters.Filter filter, CancellationToken cancellationToken) =>
         CompletedTasks.Run(() => (long)Delete(filter), cancellationToken);

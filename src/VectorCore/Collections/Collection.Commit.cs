@@ -16,13 +16,70 @@ public sealed partial class Collection
     /// </summary>
     private T LogAndApply<T>(ByteWriter record, Func<T> apply)
     {
-        long ticket;
-        long position;
-        WalWriter wal;
+        Logged logged = Append(record);
+        try
+        {
+            if (_dbOptions.WalSyncMode == WalSyncMode.PerWrite)
+            {
+                logged.Wal.WaitDurable(logged.Position);
+            }
+        }
+        catch (Exception e)
+        {
+            // A record that never became durable is never applied; a failed fsync stops the collection.
+            _sequencer.Abandon(logged.Ticket);
+            if (e is IOException io)
+            {
+                throw Stop(io);
+            }
+
+            throw;
+        }
+
+        _sequencer.WaitTurn(logged.Ticket);
+        return ApplyInTurn(logged, apply);
+    }
+
+    /// <summary>
+    /// <see cref="LogAndApply"/> for asynchronous callers: no thread waits for the fsync or for earlier writes. Once the
+    /// record is in the WAL the write goes through whatever the caller's token says: recovery would replay it anyway.
+    /// </summary>
+    private async Task<T> LogAndApplyAsync<T>(ByteWriter record, Func<T> apply)
+    {
+        Logged logged = Append(record);
+        try
+        {
+            if (_dbOptions.WalSyncMode == WalSyncMode.PerWrite)
+            {
+                await logged.Wal.WaitDurableAsync(logged.Position).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            // A record that never became durable is never applied; a failed fsync stops the collection.
+            _sequencer.Abandon(logged.Ticket);
+            if (e is IOException io)
+            {
+                throw Stop(io);
+            }
+
+            throw;
+        }
+
+        await _sequencer.WaitTurnAsync(logged.Ticket).ConfigureAwait(false);
+        return ApplyInTurn(logged, apply);
+    }
+
+    /// <summary>A record in the WAL, not yet applied: where it ends, in which file, and its place in the apply order.</summary>
+    private readonly record struct Logged(WalWriter Wal, long Position, long Ticket);
+
+    private Logged Append(ByteWriter record)
+    {
         lock (_appendGate)
         {
             ThrowIfNotWritable();
-            wal = _wal.Writer;
+            WalWriter wal = _wal.Writer;
+            long position;
             try
             {
                 position = wal.Append(record);
@@ -32,28 +89,12 @@ public sealed partial class Collection
                 throw Stop(e);
             }
 
-            ticket = _sequencer.Issue();
+            return new Logged(wal, position, _sequencer.Issue());
         }
+    }
 
-        try
-        {
-            if (_dbOptions.WalSyncMode == WalSyncMode.PerWrite)
-            {
-                wal.WaitDurable(position);
-            }
-        }
-        catch (IOException e)
-        {
-            _sequencer.Abandon(ticket);
-            throw Stop(e);
-        }
-        catch
-        {
-            _sequencer.Abandon(ticket);
-            throw;
-        }
-
-        _sequencer.WaitTurn(ticket);
+    private T ApplyInTurn<T>(Logged logged, Func<T> apply)
+    {
         T result;
         bool full;
         _lock.EnterWriteLock();
@@ -65,7 +106,7 @@ public sealed partial class Collection
         finally
         {
             _lock.ExitWriteLock();
-            _sequencer.Done(ticket);
+            _sequencer.Done(logged.Ticket);
         }
 
         if (full)

@@ -15,6 +15,32 @@ public sealed partial class Collection
     /// <returns>How many points were deleted.</returns>
     public int Delete(IEnumerable<PointId> ids)
     {
+        List<PointId> list = CheckedIds(ids);
+        return list.Count == 0 ? 0 : LogAndApplyDelete(list);
+    }
+
+    /// <summary><see cref="Delete(IEnumerable{PointId})"/> awaiting the WAL's fsync and earlier writes instead of blocking on them.</summary>
+    /// <param name="ids">The ids.</param>
+    /// <param name="cancellationToken">Honoured until the delete is written to the WAL.</param>
+    /// <returns>How many points were deleted.</returns>
+    public async Task<int> DeleteAsync(IEnumerable<PointId> ids, CancellationToken cancellationToken = default)
+    {
+        List<PointId> list = CheckedIds(ids);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (list.Count == 0)
+        {
+            return 0;
+        }
+
+        using var record = new ByteWriter();
+        WalRecords.EncodeDelete(record, list);
+        int deleted = await LogAndApplyAsync(record, () => ApplyDelete(list)).ConfigureAwait(false);
+        EngineTelemetry.WalBytes.Add(record.Length, EngineTelemetry.Collection(Name));
+        return deleted;
+    }
+
+    private static List<PointId> CheckedIds(IEnumerable<PointId> ids)
+    {
         ArgumentNullException.ThrowIfNull(ids);
         var list = new List<PointId>();
         foreach (PointId id in ids)
@@ -27,12 +53,7 @@ public sealed partial class Collection
             list.Add(id);
         }
 
-        if (list.Count == 0)
-        {
-            return 0;
-        }
-
-        return LogAndApplyDelete(list);
+        return list;
     }
 
     /// <summary>Deletes every point that passes <paramref name="filter"/>, atomically.</summary>

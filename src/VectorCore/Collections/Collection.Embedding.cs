@@ -10,21 +10,31 @@ public sealed partial class Collection
     /// The batch with every vector-less point's vector embedded from its text (one generator call for the batch), or the
     /// batch itself when every point has a vector. A point with neither is refused, naming it, before anything is written.
     /// </summary>
-    private IReadOnlyList<Point> WithEmbeddedVectors(IReadOnlyList<Point> points)
+    private IReadOnlyList<Point> WithEmbeddedVectors(IReadOnlyList<Point> points) =>
+        TextsToEmbed(points) is var (missing, texts) && missing.Count > 0 ? WithVectors(points, missing, Embed(texts)) : points;
+
+    /// <summary><see cref="WithEmbeddedVectors"/> awaiting the generator instead of blocking on it.</summary>
+    private async ValueTask<IReadOnlyList<Point>> WithEmbeddedVectorsAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken) =>
+        TextsToEmbed(points) is var (missing, texts) && missing.Count > 0
+            ? WithVectors(points, missing, await EmbedAsync(texts, cancellationToken).ConfigureAwait(false))
+            : points;
+
+    // The points without a vector and the text of each; none when every point has a vector or nothing embeds here
+    // (without an embedding, an empty vector is the dimension mismatch the usual checks report).
+    private (List<int> Missing, string[] Texts) TextsToEmbed(IReadOnlyList<Point> points)
     {
-        List<int>? missing = null;
+        var missing = new List<int>();
         for (int i = 0; i < points.Count; i++)
         {
             if (points[i] is { Vector.Length: 0 })
             {
-                (missing ??= []).Add(i);
+                missing.Add(i);
             }
         }
 
-        // Without an embedding, an empty vector is the dimension mismatch the usual checks report.
-        if (missing is null || Options.Embedding is not { } embedding)
+        if (missing.Count == 0 || Options.Embedding is not { } embedding)
         {
-            return points;
+            return ([], []);
         }
 
         var texts = new string[missing.Count];
@@ -36,8 +46,12 @@ public sealed partial class Collection
                 : throw new InvalidPayloadException($"Point {point.Id}: no vector, and no text in payload '{embedding.SourceField}' to embed.");
         }
 
-        float[][] vectors = Embed(texts);
-        var result = points.ToArray();
+        return (missing, texts);
+    }
+
+    private static Point[] WithVectors(IReadOnlyList<Point> points, List<int> missing, float[][] vectors)
+    {
+        Point[] result = points.ToArray();
         for (int m = 0; m < missing.Count; m++)
         {
             result[missing[m]] = result[missing[m]] with { Vector = vectors[m] };
@@ -46,7 +60,6 @@ public sealed partial class Collection
         return result;
     }
 
-    /// <summary>The query vector of a search that carries text.</summary>
     private SearchRequest WithEmbeddedQuery(SearchRequest request)
     {
         if (request.Text is null || request.Vector is { Length: > 0 })
@@ -67,7 +80,11 @@ public sealed partial class Collection
         return request with { Vector = Embed([request.Text])[0] };
     }
 
-    private float[][] Embed(string[] texts)
+    // The generators this engine ships run synchronously under the hood (ONNX on a worker thread) and never capture
+    // a synchronization context, so the synchronous API waiting here cannot deadlock.
+    private float[][] Embed(string[] texts) => EmbedAsync(texts, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    private async ValueTask<float[][]> EmbedAsync(string[] texts, CancellationToken cancellationToken)
     {
         TextEmbedding embedding = Options.Embedding!;
         if (!_dbOptions.EmbeddingGenerators.TryGetValue(embedding.Generator, out IEmbeddingGenerator<string, Embedding<float>>? generator))
@@ -76,9 +93,7 @@ public sealed partial class Collection
                 $"Collection '{Name}' embeds with generator '{embedding.Generator}', which this database was not given (VectorDatabaseOptions.EmbeddingGenerators).");
         }
 
-        // The generators this engine ships run synchronously under the hood (ONNX on a worker thread) and never capture
-        // a synchronization context, so waiting here cannot deadlock.
-        GeneratedEmbeddings<Embedding<float>> embedded = generator.GenerateAsync(texts).GetAwaiter().GetResult();
+        GeneratedEmbeddings<Embedding<float>> embedded = await generator.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (embedded.Count != texts.Length)
         {
             throw new VectorEngineException(VectorEngineErrorKind.FailedPrecondition, $"Generator '{embedding.Generator}' returned {embedded.Count} vectors for {texts.Length} texts.");

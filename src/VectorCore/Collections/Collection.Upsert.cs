@@ -36,19 +36,64 @@ public sealed partial class Collection
         }
 
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        using System.Diagnostics.Activity? activity = EngineTelemetry.Source.StartActivity("vectorengine.upsert");
-        activity?.SetTag("vectorengine.collection", Name);
-        activity?.SetTag("vectorengine.points", points.Count);
+        using System.Diagnostics.Activity? activity = StartUpsertActivity(points.Count);
         List<PreparedPoint> prepared = Prepare(WithEmbeddedVectors(points));
-        using var record = new ByteWriter(EstimateRecordBytes(prepared.Count));
-        WalRecords.EncodeUpsert(record, prepared, Dimension);
+        using ByteWriter record = EncodeUpsert(prepared);
         LogAndApply(record, () =>
         {
             ApplyUpsert(prepared);
             return true;
         });
-        EngineTelemetry.WalBytes.Add(record.Length, EngineTelemetry.Collection(Name));
-        EngineTelemetry.UpsertedPoints.Add(prepared.Count, EngineTelemetry.Collection(Name));
+        RecordUpsert(start, prepared.Count, record.Length);
+    }
+
+    /// <summary>
+    /// <see cref="Upsert(IReadOnlyList{Point})"/> without blocking: the embedding generator, the WAL's fsync (group
+    /// commit) and earlier writes are awaited, not waited on. Completes once the batch is durable and visible.
+    /// </summary>
+    /// <param name="points">The points.</param>
+    /// <param name="cancellationToken">Honoured until the batch is written to the WAL; from there it completes (recovery would replay it anyway).</param>
+    public async Task UpsertAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (points.Count == 0)
+        {
+            return;
+        }
+
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        using System.Diagnostics.Activity? activity = StartUpsertActivity(points.Count);
+        List<PreparedPoint> prepared = Prepare(await WithEmbeddedVectorsAsync(points, cancellationToken).ConfigureAwait(false));
+        using ByteWriter record = EncodeUpsert(prepared);
+        cancellationToken.ThrowIfCancellationRequested();
+        await LogAndApplyAsync(record, () =>
+        {
+            ApplyUpsert(prepared);
+            return true;
+        }).ConfigureAwait(false);
+        RecordUpsert(start, prepared.Count, record.Length);
+    }
+
+    private System.Diagnostics.Activity? StartUpsertActivity(int points)
+    {
+        System.Diagnostics.Activity? activity = EngineTelemetry.Source.StartActivity("vectorengine.upsert");
+        activity?.SetTag("vectorengine.collection", Name);
+        activity?.SetTag("vectorengine.points", points);
+        return activity;
+    }
+
+    private ByteWriter EncodeUpsert(List<PreparedPoint> prepared)
+    {
+        var record = new ByteWriter(EstimateRecordBytes(prepared.Count));
+        WalRecords.EncodeUpsert(record, prepared, Dimension);
+        return record;
+    }
+
+    private void RecordUpsert(long start, int points, int walBytes)
+    {
+        EngineTelemetry.WalBytes.Add(walBytes, EngineTelemetry.Collection(Name));
+        EngineTelemetry.UpsertedPoints.Add(points, EngineTelemetry.Collection(Name));
         EngineTelemetry.UpsertDuration.Record(EngineTelemetry.MillisecondsSince(start), EngineTelemetry.Collection(Name));
     }
 

@@ -11,6 +11,7 @@ internal sealed class WriteSequencer
 {
     private readonly object _gate = new();
     private readonly HashSet<long> _abandoned = [];
+    private readonly Dictionary<long, TaskCompletionSource> _turns = [];
     private long _issued;
     private long _next;
 
@@ -32,6 +33,22 @@ internal sealed class WriteSequencer
             {
                 Monitor.Wait(_gate);
             }
+        }
+    }
+
+    /// <summary>Completes when every earlier ticket has been applied or abandoned, holding no thread meanwhile.</summary>
+    public Task WaitTurnAsync(long ticket)
+    {
+        lock (_gate)
+        {
+            if (_next == ticket)
+            {
+                return Task.CompletedTask;
+            }
+
+            var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _turns.Add(ticket, turn);
+            return turn.Task;
         }
     }
 
@@ -78,11 +95,18 @@ internal sealed class WriteSequencer
         }
     }
 
+    // Moves past abandoned tickets, then hands the turn to an asynchronous waiter if the next ticket has one (a
+    // synchronous one wakes on the pulse that follows).
     private void SkipAbandoned()
     {
         while (_abandoned.Remove(_next))
         {
             _next++;
+        }
+
+        if (_turns.Remove(_next, out TaskCompletionSource? turn))
+        {
+            turn.SetResult();
         }
     }
 }

@@ -24,6 +24,9 @@ internal sealed class WalWriter : IDisposable
     private readonly IStorageFile _file;
     private readonly object _appendLock = new();
     private readonly object _flushLock = new();
+    private readonly object _waitersLock = new();
+    private readonly List<(long Position, TaskCompletionSource Durable)> _waiters = [];
+    private bool _flusherRunning;
     private long _written;
     private long _durable;
     private bool _disposed;
@@ -134,6 +137,94 @@ internal sealed class WalWriter : IDisposable
             }
 
             Volatile.Write(ref _durable, target);
+        }
+    }
+
+    /// <summary>
+    /// Completes once every byte up to <paramref name="position"/> is on stable storage, blocking no caller: waiters queue
+    /// and one flusher on the thread pool runs each fsync for all of them (group commit), then wakes those it covered.
+    /// </summary>
+    /// <returns>A task that fails with the fsync's <see cref="IOException"/> (or the writer's earlier failure).</returns>
+    public Task WaitDurableAsync(long position)
+    {
+        if (Volatile.Read(ref _durable) >= position)
+        {
+            return Task.CompletedTask;
+        }
+
+        var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool startFlusher;
+        lock (_waitersLock)
+        {
+            _waiters.Add((position, durable));
+            startFlusher = !_flusherRunning;
+            _flusherRunning = true;
+        }
+
+        if (startFlusher)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.FlushForWaiters(), this, preferLocal: false);
+        }
+
+        return durable.Task;
+    }
+
+    // The flusher: while anyone waits, one fsync covers every record written so far; each waiter it covered is released.
+    private void FlushForWaiters()
+    {
+        while (true)
+        {
+            long target;
+            lock (_waitersLock)
+            {
+                if (_waiters.Count == 0)
+                {
+                    _flusherRunning = false;
+                    return;
+                }
+
+                target = 0;
+                foreach ((long position, _) in _waiters)
+                {
+                    target = Math.Max(target, position);
+                }
+            }
+
+            Exception? failure = null;
+            try
+            {
+                WaitDurable(target);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                failure = e;
+            }
+
+            long durable = Volatile.Read(ref _durable);
+            List<TaskCompletionSource> released = [];
+            List<TaskCompletionSource> failed = [];
+            lock (_waitersLock)
+            {
+                _waiters.RemoveAll(waiter =>
+                {
+                    if (waiter.Position <= durable)
+                    {
+                        released.Add(waiter.Durable);
+                        return true;
+                    }
+
+                    if (failure is not null)
+                    {
+                        failed.Add(waiter.Durable);
+                        return true;
+                    }
+
+                    return false;
+                });
+            }
+
+            released.ForEach(waiter => waiter.SetResult());
+            failed.ForEach(waiter => waiter.SetException(failure!));
         }
     }
 
