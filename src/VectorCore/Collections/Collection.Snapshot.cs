@@ -65,7 +65,7 @@ public sealed partial class Collection
             }
 
             DurableFile.WriteAllBytes(_fs, Path.Combine(staging, SnapshotMarkerFile), JsonSerializer.SerializeToUtf8Bytes(
-                new Dictionary<string, object> { ["format"] = SnapshotFormat, ["version"] = SnapshotVersion, ["collection"] = Name, ["createdUtc"] = DateTime.UtcNow }));
+                new SnapshotMarker(SnapshotFormat, SnapshotVersion, Name, DateTime.UtcNow), EngineJsonContext.Default.SnapshotMarker));
             SnapshotArchive.Write(_fs, staging, fullArchivePath);
         }
         finally

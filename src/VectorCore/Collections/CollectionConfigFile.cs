@@ -52,13 +52,14 @@ internal sealed class CollectionConfigFile
         Embedding = Embedding,
     };
 
-    public void Save(IFileSystem fs, string directory) => JsonFile.Save(fs, Path.Combine(directory, FileName), this);
+    public void Save(IFileSystem fs, string directory) => JsonFile.Save(fs, Path.Combine(directory, FileName), this, EngineJsonContext.Default.CollectionConfigFile);
 
     public static CollectionConfigFile Load(IFileSystem fs, string directory)
     {
-        CollectionConfigFile config = JsonFile.Load<CollectionConfigFile>(
+        CollectionConfigFile config = JsonFile.Load(
             fs,
             Path.Combine(directory, FileName),
+            EngineJsonContext.Default.CollectionConfigFile,
             c => c.Format == FormatName && c.Version == CurrentVersion && c.Dimension >= 1 && c.Name is not null,
             "Collection config");
         config.PayloadIndexes = new Dictionary<string, PayloadIndexType>(config.PayloadIndexes, StringComparer.Ordinal);

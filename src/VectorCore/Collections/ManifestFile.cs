@@ -22,11 +22,12 @@ internal sealed class ManifestFile
 
     public List<int> Segments { get; set; } = [];
 
-    public void Save(IFileSystem fs, string directory) => JsonFile.Save(fs, Path.Combine(directory, FileName), this);
+    public void Save(IFileSystem fs, string directory) => JsonFile.Save(fs, Path.Combine(directory, FileName), this, EngineJsonContext.Default.ManifestFile);
 
-    public static ManifestFile Load(IFileSystem fs, string directory) => JsonFile.Load<ManifestFile>(
+    public static ManifestFile Load(IFileSystem fs, string directory) => JsonFile.Load(
         fs,
         Path.Combine(directory, FileName),
+        EngineJsonContext.Default.ManifestFile,
         m => m.Format == FormatName && m.Version == CurrentVersion && m.WalGeneration >= 1 && m.Segments is not null,
         "Manifest");
 }

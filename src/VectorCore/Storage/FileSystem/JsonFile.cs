@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using VectorEngine.Diagnostics;
 
 namespace VectorEngine.Storage;
@@ -10,22 +10,15 @@ namespace VectorEngine.Storage;
 /// </summary>
 internal static class JsonFile
 {
-    public static JsonSerializerOptions Options { get; } = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    public static void Save<T>(IFileSystem fs, string path, T value, JsonTypeInfo<T> type) => DurableFile.WriteAllBytes(fs, path, JsonSerializer.SerializeToUtf8Bytes(value, type));
 
-    public static void Save<T>(IFileSystem fs, string path, T value) => DurableFile.WriteAllBytes(fs, path, JsonSerializer.SerializeToUtf8Bytes(value, Options));
-
-    public static T Load<T>(IFileSystem fs, string path, Func<T, bool> isValid, string what)
+    public static T Load<T>(IFileSystem fs, string path, JsonTypeInfo<T> type, Func<T, bool> isValid, string what)
         where T : class
     {
         T? value = null;
         try
         {
-            value = JsonSerializer.Deserialize<T>(DurableFile.ReadAllBytes(fs, path), Options);
+            value = JsonSerializer.Deserialize(DurableFile.ReadAllBytes(fs, path), type);
         }
         catch (Exception e) when (e is JsonException or IOException)
         {
