@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Packs every library under src/ (VectorEngine.Packages.slnf: not the server, an application) into one NuGet package each, with its symbol package
+# (.snupkg), into OUTDIR (default ./artifacts/packages). Extra arguments go to dotnet pack, e.g. -p:Version=1.0.0 or
+# --no-build after a Release build.
+#   bash scripts/pack.sh [OUTDIR] [dotnet pack arguments...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+out="${1:-artifacts/packages}"
+shift || true
+mkdir -p "$out"
+dotnet pack VectorEngine.Packages.slnf -c Release -o "$out" "$@"
+ls -1 "$out"
