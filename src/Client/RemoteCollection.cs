@@ -7,7 +7,7 @@ using EngineFilter = VectorEngine.Filters.Filter;
 namespace VectorEngine.Client;
 
 /// <summary>
-/// A collection on a server, with the methods of the embedded <see cref="Collection"/> as asynchronous calls: the same
+/// A collection on a server, with the methods of the embedded <c>Collection</c> as asynchronous calls: the same
 /// points, requests and results, so code moves between the two by swapping the handle.
 /// </summary>
 public sealed class RemoteCollection : IVectorCollection
@@ -23,7 +23,7 @@ public sealed class RemoteCollection : IVectorCollection
     /// <summary>The collection name.</summary>
     public string Name { get; }
 
-    /// <summary>Counts and sizes, as <see cref="Collection.GetInfo"/>.</summary>
+    /// <summary>Counts and sizes, as <c>Collection.GetInfo</c>.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<CollectionInfo> GetInfoAsync(CancellationToken cancellationToken = default)
     {
@@ -83,7 +83,7 @@ public sealed class RemoteCollection : IVectorCollection
     public Task<long> DeleteAsync(EngineFilter filter, CancellationToken cancellationToken = default) =>
         Delete(new DeletePoints { CollectionName = Name, Filter = filter.ToWire() }, cancellationToken);
 
-    /// <summary>Points by id (missing ids are skipped), as <see cref="Collection.Get"/>.</summary>
+    /// <summary>Points by id (missing ids are skipped), as <c>Collection.Get</c>.</summary>
     /// <param name="ids">The ids.</param>
     /// <param name="withPayload">Return payloads.</param>
     /// <param name="withVector">Return vectors.</param>
@@ -108,7 +108,7 @@ public sealed class RemoteCollection : IVectorCollection
         return (long)response.Count;
     }
 
-    /// <summary>One page of points in id order, as <see cref="Collection.Scroll"/>.</summary>
+    /// <summary>One page of points in id order, as <c>Collection.Scroll</c>.</summary>
     /// <param name="request">Filter, offset and page size.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<ScrollPage> ScrollAsync(ScrollRequest request, CancellationToken cancellationToken = default)
@@ -119,7 +119,7 @@ public sealed class RemoteCollection : IVectorCollection
         return new ScrollPage(response.Result.Select(p => p.ToEngine()).ToList(), response.NextPageOffset?.ToEngine("next_page_offset"));
     }
 
-    /// <summary>The nearest points to a vector, as <see cref="Collection.Search(SearchRequest)"/>.</summary>
+    /// <summary>The nearest points to a vector, as <c>Collection.Search(SearchRequest)</c>.</summary>
     /// <param name="request">Vector, limit, filter and parameters.</param>
     /// <param name="cancellationToken">Cancels the call (the server stops the search).</param>
     public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
@@ -133,7 +133,7 @@ public sealed class RemoteCollection : IVectorCollection
         return response.Result.Select(p => p.ToEngine()).ToList();
     }
 
-    /// <summary>A hybrid query (vector and BM25 stages fused), as <see cref="Collection.Query"/>.</summary>
+    /// <summary>A hybrid query (vector and BM25 stages fused), as <c>Collection.Query</c>.</summary>
     /// <param name="query">The stages and the fusion.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<IReadOnlyList<FusedPoint>> QueryAsync(HybridQuery query, CancellationToken cancellationToken = default)
@@ -163,7 +163,7 @@ public sealed class RemoteCollection : IVectorCollection
         return response.Result.Select(r => (IReadOnlyList<ScoredPoint>)r.Result.Select(p => p.ToEngine()).ToList()).ToList();
     }
 
-    /// <summary>Seals the mutable segment and builds its index now, as <see cref="Collection.Checkpoint"/>.</summary>
+    /// <summary>Seals the mutable segment and builds its index now, as <c>Collection.Checkpoint</c>.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task CheckpointAsync(CancellationToken cancellationToken = default) =>
         VectorEngineClient.Call(() => _client.Collections.CheckpointAsync(new CheckpointCollection { CollectionName = Name }, _client.Headers,

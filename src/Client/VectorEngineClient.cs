@@ -7,7 +7,7 @@ using VectorEngine.Protocol.Mapping;
 namespace VectorEngine.Client;
 
 /// <summary>
-/// A VectorEngine server over gRPC, shaped like <see cref="VectorDatabase"/>: the same options, points, filters and
+/// A VectorEngine server over gRPC, shaped like <c>VectorDatabase</c>: the same options, points, filters and
 /// results, and the same exception types for bad input (<see cref="VectorEngineArgumentException"/>) and for missing
 /// or conflicting objects (<see cref="VectorEngineException"/> with its <see cref="VectorEngineErrorKind"/>).
 /// </summary>

@@ -75,7 +75,7 @@ public sealed record HnswParameters
     /// With a quantizer: candidates taken from the codes per result asked for, all rescored with the float vectors;
     /// the search's beam is widened to k · oversampling when narrower. Null (the default) takes the codes' own default:
     /// int8 codes measure, when they are trained, how many candidates per result recover the float top 10 on a sample
-    /// of the data (<see cref="IQuantizedVectors.DefaultOversampling"/>); product and binary codes use 2.
+    /// of the data (<c>IQuantizedVectors.DefaultOversampling</c>); product and binary codes use 2.
     /// </summary>
     public double? Oversampling { get; init; }
 

@@ -34,6 +34,13 @@ public sealed class PackageConsumerTests
         Assert.True(File.Exists(Path.Combine(feed, $"VectorEngine.{version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"VectorEngine.Client.{version}.snupkg")));
 
+        // The client takes the shared types, not the engine (no storage, no Lucene): its whole dependency closure.
+        IReadOnlySet<string> clientNeeds = DependencyClosure(feed, version, "VectorEngine.Client");
+        Assert.Contains("VectorEngine.Abstractions", clientNeeds);
+        Assert.Contains("Grpc.Net.Client", clientNeeds);
+        Assert.DoesNotContain("VectorEngine", clientNeeds);
+        Assert.DoesNotContain(clientNeeds, id => id.StartsWith("Lucene", StringComparison.Ordinal));
+
         string readme = await File.ReadAllTextAsync(Path.Combine(root, "README.md"));
         await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), """
             <?xml version="1.0" encoding="utf-8"?>
@@ -88,6 +95,34 @@ public sealed class PackageConsumerTests
         Assert.Matches(@"(?m)^Senior C# developer \(0\.9\d\d\)$", output);
         Assert.DoesNotMatch("Rust engineer|Baker", output);
         Assert.Contains("hosted: Data engineer", output);
+    }
+
+    // Our packages' dependencies, followed through the feed (others are listed, not followed).
+    private static IReadOnlySet<string> DependencyClosure(string feed, string version, string id)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([id]);
+        while (pending.TryPop(out string? next))
+        {
+            string package = Path.Combine(feed, $"{next}.{version}.nupkg");
+            if (!File.Exists(package))
+            {
+                continue;
+            }
+
+            using System.IO.Compression.ZipArchive zip = System.IO.Compression.ZipFile.OpenRead(package);
+            using Stream nuspec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
+            foreach (System.Xml.Linq.XElement dependency in System.Xml.Linq.XDocument.Load(nuspec).Descendants().Where(e => e.Name.LocalName == "dependency"))
+            {
+                string dependencyId = (string)dependency.Attribute("id")!;
+                if (seen.Add(dependencyId))
+                {
+                    pending.Push(dependencyId);
+                }
+            }
+        }
+
+        return seen;
     }
 
     // Each run's packages would otherwise stay in the global packages folder, a version per run.

@@ -51,7 +51,7 @@ public sealed class FlatIndex : IVectorIndex
 public sealed class FlatIndexFactory : IVectorIndexFactory
 {
     /// <summary>The registered name.</summary>
-    public const string IndexName = "flat";
+    public const string IndexName = IndexSpec.FlatName;
 
     /// <inheritdoc />
     public string Name => IndexName;

@@ -6,7 +6,7 @@ namespace VectorEngine;
 
 /// <summary>
 /// The checks a point passes before any write: one place, used by <see cref="Collection.Upsert(IReadOnlyList{Point})"/>
-/// and by <see cref="CollectionOptions.ValidatePoints"/> (a cluster checks a whole batch before splitting it by shard,
+/// and by <see cref="CollectionOptionsChecks.ValidatePoints"/> (a cluster checks a whole batch before splitting it by shard,
 /// so a bad point fails the batch everywhere instead of only on its shard).
 /// </summary>
 internal static class PointChecks

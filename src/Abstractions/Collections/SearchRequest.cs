@@ -7,7 +7,7 @@ public sealed record SearchRequest
 {
     /// <summary>Creates a request.</summary>
     /// <param name="vector">The query vector.</param>
-    /// <param name="limit">How many results (k), 1 to <see cref="Collection.MaxLimit"/>.</param>
+    /// <param name="limit">How many results (k), 1 to 10,000 (the engine's <c>Collection.MaxLimit</c>).</param>
     public SearchRequest(float[] vector, int limit)
     {
         Vector = vector;
@@ -61,7 +61,7 @@ public sealed record ScrollRequest
     /// <summary>Start at this id (inclusive); null starts at the beginning.</summary>
     public PointId? Offset { get; init; }
 
-    /// <summary>Page size, 1 to <see cref="Collection.MaxLimit"/>. Default 100.</summary>
+    /// <summary>Page size, 1 to 10,000 (the engine's <c>Collection.MaxLimit</c>). Default 100.</summary>
     public int Limit { get; init; } = 100;
 
     /// <summary>Attach payloads. Default true.</summary>

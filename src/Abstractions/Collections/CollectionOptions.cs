@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using VectorEngine.Indexing;
-using VectorEngine.PayloadIndexes;
 
 namespace VectorEngine;
 
@@ -26,7 +25,7 @@ public sealed partial class CollectionOptions
     public DistanceMetric Metric { get; }
 
     /// <summary>
-    /// The index sealed segments use. Null (the default) takes the database's <see cref="VectorDatabaseOptions.DefaultIndex"/>
+    /// The index sealed segments use. Null (the default) takes the database's <c>VectorDatabaseOptions.DefaultIndex</c>
     /// when the collection is created: the exact flat index, or HNSW once <c>options.UseHnsw()</c> has been called.
     /// </summary>
     public IndexSpec? Index { get; init; }
@@ -50,9 +49,6 @@ public sealed partial class CollectionOptions
     public TextEmbedding? Embedding { get; init; }
 
     /// <summary>The payload indexes segments build (with one analyzer per text field), made once.</summary>
-    internal PayloadIndexSchema IndexSchema => _indexSchema ??= new PayloadIndexSchema(PayloadIndexes, TextAnalyzers);
-
-    private PayloadIndexSchema? _indexSchema;
 
     /// <summary>Collection names: 1 to 64 characters from letters, digits, '_' and '-', starting with a letter or digit.</summary>
     public static void ValidateName(string name)
@@ -65,28 +61,11 @@ public sealed partial class CollectionOptions
     }
 
     /// <summary>
-    /// Checks points as <see cref="Collection.Upsert(IReadOnlyList{Point})"/> into a collection with these options would,
-    /// without writing anything: ids, vector length, finite values, norm, zero vectors under cosine, and payload values
-    /// against the payload indexes.
+    /// Checks everything about the options that needs no engine: dimension, metric, payload indexes, text analyzers,
+    /// embedding. The engine's <c>Validate(IndexRegistry)</c> adds the index type and its parameters.
     /// </summary>
-    /// <param name="points">The batch.</param>
-    /// <exception cref="VectorEngineArgumentException">The first bad point's error, naming it.</exception>
-    public void ValidatePoints(IReadOnlyList<Point> points)
-    {
-        ArgumentNullException.ThrowIfNull(points);
-        for (int i = 0; i < points.Count; i++)
-        {
-            PointChecks.Check(points[i], i, this);
-        }
-    }
-
-    /// <summary>
-    /// Checks the options as <see cref="VectorDatabase.CreateCollection"/> would, without creating anything (a cluster
-    /// checks them once before storing a definition every node creates its shards from).
-    /// </summary>
-    /// <param name="registry">The index types known (<see cref="VectorDatabaseOptions.Indexes"/>).</param>
-    /// <exception cref="VectorEngineArgumentException">A dimension, index or parameter the engine refuses.</exception>
-    public void Validate(IndexRegistry registry)
+    /// <exception cref="VectorEngineArgumentException">A value the engine refuses.</exception>
+    public void ValidateShape()
     {
         if (Dimension is < 1 or > MaxDimension)
         {
@@ -103,7 +82,6 @@ public sealed partial class CollectionOptions
             throw new VectorEngineArgumentException("Index parameters must not be null.", "index");
         }
 
-        registry.Get(EffectiveIndex.Name).Validate(EffectiveIndex.Parameters, Dimension);
         if (PayloadIndexes is null)
         {
             throw new VectorEngineArgumentException("PayloadIndexes must not be null.", "payloadIndexes");

@@ -1,4 +1,3 @@
-using VectorEngine.Segments;
 
 namespace VectorEngine.Filters;
 
@@ -57,41 +56,6 @@ public sealed class Filter : Condition
         foreach (Condition c in Should)
         {
             if (c.Matches(id, payload))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <inheritdoc />
-    internal override bool Matches(Segment segment, uint offset)
-    {
-        foreach (Condition c in Must)
-        {
-            if (!c.Matches(segment, offset))
-            {
-                return false;
-            }
-        }
-
-        foreach (Condition c in MustNot)
-        {
-            if (c.Matches(segment, offset))
-            {
-                return false;
-            }
-        }
-
-        if (Should.Count == 0)
-        {
-            return true;
-        }
-
-        foreach (Condition c in Should)
-        {
-            if (c.Matches(segment, offset))
             {
                 return true;
             }

@@ -1,7 +1,7 @@
 namespace VectorEngine;
 
 /// <summary>
-/// A vector database reached either in-process (<see cref="VectorDatabase"/>) or over gRPC (VectorEngine.Client's
+/// A vector database reached either in-process (<c>VectorDatabase</c>) or over gRPC (VectorEngine.Client's
 /// VectorEngineClient): code written against this interface switches between the two by configuration.
 /// </summary>
 public interface IVectorDatabase : IDisposable, IAsyncDisposable
@@ -31,7 +31,7 @@ public interface IVectorDatabase : IDisposable, IAsyncDisposable
 }
 
 /// <summary>
-/// A collection reached in-process (<see cref="Collection"/>) or over gRPC (VectorEngine.Client's RemoteCollection),
+/// A collection reached in-process (<c>Collection</c>) or over gRPC (VectorEngine.Client's RemoteCollection),
 /// with the same requests, results and exception types either way.
 /// </summary>
 public interface IVectorCollection

@@ -1,7 +1,9 @@
-namespace VectorEngine.Client;
+using VectorEngine.Client;
 
-/// <summary>Opens a database by configuration: a server address, or a local directory for the embedded engine.</summary>
-public static class VectorEngineConnection
+namespace VectorEngine.Server.Tests;
+
+/// <summary>The tests' switch between a server address and a local directory for the embedded engine (applications use AddVectorEngine or AddVectorEngineClient).</summary>
+internal static class VectorEngineConnection
 {
     /// <summary>
     /// "http://host:port" or "https://host:port" connects to a server; anything else is a directory opened in-process

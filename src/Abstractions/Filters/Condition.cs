@@ -1,4 +1,3 @@
-using VectorEngine.Segments;
 
 namespace VectorEngine.Filters;
 
@@ -66,9 +65,6 @@ public abstract class Condition
     /// <param name="id">The point id.</param>
     /// <param name="payload">The point's payload.</param>
     public abstract bool Matches(PointId id, IReadOnlyDictionary<string, PayloadValue> payload);
-
-    /// <summary>Evaluates the condition on one row of a segment, with the segment's payload indexes where they answer exactly.</summary>
-    internal virtual bool Matches(Segment segment, uint offset) => Matches(segment.IdAt(offset), segment.PayloadAt(offset));
 
     /// <summary>Checks the condition is well formed; throws <see cref="InvalidFilterException"/> otherwise.</summary>
     internal abstract void Validate(int depth, ref int budget);

@@ -8,7 +8,7 @@ public sealed record TextSearchRequest
     /// <summary>Creates a request.</summary>
     /// <param name="field">The text field searched.</param>
     /// <param name="query">Free text; analyzed as the field is.</param>
-    /// <param name="limit">How many results, 1 to <see cref="Collection.MaxLimit"/>.</param>
+    /// <param name="limit">How many results, 1 to 10,000 (the engine's <c>Collection.MaxLimit</c>).</param>
     public TextSearchRequest(string field, string query, int limit)
     {
         Field = field;

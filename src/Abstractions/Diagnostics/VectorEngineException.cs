@@ -59,7 +59,7 @@ public sealed class DataCorruptionException : VectorEngineException
     }
 }
 
-/// <summary>The directory given to <see cref="VectorDatabase.Open(string, VectorDatabaseOptions?)"/> is not a database.</summary>
+/// <summary>The directory given to <c>VectorDatabase.Open(string, VectorDatabaseOptions?)</c> is not a database.</summary>
 public sealed class NotADatabaseException : VectorEngineException
 {
     /// <summary>Creates the exception.</summary>
@@ -101,7 +101,7 @@ public sealed class StorageFailureException : VectorEngineException
 /// <summary>
 /// A collection's write-ahead log is damaged before its end (a record fails its checksum and valid records follow, or
 /// the file has an unknown version): truncating it would silently drop acknowledged writes, so the collection is not
-/// opened and its files are left untouched. <see cref="VectorDatabase.RecoverDamagedCollection"/> opens it after keeping
+/// opened and its files are left untouched. <c>VectorDatabase.RecoverDamagedCollection</c> opens it after keeping
 /// a copy of the damaged file, accepting the loss of the records from the damage on.
 /// </summary>
 public sealed class WalDamagedException : VectorEngineException

@@ -12,7 +12,7 @@ public sealed record HybridQuery
     public const int MaxStages = 8;
 
     /// <summary>Creates a query.</summary>
-    /// <param name="limit">How many fused results, 1 to <see cref="Collection.MaxLimit"/>.</param>
+    /// <param name="limit">How many fused results, 1 to 10,000 (the engine's <c>Collection.MaxLimit</c>).</param>
     /// <param name="prefetch">The stages, 1 to <see cref="MaxStages"/>.</param>
     public HybridQuery(int limit, params Prefetch[] prefetch)
     {
@@ -47,7 +47,7 @@ public abstract record Prefetch
         Limit = limit;
     }
 
-    /// <summary>How many candidates the stage returns (its depth), 1 to <see cref="Collection.MaxLimit"/>.</summary>
+    /// <summary>How many candidates the stage returns (its depth), 1 to 10,000 (the engine's <c>Collection.MaxLimit</c>).</summary>
     public int Limit { get; init; }
 
     /// <summary>The stage's own filter, applied besides the query's.</summary>
