@@ -15,7 +15,7 @@ namespace VectorEngine.VectorData;
 /// </summary>
 /// <typeparam name="TKey">The key type: ulong, Guid or string (object for dynamic records).</typeparam>
 /// <typeparam name="TRecord">The record type.</typeparam>
-public class VectorEngineCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
+public partial class VectorEngineCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>, IKeywordHybridSearchable<TRecord>
     where TKey : notnull
     where TRecord : class
 {

@@ -248,9 +248,7 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     private static int FreePort()
     {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
+        return VectorEngine.Tests.TestKit.TestPorts.Next();
     }
 
     private sealed class Node(string id, int port, int metricsPort, string data)

@@ -97,9 +97,7 @@ internal sealed class ServerHarness : IAsyncDisposable
     /// <summary>A port free on 127.0.0.1 a moment ago (for the metrics listener, whose port a test must know).</summary>
     public static int FreePort()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        return VectorEngine.Tests.TestKit.TestPorts.Next();
     }
 
     /// <summary>Polls grpc.health.v1 (bounded: 30 s) until it says SERVING.</summary>

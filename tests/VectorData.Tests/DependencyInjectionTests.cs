@@ -56,6 +56,33 @@ public sealed class DependencyInjectionTests
         Assert.Contains(logs, line => line.Contains("recovered"));
     }
 
+    [Fact]
+    public async Task The_vector_store_takes_the_embedding_generator_registered_in_the_host()
+    {
+        using TempDirectory directory = Data.TempDir();
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddVectorEngine(options => options.DataDirectory = directory.Path);
+        builder.Services.AddSingleton<Microsoft.Extensions.AI.IEmbeddingGenerator>(new Embeddings.OnnxEmbeddingGenerator());
+        builder.Services.AddVectorEngineVectorStore();
+        using IHost host = builder.Build();
+        await host.StartAsync();
+
+        var notes = host.Services.GetRequiredService<VectorStore>().GetCollection<string, Note>("notes");
+        await notes.EnsureCollectionExistsAsync();
+        await notes.UpsertAsync([new Note { Key = "rust", Text = "Senior Rust engineer" }, new Note { Key = "bake", Text = "Bakery assistant, early shifts" }]);
+        Assert.Equal("rust", (await notes.SearchAsync("systems programming in Rust", 1).SingleAsync()).Record.Key);
+        await host.StopAsync();
+    }
+
+    public sealed class Note
+    {
+        [VectorStoreKey]
+        public string Key { get; set; } = "";
+
+        [VectorStoreVector(384)]
+        public string? Text { get; set; }
+    }
+
     [Theory]
     [InlineData(null, "0", "VectorEngine:DataDirectory is required.")]
     [InlineData("data", "0", "MaxMutableSegmentPoints")]

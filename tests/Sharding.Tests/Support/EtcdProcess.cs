@@ -123,8 +123,6 @@ public sealed class EtcdProcess : IDisposable
 
     private static int FreePort()
     {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
+        return VectorEngine.Tests.TestKit.TestPorts.Next();
     }
 }
