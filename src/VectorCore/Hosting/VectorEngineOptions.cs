@@ -10,38 +10,41 @@ public sealed class VectorEngineOptions
     /// <summary>The configuration section <c>AddVectorEngine</c> reads by convention, and the server's engine section.</summary>
     public const string Section = "VectorEngine";
 
+    // The defaults are the database's own: one place says what they are.
+    private static readonly VectorDatabaseOptions Defaults = new();
+
     /// <summary>The database's directory (made if missing). Required.</summary>
     public string DataDirectory { get; set; } = string.Empty;
 
     /// <inheritdoc cref="VectorDatabaseOptions.WalSyncMode"/>
-    public WalSyncMode WalSyncMode { get; set; } = WalSyncMode.PerWrite;
+    public WalSyncMode WalSyncMode { get; set; } = Defaults.WalSyncMode;
 
     /// <inheritdoc cref="VectorDatabaseOptions.WalSyncInterval"/>
-    public TimeSpan WalSyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan WalSyncInterval { get; set; } = Defaults.WalSyncInterval;
 
     /// <inheritdoc cref="VectorDatabaseOptions.MaxMutableSegmentPoints"/>
-    public int MaxMutableSegmentPoints { get; set; } = 200_000;
+    public int MaxMutableSegmentPoints { get; set; } = Defaults.MaxMutableSegmentPoints;
 
     /// <inheritdoc cref="VectorDatabaseOptions.MaxMutableSegmentBytes"/>
-    public long MaxMutableSegmentBytes { get; set; } = 256L << 20;
+    public long MaxMutableSegmentBytes { get; set; } = Defaults.MaxMutableSegmentBytes;
 
     /// <inheritdoc cref="VectorDatabaseOptions.MaxSegmentPoints"/>
-    public int MaxSegmentPoints { get; set; } = 1_000_000;
+    public int MaxSegmentPoints { get; set; } = Defaults.MaxSegmentPoints;
 
     /// <inheritdoc cref="VectorDatabaseOptions.MaxSegmentBytes"/>
-    public long MaxSegmentBytes { get; set; } = 2L << 30;
+    public long MaxSegmentBytes { get; set; } = Defaults.MaxSegmentBytes;
 
     /// <inheritdoc cref="VectorDatabaseOptions.EnableBackgroundOptimizer"/>
-    public bool EnableBackgroundOptimizer { get; set; } = true;
+    public bool EnableBackgroundOptimizer { get; set; } = Defaults.EnableBackgroundOptimizer;
 
     /// <inheritdoc cref="VectorDatabaseOptions.OptimizerInterval"/>
-    public TimeSpan OptimizerInterval { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan OptimizerInterval { get; set; } = Defaults.OptimizerInterval;
 
     /// <inheritdoc cref="VectorDatabaseOptions.OptimizerDeletedFraction"/>
-    public double OptimizerDeletedFraction { get; set; } = 0.2;
+    public double OptimizerDeletedFraction { get; set; } = Defaults.OptimizerDeletedFraction;
 
     /// <inheritdoc cref="VectorDatabaseOptions.OptimizerSmallSegmentPoints"/>
-    public int OptimizerSmallSegmentPoints { get; set; } = 20_000;
+    public int OptimizerSmallSegmentPoints { get; set; } = Defaults.OptimizerSmallSegmentPoints;
 
     /// <summary>Copies these settings onto <paramref name="options"/>.</summary>
     /// <param name="options">The database options to set.</param>

@@ -78,9 +78,8 @@ public sealed class AsyncWriteTests
     }
 
     /// <summary>The real file system, whose WAL fsyncs can be held at a gate, counted, or made to fail.</summary>
-    private sealed class GatedSyncFileSystem : IFileSystem
+    private sealed class GatedSyncFileSystem : InterceptingFileSystem
     {
-        private readonly IFileSystem _inner = LocalFileSystem.Instance;
         private readonly ManualResetEventSlim _open = new(true);
         private int _blocked;
         private int _syncs;
@@ -110,47 +109,12 @@ public sealed class AsyncWriteTests
             Assert.Equal(count, BlockedSyncs);
         }
 
-        public IStorageFile OpenFile(string path, StorageFileMode mode)
+        protected override IStorageFile Intercept(string path, IStorageFile file) =>
+            path.Contains($"{Path.DirectorySeparatorChar}wal{Path.DirectorySeparatorChar}") ? new WalFile(file, this) : file;
+
+        private sealed class WalFile(IStorageFile inner, GatedSyncFileSystem fs) : PassThroughFile(inner)
         {
-            IStorageFile file = _inner.OpenFile(path, mode);
-            return path.Contains($"{Path.DirectorySeparatorChar}wal{Path.DirectorySeparatorChar}") ? new WalFile(file, this) : file;
-        }
-
-        public bool FileExists(string path) => _inner.FileExists(path);
-
-        public bool DirectoryExists(string path) => _inner.DirectoryExists(path);
-
-        public void CreateDirectory(string path) => _inner.CreateDirectory(path);
-
-        public void DeleteFile(string path) => _inner.DeleteFile(path);
-
-        public void DeleteDirectory(string path) => _inner.DeleteDirectory(path);
-
-        public void MoveFile(string source, string destination, bool overwrite) => _inner.MoveFile(source, destination, overwrite);
-
-        public void MoveDirectory(string source, string destination) => _inner.MoveDirectory(source, destination);
-
-        public void SyncDirectory(string path) => _inner.SyncDirectory(path);
-
-        public IReadOnlyList<string> ListFiles(string path) => _inner.ListFiles(path);
-
-        public IReadOnlyList<string> ListDirectories(string path) => _inner.ListDirectories(path);
-
-        public IMappedFile MapReadOnly(string path) => _inner.MapReadOnly(path);
-
-        public IDisposable AcquireLock(string path) => _inner.AcquireLock(path);
-
-        private sealed class WalFile(IStorageFile inner, GatedSyncFileSystem fs) : IStorageFile
-        {
-            public long Length => inner.Length;
-
-            public int Read(Span<byte> buffer, long offset) => inner.Read(buffer, offset);
-
-            public void Write(ReadOnlySpan<byte> data, long offset) => inner.Write(data, offset);
-
-            public void SetLength(long length) => inner.SetLength(length);
-
-            public void Sync()
+            public override void Sync()
             {
                 Interlocked.Increment(ref fs._blocked);
                 try
@@ -169,10 +133,8 @@ public sealed class AsyncWriteTests
                     throw new IOException("injected fsync failure");
                 }
 
-                inner.Sync();
+                base.Sync();
             }
-
-            public void Dispose() => inner.Dispose();
         }
     }
 }

@@ -44,45 +44,13 @@ public sealed class ConcurrentLifecycleTests
     }
 
     /// <summary>The real file system, except that reads of one archive wait on a gate.</summary>
-    private sealed class GatedArchiveFileSystem(string archive, ManualResetEventSlim gate, ManualResetEventSlim reading) : IFileSystem
+    private sealed class GatedArchiveFileSystem(string archive, ManualResetEventSlim gate, ManualResetEventSlim reading) : InterceptingFileSystem
     {
-        private readonly LocalFileSystem _local = LocalFileSystem.Instance;
+        protected override IStorageFile Intercept(string path, IStorageFile file) => path == archive ? new GatedFile(file, gate, reading) : file;
 
-        public IStorageFile OpenFile(string path, StorageFileMode mode)
+        private sealed class GatedFile(IStorageFile inner, ManualResetEventSlim gate, ManualResetEventSlim reading) : PassThroughFile(inner)
         {
-            IStorageFile file = _local.OpenFile(path, mode);
-            return path == archive ? new GatedFile(file, gate, reading) : file;
-        }
-
-        public bool FileExists(string path) => _local.FileExists(path);
-
-        public bool DirectoryExists(string path) => _local.DirectoryExists(path);
-
-        public void CreateDirectory(string path) => _local.CreateDirectory(path);
-
-        public void DeleteFile(string path) => _local.DeleteFile(path);
-
-        public void DeleteDirectory(string path) => _local.DeleteDirectory(path);
-
-        public void MoveFile(string source, string destination, bool overwrite) => _local.MoveFile(source, destination, overwrite);
-
-        public void MoveDirectory(string source, string destination) => _local.MoveDirectory(source, destination);
-
-        public void SyncDirectory(string path) => _local.SyncDirectory(path);
-
-        public IReadOnlyList<string> ListFiles(string path) => _local.ListFiles(path);
-
-        public IReadOnlyList<string> ListDirectories(string path) => _local.ListDirectories(path);
-
-        public IMappedFile MapReadOnly(string path) => _local.MapReadOnly(path);
-
-        public IDisposable AcquireLock(string path) => _local.AcquireLock(path);
-
-        private sealed class GatedFile(IStorageFile inner, ManualResetEventSlim gate, ManualResetEventSlim reading) : IStorageFile
-        {
-            public long Length => inner.Length;
-
-            public int Read(Span<byte> buffer, long offset)
+            public override int Read(Span<byte> buffer, long offset)
             {
                 reading.Set();
                 if (!gate.Wait(TimeSpan.FromSeconds(60)))
@@ -90,16 +58,8 @@ public sealed class ConcurrentLifecycleTests
                     throw new IOException("the test never opened the gate");
                 }
 
-                return inner.Read(buffer, offset);
+                return base.Read(buffer, offset);
             }
-
-            public void Write(ReadOnlySpan<byte> data, long offset) => inner.Write(data, offset);
-
-            public void SetLength(long length) => inner.SetLength(length);
-
-            public void Sync() => inner.Sync();
-
-            public void Dispose() => inner.Dispose();
         }
     }
 }
