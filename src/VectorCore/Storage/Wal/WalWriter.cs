@@ -195,8 +195,10 @@ internal sealed class WalWriter : IDisposable
             {
                 WaitDurable(target);
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            catch (Exception e)
             {
+                // Whatever stopped the fsync (an I/O error, a closed file) is every waiter's answer; nothing may escape
+                // a thread-pool item or leave the waiters hanging.
                 failure = e;
             }
 
