@@ -27,6 +27,28 @@ internal static class ClusterChecks
         }
     }
 
+    /// <summary>
+    /// Upserts a batch, retrying while the cluster answers Unavailable (a shard whose primary is still being bound right
+    /// after the collection was created, or moved): the cluster's contract is that each shard's part is whole or absent,
+    /// so the whole batch may be sent again. Bounded: 60 tries within 30 s.
+    /// </summary>
+    public static async Task UpsertUntilAcknowledgedAsync(Points.PointsClient points, UpsertPoints upsert)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await points.UpsertAsync(upsert, deadline: DateTime.UtcNow.AddSeconds(20));
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable && attempt < 60 && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
     /// <summary>Every id through the router, page by page, duplicates kept (to find any).</summary>
     public static async Task<List<ulong>> IdsInPagesAsync(Points.PointsClient points, string collection, uint pageSize = 5_000)
     {

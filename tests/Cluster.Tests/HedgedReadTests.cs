@@ -29,7 +29,7 @@ public sealed class HedgedReadTests(ITestOutputHelper output)
                 upsert.Points.Add(new Point((ulong)(batch * 500 + i), Vector(random)).ToWire());
             }
 
-            await points.UpsertAsync(upsert, deadline: DateTime.UtcNow.AddSeconds(20));
+            await ClusterChecks.UpsertUntilAcknowledgedAsync(points, upsert);
         }
 
         double healthy = await P99Async(points, random);
