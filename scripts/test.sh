@@ -7,7 +7,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 dotnet build VectorEngine.sln -c Release
-for project in tests/VectorCore.Tests tests/Hnsw.Tests tests/Quantization.Tests tests/Embeddings.Tests tests/Matching.Tests tests/VectorData.Tests tests/Server.Tests tests/Sharding.Tests tests/Cluster.Tests tests/Bench.Tests; do
+for project in tests/VectorCore.Tests tests/Hnsw.Tests tests/Tiers.Tests tests/Quantization.Tests tests/Embeddings.Tests tests/Matching.Tests tests/VectorData.Tests tests/Server.Tests tests/Sharding.Tests tests/Cluster.Tests tests/Bench.Tests; do
   dotnet test "$project" -c Release --no-build --logger "console;verbosity=normal" | tee -a "$log"
 done
 for isa in DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0 DOTNET_EnableHWIntrinsic=0; do

@@ -48,6 +48,12 @@ public sealed partial class CollectionOptions
     /// </summary>
     public TextEmbedding? Embedding { get; init; }
 
+    /// <summary>
+    /// How sealed segments move between hot, warm and cold on their own (<see cref="TierPolicy.Default"/> for the usual
+    /// ages). Null (the default): they stay where they are put (hot unless moved by hand or by the database's memory budget).
+    /// </summary>
+    public TierPolicy? Tiering { get; init; }
+
     /// <summary>The payload indexes segments build (with one analyzer per text field), made once.</summary>
 
     /// <summary>Collection names: 1 to 64 characters from letters, digits, '_' and '-', starting with a letter or digit.</summary>
@@ -124,16 +130,18 @@ public sealed partial class CollectionOptions
 
             field.Value.Validate(field.Key);
         }
+
+        Tiering?.Validate();
     }
 
     /// <summary>A copy with <see cref="Embedding"/> set (for readers that build options in steps).</summary>
     /// <param name="embedding">The text embedding.</param>
     public CollectionOptions WithEmbedding(TextEmbedding? embedding) =>
-        new(Dimension, Metric) { Index = Index, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers, Embedding = embedding };
+        new(Dimension, Metric) { Index = Index, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers, Embedding = embedding, Tiering = Tiering };
 
     /// <summary>A copy whose <see cref="Index"/> is <paramref name="fallback"/> when none was given.</summary>
     internal CollectionOptions WithDefaultIndex(IndexSpec fallback) =>
-        Index is not null ? this : new CollectionOptions(Dimension, Metric) { Index = fallback, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers, Embedding = Embedding };
+        Index is not null ? this : new CollectionOptions(Dimension, Metric) { Index = fallback, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers, Embedding = Embedding, Tiering = Tiering };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
     private static partial Regex NamePattern();

@@ -31,7 +31,7 @@ public sealed partial class Collection : IVectorCollection
         CompletedTasks.Run(() => Scroll(request), cancellationToken);
 
     Task<IReadOnlyList<ScoredPoint>> IVectorCollection.SearchAsync(SearchRequest request, CancellationToken cancellationToken) =>
-        CompletedTasks.Run(() => Search(request, cancellationToken), cancellationToken);
+        CompletedTasks.Run<IReadOnlyList<ScoredPoint>>(() => Search(request, cancellationToken), cancellationToken);
 
     Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> IVectorCollection.SearchBatchAsync(IReadOnlyList<SearchRequest> requests,
         CancellationToken cancellationToken) => CompletedTasks.Run(() => SearchBatch(requests, cancellationToken), cancellationToken);

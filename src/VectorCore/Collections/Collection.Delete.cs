@@ -63,6 +63,12 @@ public sealed partial class Collection
     {
         ArgumentNullException.ThrowIfNull(filter);
         filter.Validate();
+        FetchAllCold();
+        return WithResidentSegments(() => DeleteResident(filter));
+    }
+
+    private int DeleteResident(Filter filter)
+    {
         // Holding the append gate with nothing in flight, the matching set is the state at this point of the log, and
         // no write slips in between reading it and logging the delete (the gate is re-entered by the log step).
         lock (_appendGate)

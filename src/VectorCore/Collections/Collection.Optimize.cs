@@ -26,7 +26,7 @@ public sealed partial class Collection
             SegmentSet set = PinSet();
             try
             {
-                List<Segment> sources = MergePolicy.Pick(set.Persisted, _dbOptions, Dimension);
+                List<Segment> sources = MergePolicy.Pick(set.Persisted.Where(s => s.Tier == SegmentTier.Hot), _dbOptions, Dimension);
                 if (sources.Count == 0)
                 {
                     return 0;
@@ -146,6 +146,15 @@ public sealed partial class Collection
                 }
 
                 Publish(_set.With(merged is null ? [] : [merged], sourceIds));
+                foreach (int source in sourceIds)
+                {
+                    _tierStates.TryRemove(source, out _);
+                }
+
+                if (merged is not null)
+                {
+                    TierState(merged.Id);
+                }
             }
             finally
             {

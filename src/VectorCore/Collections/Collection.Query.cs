@@ -20,7 +20,8 @@ public sealed partial class Collection
         using System.Diagnostics.Activity? activity = EngineTelemetry.Source.StartActivity("vectorengine.query");
         activity?.SetTag("vectorengine.collection", Name);
         activity?.SetTag("vectorengine.stages", query.Prefetch.Count);
-        IReadOnlyList<FusedPoint> results = RunQuery(query, cancellationToken);
+        FetchAllCold();
+        IReadOnlyList<FusedPoint> results = WithResidentSegments(() => RunQuery(query, cancellationToken));
         EngineTelemetry.Searches.Add(1, EngineTelemetry.Collection(Name), EngineTelemetry.Kind("hybrid"));
         EngineTelemetry.SearchDuration.Record(EngineTelemetry.MillisecondsSince(start), EngineTelemetry.Collection(Name), EngineTelemetry.Kind("hybrid"));
         return results;

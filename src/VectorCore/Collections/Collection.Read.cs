@@ -21,6 +21,11 @@ public sealed partial class Collection
             ThrowHelper.ThrowArgument("ids", "A point id is empty (default).");
         }
 
+        return WithResidentSegments(() => GetResident(list, withPayload, withVector));
+    }
+
+    private List<PointRecord> GetResident(List<PointId> list, bool withPayload, bool withVector)
+    {
         var result = new List<PointRecord>(list.Count);
         EnterRead();
         try
@@ -46,13 +51,28 @@ public sealed partial class Collection
     public long Count(Filter? filter = null)
     {
         filter?.Validate();
-        EnterRead();
-        try
+        if (filter is null)
         {
-            if (filter is null)
+            EnterRead();
+            try
             {
                 return _ids.Count;
             }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+
+        FetchAllCold();
+        return WithResidentSegments(() => CountResident(filter));
+    }
+
+    private long CountResident(Filter filter)
+    {
+        EnterRead();
+        try
+        {
 
             long n = 0;
             foreach (Segment segment in _set!.Segments)
@@ -84,6 +104,12 @@ public sealed partial class Collection
         }
 
         request.Filter?.Validate();
+        FetchAllCold();
+        return WithResidentSegments(() => ScrollResident(request));
+    }
+
+    private ScrollPage ScrollResident(ScrollRequest request)
+    {
         EnterRead();
         try
         {

@@ -6,6 +6,7 @@ using VectorEngine.Indexing;
 using VectorEngine.Segments;
 using VectorEngine.Storage;
 using VectorEngine.Storage.Wal;
+using VectorEngine.Tiers;
 
 namespace VectorEngine;
 
@@ -59,6 +60,7 @@ public sealed partial class Collection
         // so it first makes what it reads durable.
         SyncTree(_directory);
         ManifestFile manifest = ManifestFile.Load(_fs, _directory);
+        Dictionary<int, TiersFile.Entry> tiers = TiersFile.Load(_fs, _directory).Segments.ToDictionary(e => e.Segment);
         RemoveLeftovers(manifest);
         _nextSegmentId = manifest.NextSegmentId;
         var loaded = new List<Segment>(manifest.Segments.Count + 1);
@@ -66,7 +68,7 @@ public sealed partial class Collection
         {
             foreach (int id in manifest.Segments)
             {
-                loaded.Add(LoadSegment(id, verifyVectors));
+                loaded.Add(LoadSegmentInTier(id, tiers.GetValueOrDefault(id), verifyVectors));
                 _nextSegmentId = Math.Max(_nextSegmentId, id + 1);
             }
 
@@ -96,12 +98,93 @@ public sealed partial class Collection
         }
 
         Log.Recovered(_logger, Name, manifest.Segments.Count, records, clock.ElapsedMilliseconds);
+        RemoveOrphanObjects();
         if (!verifyVectors && manifest.Segments.Count > 0)
         {
             StartVerification();
         }
 
         StartOptimizer();
+    }
+
+    /// <summary>
+    /// Loads a sealed segment in the tier its <c>tiers.json</c> entry names (hot when it has none), and restores what the
+    /// tiering remembers of it. A cold segment's leftover files (an interrupted move) are removed: its archive holds them.
+    /// </summary>
+    private Segment LoadSegmentInTier(int id, TiersFile.Entry? entry, bool verifyVectors)
+    {
+        SegmentTier tier = entry?.Tier ?? SegmentTier.Hot;
+        DateTimeOffset now = _dbOptions.TimeProvider.GetUtcNow();
+        var state = new SegmentTierState(id, tier, entry is null || entry.Created == default ? now : entry.Created, entry?.EnteredAt ?? now,
+            (Options.Tiering ?? TierPolicy.Default).WarmBelowAccesses)
+        {
+            Pinned = entry?.Pinned,
+            Object = tier == SegmentTier.Cold ? new ColdObject(entry!.ObjectKey!, entry.ObjectLength, entry.ObjectCrc) : null,
+        };
+        state.Restore(entry?.Accesses ?? []);
+        _tierStates[id] = state;
+        string directory = SegmentDirectory(id);
+        if (tier == SegmentTier.Cold)
+        {
+            Transitions.RemoveArchivedFiles(directory);
+            (List<PointId> ids, Bitset deleted) = SegmentFiles.ReadIds(_fs, directory);
+            return Segment.Cold(id, Dimension, Metric, ids, deleted);
+        }
+
+        TryDelete(Path.Combine(directory, SegmentFiles.IdsFile), isDirectory: false);
+        Segment hot = LoadSegment(id, verifyVectors);
+        if (tier == SegmentTier.Hot)
+        {
+            return hot;
+        }
+
+        try
+        {
+            return Transitions.MakeWarm(hot, directory, WarmPayloads(), WarmQuantization);
+        }
+        finally
+        {
+            hot.Dispose();
+        }
+    }
+
+    /// <summary>Deletes the collection's objects no cold segment names (left by a move or a merge interrupted by a crash).</summary>
+    private void RemoveOrphanObjects()
+    {
+        var referenced = new HashSet<string>(_tierStates.Values.Select(s => s.Object?.Key).OfType<string>(), StringComparer.Ordinal);
+        try
+        {
+            IObjectStore store = ObjectStore;
+            List<string> keys = ListObjects(store, ObjectKeys.CollectionPrefix(Name));
+            foreach (string key in keys.Where(k => !referenced.Contains(k)))
+            {
+                store.DeleteAsync(key).GetAwaiter().GetResult();
+                Log.OrphanObjectRemoved(_logger, Name, key);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Log.OrphanCleanupFailed(_logger, Name, e);
+        }
+    }
+
+    private static List<string> ListObjects(IObjectStore store, string prefix)
+    {
+        var keys = new List<string>();
+        IAsyncEnumerator<string> items = store.ListAsync(prefix).GetAsyncEnumerator();
+        try
+        {
+            while (items.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                keys.Add(items.Current);
+            }
+        }
+        finally
+        {
+            items.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return keys;
     }
 
     /// <summary>Loads a sealed segment and its index (rebuilt, and saved again, when its files are missing or damaged).</summary>
@@ -116,23 +199,7 @@ public sealed partial class Collection
                 VerifyUntrusted(segment, directory);
             }
 
-            var folder = new StorageFolder(_fs, directory);
-            IVectorIndex? index = _indexFactory.Load(segment.Store, Options.EffectiveIndex.Parameters, folder);
-            if (index is null)
-            {
-                // A failed save costs only this rebuild again next time.
-                index = _indexFactory.Build(segment.Store, Options.EffectiveIndex.Parameters);
-                try
-                {
-                    index.Save(folder);
-                }
-                catch (IOException e)
-                {
-                    Log.CleanupFailed(_logger, Name, JsonFile.Describe(directory), e);
-                }
-            }
-
-            segment.Index = index;
+            segment.Index = Transitions.LoadIndex(segment.Store, directory, id);
             return segment;
         }
         catch
@@ -294,5 +361,6 @@ public sealed partial class Collection
         _set?.Unpin();
         _set = null;
         _wal.Dispose();
+        _warmPayloads?.Dispose();
     }
 }

@@ -200,6 +200,7 @@ public sealed partial class Collection
             try
             {
                 Publish(_set.With([sealedSegment], [frozen.Id]));
+                TierState(sealedSegment.Id);
             }
             finally
             {

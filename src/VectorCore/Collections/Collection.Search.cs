@@ -28,7 +28,7 @@ public sealed partial class Collection
     /// <param name="vector">The query.</param>
     /// <param name="limit">How many results, 1 to <see cref="MaxLimit"/>.</param>
     /// <param name="filter">Only points that pass it.</param>
-    public IReadOnlyList<ScoredPoint> Search(float[] vector, int limit, Filter? filter = null) =>
+    public SearchResults Search(float[] vector, int limit, Filter? filter = null) =>
         Search(new SearchRequest(vector, limit) { Filter = filter });
 
     /// <summary>Runs one search.</summary>
@@ -37,13 +37,14 @@ public sealed partial class Collection
     /// <exception cref="InvalidVectorException">The query holds NaN or infinity.</exception>
     /// <exception cref="VectorEngineArgumentException">The limit is out of range, or the threshold is not finite.</exception>
     /// <exception cref="InvalidFilterException">The filter is malformed.</exception>
-    public IReadOnlyList<ScoredPoint> Search(SearchRequest request) => Search(request, CancellationToken.None);
+    public SearchResults Search(SearchRequest request) => Search(request, CancellationToken.None);
 
     /// <summary>Runs one search that stops when <paramref name="cancellationToken"/> is cancelled (a server call's deadline).</summary>
     /// <param name="request">The search.</param>
     /// <param name="cancellationToken">Checked before each segment and within exact scans, every block of rows.</param>
     /// <exception cref="OperationCanceledException">The token was cancelled; no result is returned.</exception>
-    public IReadOnlyList<ScoredPoint> Search(SearchRequest request, CancellationToken cancellationToken)
+    /// <exception cref="DataCorruptionException">A cold segment the search needed has an archive that fails its check.</exception>
+    public SearchResults Search(SearchRequest request, CancellationToken cancellationToken)
     {
         request = request is null ? request! : WithEmbeddedQuery(request);
         float[] query = ValidateSearch(request, "request");
@@ -53,7 +54,7 @@ public sealed partial class Collection
         activity?.SetTag("vectorengine.collection", Name);
         activity?.SetTag("vectorengine.limit", request.Limit);
         activity?.SetTag("vectorengine.filtered", request.Filter is not null);
-        IReadOnlyList<ScoredPoint> hits = SearchPinned(request, query, cancellationToken);
+        SearchResults hits = SearchPinned(request, query, cancellationToken);
         EngineTelemetry.Searches.Add(1, EngineTelemetry.Collection(Name), EngineTelemetry.Kind("vector"));
         EngineTelemetry.SearchDuration.Record(EngineTelemetry.MillisecondsSince(start), EngineTelemetry.Collection(Name), EngineTelemetry.Kind("vector"));
         return hits;
@@ -130,9 +131,10 @@ public sealed partial class Collection
         return PrepareVector(request.Vector, "vector", copy: Metric == DistanceMetric.Cosine);
     }
 
-    private IReadOnlyList<ScoredPoint> SearchPinned(SearchRequest request, float[] query, CancellationToken cancellationToken)
+    private SearchResults SearchPinned(SearchRequest request, float[] query, CancellationToken cancellationToken)
     {
-        SegmentSet set = PinSet();
+        SegmentSet set = PinResidentSet(out bool partial);
+        long now = _dbOptions.TimeProvider.GetUtcNow().UtcTicks;
         TopKMerger<SegmentRow> merger = t_merger ??= new TopKMerger<SegmentRow>();
         try
         {
@@ -146,10 +148,21 @@ public sealed partial class Collection
                 foreach (Segment segment in set.Segments)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    if (segment.Tier == SegmentTier.Cold)
+                    {
+                        // Left out: its fetch did not finish within the policy's wait (it goes on in the background).
+                        partial = true;
+                        continue;
+                    }
+
                     if (segment != set.Mutable)
                     {
                         // Frozen and sealed segments change only in their tombstones: no lock.
-                        SearchSegment(segment, query, request, maxDistance, collector, merger, _locateLocked, distances, offsets, cancellationToken);
+                        if (SearchSegment(segment, query, request, maxDistance, collector, merger, _locateLocked, distances, offsets, cancellationToken))
+                        {
+                            TouchSegment(segment, now);
+                        }
+
                         continue;
                     }
 
@@ -176,7 +189,7 @@ public sealed partial class Collection
                 ArrayPool<uint>.Shared.Return(offsets);
             }
 
-            return Materialise(set, merger.Best(k), Metric, request.WithPayload, request.WithVector);
+            return new SearchResults(Materialise(set, merger.Best(k), Metric, request.WithPayload, request.WithVector), partial);
         }
         finally
         {
@@ -228,13 +241,14 @@ public sealed partial class Collection
     }
 
     /// <summary>Plans and runs the search of one segment and offers its results, within the threshold, to the merger.</summary>
-    private void SearchSegment(Segment segment, float[] query, SearchRequest request, float maxDistance, TopKCollector collector,
+    /// <returns>False when the plan skipped the segment (nothing in it can match): not an access, for the tier policy.</returns>
+    private bool SearchSegment(Segment segment, float[] query, SearchRequest request, float maxDistance, TopKCollector collector,
         TopKMerger<SegmentRow> merger, FilterPlanner.LocateId locate, float[] distances, uint[] offsets, CancellationToken cancellationToken)
     {
         SegmentPlan plan = SearchPlanner.Plan(segment, request, _dbOptions.ExactFilterThreshold, locate);
         if (plan.Kind == SegmentPlanKind.Skip)
         {
-            return;
+            return false;
         }
 
         collector.Reset(request.Limit);
@@ -245,6 +259,8 @@ public sealed partial class Collection
         {
             merger.Add(distances[i], segment.IdAt(offsets[i]), new SegmentRow(segment, offsets[i]));
         }
+
+        return true;
     }
 
     /// <summary>The id map read under the state lock, for has-id conditions on segments searched without it.</summary>

@@ -23,7 +23,16 @@ public sealed partial class Collection
     {
         ArgumentException.ThrowIfNullOrEmpty(archivePath);
         string fullArchivePath = Path.GetFullPath(archivePath);
+        FetchAllCold();
+        WithResidentSegments(() =>
+        {
+            WriteSnapshot(fullArchivePath);
+            return true;
+        });
+    }
 
+    private void WriteSnapshot(string fullArchivePath)
+    {
         // Staged inside the collection's folder, on the database's file system; an open removes a leftover one.
         string staging = Path.Combine(_directory, SnapshotStagingPrefix + Guid.NewGuid().ToString("N"));
         try
@@ -47,8 +56,8 @@ public sealed partial class Collection
                 var manifest = new ManifestFile { WalGeneration = 1, NextSegmentId = 2 };
                 if (rows.Count > 0)
                 {
-                    SegmentFiles.Write(_fs, Path.Combine(staging, SegmentsFolder, "00000001"), Dimension, Metric, rows, deleted: null,
-                        PayloadIndexes.TextIndexFile.Remap(rows, Options.IndexSchema));
+                    // No text index file: restore takes none from an archive (untrusted input) and rebuilds it from the payloads.
+                    SegmentFiles.Write(_fs, Path.Combine(staging, SegmentsFolder, "00000001"), Dimension, Metric, rows, deleted: null);
                     manifest.Segments.Add(1);
                 }
                 else

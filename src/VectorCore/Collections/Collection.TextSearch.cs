@@ -25,7 +25,8 @@ public sealed partial class Collection
         EngineTelemetry.Searches.Add(1, EngineTelemetry.Collection(Name), EngineTelemetry.Kind("text"));
         try
         {
-            return SearchTextPinned(request, schema, cancellationToken);
+            FetchAllCold();
+            return WithResidentSegments(() => SearchTextPinned(request, schema, cancellationToken));
         }
         finally
         {
@@ -50,6 +51,11 @@ public sealed partial class Collection
             foreach (Segment segment in set.Segments)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (segment.Tier == SegmentTier.Cold)
+                {
+                    throw Tiers.ColdSegments.NotResident(segment.Id);
+                }
+
                 UnderStateLockIfMutable(set, segment, () => scorer.Count(segment));
             }
 

@@ -48,7 +48,11 @@ public sealed partial class Collection
                         return;
                     }
 
-                    VerifySegment(segment);
+                    // A cold segment's files are in its archive, checked by its own checksum when fetched.
+                    if (segment.Tier != SegmentTier.Cold)
+                    {
+                        VerifySegment(segment);
+                    }
                 }
             }
             finally

@@ -102,7 +102,7 @@ public sealed partial class Collection : IDisposable
                 deleted += s.DeletedCount;
                 long codes = s.Index.CodeMemoryBytes;
                 indexBytes += s.Index.MemoryBytes - codes;
-                searchedVectorBytes += codes > 0 ? codes : (long)s.Count * s.Store.Stride * sizeof(float);
+                searchedVectorBytes += codes > 0 ? codes : s.Tier == SegmentTier.Cold ? 0 : (long)s.Count * s.Store.Stride * sizeof(float);
             }
 
             return new CollectionInfo(Name, Dimension, Metric, Options.EffectiveIndex.Name, _ids.Count, set.Segments.Length,
@@ -173,6 +173,8 @@ public sealed partial class Collection : IDisposable
             retired.Unpin();
             retired.WaitUntilReleased();
         }
+
+        _warmPayloads?.Dispose();
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ internal sealed class CollectionConfigFile
     /// <summary>Absent in files written before collections embedded text.</summary>
     public TextEmbedding? Embedding { get; set; }
 
+    /// <summary>Absent in files written before tiers: segments then move only by hand or by the memory budget.</summary>
+    public TierPolicy? Tiering { get; set; }
+
     public static CollectionConfigFile From(string name, CollectionOptions options) => new()
     {
         Name = name,
@@ -42,6 +45,7 @@ internal sealed class CollectionConfigFile
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(options.PayloadIndexes, StringComparer.Ordinal),
         TextAnalyzers = new Dictionary<string, TextAnalyzerOptions>(options.TextAnalyzers, StringComparer.Ordinal),
         Embedding = options.Embedding,
+        Tiering = options.Tiering,
     };
 
     public CollectionOptions ToOptions() => new(Dimension, Metric)
@@ -50,6 +54,7 @@ internal sealed class CollectionConfigFile
         PayloadIndexes = new Dictionary<string, PayloadIndexType>(PayloadIndexes, StringComparer.Ordinal),
         TextAnalyzers = new Dictionary<string, TextAnalyzerOptions>(TextAnalyzers ?? [], StringComparer.Ordinal),
         Embedding = Embedding,
+        Tiering = Tiering,
     };
 
     public void Save(IFileSystem fs, string directory) => JsonFile.Save(fs, Path.Combine(directory, FileName), this, EngineJsonContext.Default.CollectionConfigFile);

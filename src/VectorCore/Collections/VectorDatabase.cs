@@ -137,6 +137,7 @@ public sealed partial class VectorDatabase : IDisposable, IAsyncDisposable
             fs.SyncDirectory(full);
             var db = new VectorDatabase(full, options, lockFile);
             db.OpenCollections();
+            db.StartTierMover();
             return db;
         }
         catch
@@ -274,6 +275,8 @@ public sealed partial class VectorDatabase : IDisposable, IAsyncDisposable
                 _unavailable.Remove(name);
             }
 
+            DeleteObjectsOf(name);
+
             try
             {
                 _fs.DeleteDirectory(trash);
@@ -347,6 +350,8 @@ public sealed partial class VectorDatabase : IDisposable, IAsyncDisposable
             open = [.. _collections.Values];
             _collections.Clear();
         }
+
+        StopTierMover();
 
         foreach (Collection collection in open)
         {
@@ -457,6 +462,10 @@ public sealed partial class VectorDatabase : IDisposable, IAsyncDisposable
             FileSystem = Options.FileSystem,
             LoggerFactory = Options.LoggerFactory,
             DefaultIndex = Options.DefaultIndex,
+            ObjectStore = Options.ObjectStore,
+            TimeProvider = Options.TimeProvider,
+            EnableTierMover = false,
+            WarmPayloadMemoryBytes = Options.WarmPayloadMemoryBytes,
         };
         foreach (string indexName in Options.Indexes.Names)
         {

@@ -82,6 +82,30 @@ public sealed class VectorDatabaseOptions
     /// </summary>
     public IndexSpec DefaultIndex { get; set; } = IndexSpec.Flat;
 
+    /// <summary>
+    /// Where cold segments are archived. Null (the default): a <see cref="Tiers.LocalDirectoryObjectStore"/> in the
+    /// database's <c>objects</c> folder; give an S3 store (VectorEngine.S3) to keep them off the machine.
+    /// </summary>
+    public Tiers.IObjectStore? ObjectStore { get; set; }
+
+    /// <summary>
+    /// The memory the database's sealed segments may hold (graphs, codes, resident vectors, ids, payloads). Above it the
+    /// tier mover demotes the least recently used segments: hot to warm first, then warm to cold. Null (the default): no budget.
+    /// </summary>
+    public long? MaxResidentBytes { get; set; }
+
+    /// <summary>The clock tier policies read (segment ages, access times). Tests put a fake one here.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Run the tier mover (policies and the budget) in the background. Default true.</summary>
+    public bool EnableTierMover { get; set; } = true;
+
+    /// <summary>How often the tier mover looks for work, on <see cref="TimeProvider"/>'s clock. Default 1 minute.</summary>
+    public TimeSpan TierMoverInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Memory of the log that holds each collection's warm payloads (older pages go to disk). Default 64 MiB.</summary>
+    public long WarmPayloadMemoryBytes { get; set; } = 64L << 20;
+
     internal void Validate()
     {
         if (MaxMutableSegmentPoints < 1)
@@ -117,6 +141,26 @@ public sealed class VectorDatabaseOptions
         if (ExactFilterThreshold < 0)
         {
             throw new VectorEngineArgumentException("ExactFilterThreshold must not be negative.", nameof(ExactFilterThreshold));
+        }
+
+        if (MaxResidentBytes is < 0)
+        {
+            throw new VectorEngineArgumentException("MaxResidentBytes must not be negative.", nameof(MaxResidentBytes));
+        }
+
+        if (TimeProvider is null)
+        {
+            throw new VectorEngineArgumentException("TimeProvider must not be null.", nameof(TimeProvider));
+        }
+
+        if (TierMoverInterval <= TimeSpan.Zero)
+        {
+            throw new VectorEngineArgumentException("TierMoverInterval must be positive.", nameof(TierMoverInterval));
+        }
+
+        if (WarmPayloadMemoryBytes < 1L << 21)
+        {
+            throw new VectorEngineArgumentException("WarmPayloadMemoryBytes must be at least 2 MiB.", nameof(WarmPayloadMemoryBytes));
         }
 
         if (OptimizerDeletedFraction is <= 0 or > 1)

@@ -35,11 +35,34 @@ public static class EngineTelemetry
 
     internal static readonly Counter<long> Merges = Meter.CreateCounter<long>("vectorengine.optimizer.merges", description: "Segment merges, by collection.");
 
+    internal static readonly Counter<long> Promotions = Meter.CreateCounter<long>("vectorengine.tiers.promotions", description: "Segments moved to a warmer tier, by collection, from, to and reason (policy, budget, access, manual).");
+
+    internal static readonly Counter<long> Demotions = Meter.CreateCounter<long>("vectorengine.tiers.demotions", description: "Segments moved to a colder tier, by collection, from, to and reason.");
+
+    internal static readonly Histogram<double> PromotionDuration = Meter.CreateHistogram<double>("vectorengine.tiers.promotion.duration", "ms", "Time to fetch, check and open a cold segment, by collection.");
+
     // Open collections, held weakly: one that failed half-way through opening is simply collected, never reported.
     private static readonly ConditionalWeakTable<VectorEngine.Collection, object> OpenCollections = [];
 
     private static readonly ObservableGauge<int> SegmentGauge = Meter.CreateObservableGauge(
         "vectorengine.segments", ObserveSegments, description: "Segments of each open collection (sealed and mutable).");
+
+    private static readonly ObservableGauge<long> TierBytesGauge = Meter.CreateObservableGauge(
+        "vectorengine.tiers.resident_bytes", () => ObserveTiers(bytes: true), "By", "Bytes sealed segments hold in memory, by collection and tier.");
+
+    private static readonly ObservableGauge<long> TierSegmentsGauge = Meter.CreateObservableGauge(
+        "vectorengine.tiers.segments", () => ObserveTiers(bytes: false), description: "Sealed segments, by collection and tier.");
+
+    internal static void TierMoved(string collection, SegmentTier from, SegmentTier to, Tiers.TierMoveReason reason, double milliseconds)
+    {
+        _ = milliseconds;
+        Counter<long> counter = to < from ? Promotions : Demotions;
+        if (counter.Enabled)
+        {
+            counter.Add(1, Collection(collection), new("from", from.ToString().ToLowerInvariant()), new("to", to.ToString().ToLowerInvariant()),
+                new("reason", reason.ToString().ToLowerInvariant()));
+        }
+    }
 
     internal static void Opened(VectorEngine.Collection collection) => OpenCollections.AddOrUpdate(collection, collection.Name);
 
@@ -51,6 +74,28 @@ public static class EngineTelemetry
     internal static KeyValuePair<string, object?> Collection(string name) => new("collection", name);
 
     internal static KeyValuePair<string, object?> Kind(string kind) => new("kind", kind);
+
+    private static IEnumerable<Measurement<long>> ObserveTiers(bool bytes)
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (KeyValuePair<VectorEngine.Collection, object> open in OpenCollections)
+        {
+            try
+            {
+                foreach (IGrouping<SegmentTier, SegmentTierInfo> tier in open.Key.GetSegmentTiers().GroupBy(s => s.Tier))
+                {
+                    long value = bytes ? tier.Sum(s => s.ResidentBytes) : tier.Count();
+                    measurements.Add(new Measurement<long>(value, Collection(open.Key.Name), new("tier", tier.Key.ToString().ToLowerInvariant())));
+                }
+            }
+            catch (VectorEngineException)
+            {
+                // Closed between the listing and the read.
+            }
+        }
+
+        return measurements;
+    }
 
     private static IEnumerable<Measurement<int>> ObserveSegments()
     {

@@ -56,4 +56,31 @@ internal static partial class Log
     [LoggerMessage(EventId = 1013, Level = LogLevel.Warning,
         Message = "Collection {Collection}: saving the index of segment {Segment} failed; it is rebuilt at the next open")]
     public static partial void IndexSaveFailed(ILogger logger, string collection, int segment, Exception exception);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
+        Message = "Collection {Collection}: segment {Segment} moved {From} -> {To} ({Reason}) in {Milliseconds} ms")]
+    public static partial void SegmentMoved(ILogger logger, string collection, int segment, SegmentTier from, SegmentTier to, string reason, long milliseconds);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning,
+        Message = "Collection {Collection}: moving segment {Segment} to {To} failed; it stays {From}")]
+    public static partial void SegmentMoveFailed(ILogger logger, string collection, int segment, SegmentTier from, SegmentTier to, Exception exception);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning,
+        Message = "Collection {Collection}: the archive of segment {Segment} ('{Key}') arrived with {Length} bytes or a bad checksum (expected {Expected} bytes), attempt {Attempt}")]
+    public static partial void ColdArchiveDamaged(ILogger logger, string collection, int segment, string key, long length, long expected, int attempt);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning,
+        Message = "Collection {Collection}: segment {Segment} turns warm without {Quantization} codes (its index reads float vectors from disk): {Why}")]
+    public static partial void WarmCodesUnavailable(ILogger logger, string collection, int segment, string quantization, string why);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Information,
+        Message = "Collection {Collection}: removed object '{Key}', which no segment refers to (left by an interrupted move or a merge)")]
+    public static partial void OrphanObjectRemoved(ILogger logger, string collection, string key);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
+        Message = "Collection {Collection}: could not clean up its objects in the object store; retried at the next open")]
+    public static partial void OrphanCleanupFailed(ILogger logger, string collection, Exception exception);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "The tier mover failed a pass; it tries again at the next")]
+    public static partial void TierMoverFailed(ILogger logger, Exception exception);
 }

@@ -30,4 +30,16 @@ public interface IVectorIndexFactory
     /// <param name="parameters">Name/value parameters.</param>
     /// <param name="folder">The segment folder, on the database's file system.</param>
     IVectorIndex? Load(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder);
+
+    /// <summary>
+    /// Loads the index in a form whose searches traverse compressed codes (<paramref name="quantization"/>, e.g. "int8"),
+    /// reading the float vectors only to rescore: what a warm segment keeps in memory. Codes missing from the folder are
+    /// trained and saved there. Returns null when this index type has no such form or no saved index (the engine then
+    /// keeps the index as it is, its float vectors read from disk).
+    /// </summary>
+    /// <param name="store">The vectors.</param>
+    /// <param name="parameters">The collection's index parameters.</param>
+    /// <param name="folder">The segment folder.</param>
+    /// <param name="quantization">The quantizer to traverse with, when the index does not traverse codes already.</param>
+    IVectorIndex? LoadCompressed(IVectorStore store, IReadOnlyDictionary<string, string> parameters, StorageFolder folder, string quantization) => null;
 }

@@ -47,6 +47,9 @@ internal sealed unsafe class MappedVectorStore : IVectorStore, IDisposable
 
     public long Bytes => (long)Count * Stride * sizeof(float);
 
+    /// <summary>Tells the kernel how the rows will be read (a warm segment's are read sparsely: only to rescore).</summary>
+    public void Advise(MappedAccess access) => _mapping.Advise(access);
+
     public ReadOnlySpan<float> GetVector(uint offset) => new(Base + ((nint)offset * Stride), Dimension);
 
     public static void WriteHeader(Span<byte> header, int count, int dimension, int stride, DistanceMetric metric)

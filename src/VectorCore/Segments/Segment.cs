@@ -88,6 +88,23 @@ internal sealed class Segment : IDisposable
         Index = new FlatIndex(store);
     }
 
+    /// <summary>A sealed segment from its parts, in <paramref name="tier"/> (see <see cref="InTier"/> and <see cref="Cold"/>).</summary>
+    private Segment(int id, SegmentTier tier, IVectorStore store, IVectorIndex index, IPointIdStore ids, IPayloadStore payloads,
+        Dictionary<string, PayloadFieldIndex> payloadIndexes, Bitset deleted, bool tombstonesDirty)
+    {
+        Id = id;
+        Store = store;
+        IsSealed = true;
+        Tier = tier;
+        _ids = ids;
+        _payloads = payloads;
+        _payloadIndexes = payloadIndexes;
+        Deleted = deleted;
+        DeletedCount = deleted.PopCount;
+        TombstonesDirty = tombstonesDirty;
+        Index = index;
+    }
+
     /// <summary>The sealed form of a frozen segment: its vectors now mapped from the written file, with the index built on
     /// them. Ids, payloads, payload indexes and the tombstone bitset are the frozen segment's own objects (no copy, no
     /// re-read of the files just written), so a delete that lands on either is seen by both.</summary>
@@ -109,6 +126,9 @@ internal sealed class Segment : IDisposable
     public IVectorStore Store { get; }
 
     public bool IsSealed { get; }
+
+    /// <summary>Where this object keeps the segment's data; a move replaces the object (see <see cref="InTier"/>).</summary>
+    public SegmentTier Tier { get; }
 
     /// <summary>No more appends: the mutable segment once a seal took it over, searched exactly until its sealed form replaces it.</summary>
     public bool IsFrozen { get; private set; }
@@ -146,6 +166,33 @@ internal sealed class Segment : IDisposable
         Debug.Assert(IsFrozen && store.Count == Count, "only a frozen segment is sealed, into a store of the same rows");
         return new Segment(this, store, index);
     }
+
+    /// <summary>
+    /// This sealed segment's rows as another tier keeps them: ids, tombstones (the same bitset, so a delete that lands on
+    /// either object is seen by both) and payload indexes shared with this object unless <paramref name="payloadIndexes"/>
+    /// replaces them; vectors, index and payloads as the tier keeps them. The caller publishes it under the state lock,
+    /// after <see cref="RecountDeleted"/>.
+    /// </summary>
+    public Segment InTier(SegmentTier tier, IVectorStore store, IVectorIndex index, IPayloadStore payloads,
+        Dictionary<string, PayloadFieldIndex>? payloadIndexes = null)
+    {
+        Debug.Assert(IsSealed, "only sealed segments change tiers");
+        return new Segment(Id, tier, store, index, _ids, payloads, payloadIndexes ?? _payloadIndexes, Deleted, TombstonesDirty);
+    }
+
+    /// <summary>A cold segment: ids and tombstones only, until its archive is fetched.</summary>
+    public static Segment Cold(int id, int dimension, DistanceMetric metric, List<PointId> ids, Bitset deleted, bool tombstonesDirty = false)
+    {
+        var rows = new Tiers.ColdRows(id, ids);
+        return new Segment(id, SegmentTier.Cold, new Tiers.ColdVectorStore(id, ids.Count, dimension, metric), new Tiers.ColdIndex(id), rows, rows,
+            new(StringComparer.Ordinal), deleted, tombstonesDirty);
+    }
+
+    /// <summary>The payload indexes this object keeps (shared with the next tier's object when a move keeps them).</summary>
+    public Dictionary<string, PayloadFieldIndex> PayloadIndexMap => _payloadIndexes;
+
+    /// <summary>The id store (shared by every tier's object for this segment).</summary>
+    public IPointIdStore Ids => _ids;
 
     /// <summary>Ends appends (under the state write lock): from now on readers need no lock to read this segment.</summary>
     public void Freeze()

@@ -17,9 +17,13 @@ internal static class SegmentFiles
     public const string VectorsFile = "vectors.bin";
     public const string PointsFile = "points.bin";
     public const string DeletedFile = "deleted.bin";
+
+    /// <summary>The ids alone: written when a segment goes cold, so it reopens without its archive.</summary>
+    public const string IdsFile = "ids.bin";
     private const uint Version = 1;
     private static ReadOnlySpan<byte> PointsMagic => "VEPOINTS"u8;
     private static ReadOnlySpan<byte> DeletedMagic => "VEDELETE"u8;
+    private static ReadOnlySpan<byte> IdsMagic => "VEIDS\0\0\0"u8;
 
     /// <summary>
     /// Writes a new segment from <paramref name="rows"/>, copied in order: vectors, ids and payloads, tombstones, and the
@@ -130,6 +134,42 @@ internal static class SegmentFiles
         w.WriteUInt32(Crc32C.Compute(w.WrittenSpan));
         DurableFile.WriteAllBytes(fs, Path.Combine(directory, DeletedFile), w.WrittenSpan);
     }
+
+    /// <summary>Writes <c>ids.bin</c> (header, ids, CRC32C), durably.</summary>
+    public static void WriteIds(IFileSystem fs, string directory, Segment segment)
+    {
+        using var w = new ByteWriter(16 + (segment.Count * 9));
+        w.WriteBytes(IdsMagic);
+        w.WriteUInt32(Version);
+        w.WriteUInt32((uint)segment.Count);
+        for (uint offset = 0; offset < segment.Count; offset++)
+        {
+            PointCodec.WriteId(w, segment.IdAt(offset));
+        }
+
+        w.WriteUInt32(Crc32C.Compute(w.WrittenSpan));
+        DurableFile.WriteAllBytes(fs, Path.Combine(directory, IdsFile), w.WrittenSpan);
+    }
+
+    /// <summary>Reads <c>ids.bin</c>, checked, and the tombstones beside it.</summary>
+    public static (List<PointId> Ids, Bitset Deleted) ReadIds(IFileSystem fs, string directory)
+    {
+        string path = Path.Combine(directory, IdsFile);
+        byte[] data = ReadChecked(fs, path, IdsMagic);
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(12));
+        var reader = new ByteReader(data.AsSpan(16, data.Length - 20));
+        var ids = new List<PointId>((int)Math.Min(count, data.Length));
+        for (uint i = 0; i < count; i++)
+        {
+            ids.Add(PointCodec.ReadId(ref reader));
+        }
+
+        return (ids, ReadTombstones(fs, Path.Combine(directory, DeletedFile), (int)count));
+    }
+
+    /// <summary>Ids and payloads from <c>points.bin</c> (a segment coming back from cold, or turning hot again).</summary>
+    public static (List<PointId> Ids, List<Payload> Payloads) ReadPointsFile(IFileSystem fs, string directory, int expectedCount) =>
+        ReadPoints(fs, Path.Combine(directory, PointsFile), expectedCount);
 
     public static Segment Load(IFileSystem fs, string directory, int id, int dimension, DistanceMetric metric, PayloadIndexSchema schema)
     {

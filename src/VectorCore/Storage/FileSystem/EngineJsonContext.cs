@@ -11,6 +11,7 @@ namespace VectorEngine.Storage;
 [JsonSerializable(typeof(CollectionConfigFile))]
 [JsonSerializable(typeof(ManifestFile))]
 [JsonSerializable(typeof(SnapshotMarker))]
+[JsonSerializable(typeof(Tiers.TiersFile))]
 internal sealed partial class EngineJsonContext : JsonSerializerContext;
 
 /// <summary>The <c>snapshot.json</c> inside a snapshot archive, naming its format and version.</summary>

@@ -32,4 +32,25 @@ public interface IMappedFile : IDisposable
 
     /// <summary>The mapped length in bytes.</summary>
     long Length { get; }
+
+    /// <summary>
+    /// Says how the mapping will be read from now on: <see cref="MappedAccess.Sparse"/> drops the pages this process
+    /// holds (they stay in the page cache, reclaimable) and turns read-ahead off, so a warm segment's rescoring reads
+    /// bring in only the rows they touch; <see cref="MappedAccess.Normal"/> restores read-ahead. A hint: the default
+    /// does nothing.
+    /// </summary>
+    /// <param name="access">How the mapping will be read.</param>
+    void Advise(MappedAccess access)
+    {
+    }
+}
+
+/// <summary>How a mapped file will be read (see <see cref="IMappedFile.Advise"/>).</summary>
+public enum MappedAccess
+{
+    /// <summary>Sequential runs and repeated reads: keep read-ahead.</summary>
+    Normal = 0,
+
+    /// <summary>A few scattered rows per search: release resident pages and read only what is touched.</summary>
+    Sparse = 1,
 }

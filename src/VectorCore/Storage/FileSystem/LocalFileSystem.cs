@@ -112,6 +112,14 @@ public sealed class LocalFileSystem : IFileSystem
 
         public long Length { get; }
 
+        public void Advise(MappedAccess access)
+        {
+            if (_pointer != null && Length > 0)
+            {
+                MemoryAdvice.Apply(_pointer, Length, access);
+            }
+        }
+
         public void Dispose()
         {
             if (_pointer != null)
