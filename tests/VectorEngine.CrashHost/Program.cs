@@ -2,7 +2,15 @@
 // batch ("ACK UPSERT first count" / "ACK DELETE first count"), at most maxOps of them. The test kills it with SIGKILL
 // at a random moment and checks that everything acknowledged survived. The round number keeps ids of rounds apart.
 // Usage: VectorEngine.CrashHost <db path> <round> <max ops>
+//        VectorEngine.CrashHost tiers <db path> <objects path> <round>   (see TierCrashHost)
 using VectorEngine;
+using VectorEngine.CrashHost;
+
+if (args[0] == "tiers")
+{
+    TierCrashHost.Run(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
 
 string path = args[0];
 int round = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
