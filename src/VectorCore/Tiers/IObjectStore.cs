@@ -21,6 +21,7 @@ public interface IObjectStore
     /// <param name="destination">Receives the bytes; not disposed.</param>
     /// <param name="cancellationToken">Stops the download.</param>
     /// <exception cref="FileNotFoundException">No object has that key.</exception>
+    /// <exception cref="InvalidDataException">The store itself found the copy damaged (an ETag or checksum mismatch).</exception>
     Task GetAsync(string key, Stream destination, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the object under <paramref name="key"/>; nothing happens when there is none.</summary>

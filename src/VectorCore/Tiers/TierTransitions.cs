@@ -132,15 +132,25 @@ internal sealed class TierTransitions(IFileSystem fs, CollectionOptions options,
     {
         for (int attempt = 1; ; attempt++)
         {
+            bool damagedInTransit = false;
             using (IStorageFile file = fs.OpenFile(archivePath, StorageFileMode.Create))
             using (var stream = new StorageFileStream(file, writable: true))
             {
-                store.GetAsync(archive.Key, stream).GetAwaiter().GetResult();
+                try
+                {
+                    store.GetAsync(archive.Key, stream).GetAwaiter().GetResult();
+                }
+                catch (InvalidDataException)
+                {
+                    // The store's own check failed: as good as a CRC mismatch.
+                    damagedInTransit = true;
+                }
+
                 file.Sync();
             }
 
             (long length, uint crc) = SegmentArchive.Checksum(fs, archivePath);
-            if (length == archive.Length && crc == archive.Crc)
+            if (!damagedInTransit && length == archive.Length && crc == archive.Crc)
             {
                 return;
             }
