@@ -13,6 +13,9 @@ var root = new RootCommand("VectorEngine benchmark and demo CLI")
     FaultsCommand.Create(),
     EmbedCommand.Create(),
     QualityCommand.Create(),
+    SegmentsCommand.Create(),
+    GenCommand.Create(),
+    TiersCommand.Create(),
 };
 try
 {

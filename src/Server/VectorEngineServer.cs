@@ -1,3 +1,4 @@
+using VectorEngine.S3;
 using System.Net;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -59,6 +60,14 @@ public static class VectorEngineServer
         }
 
         builder.Services.Configure<VectorEngineOptions>(engineSection);
+        IConfigurationSection s3Section = engineSection.GetSection("S3");
+        if (s3Section.Get<S3ObjectStoreOptions>() is { Bucket.Length: > 0 } s3)
+        {
+            // Refused at start, as the engine's own settings are.
+            s3.Validate();
+        }
+
+        builder.Services.Configure<S3ObjectStoreOptions>(s3Section);
         ClusterOptions cluster = builder.Configuration.GetSection("Cluster").Get<ClusterOptions>() ?? new ClusterOptions();
         cluster.Validate();
         if (cluster.Enabled && settings.ApiKeys.Count > 0 && cluster.PeerApiKey.Length == 0)

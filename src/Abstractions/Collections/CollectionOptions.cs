@@ -139,6 +139,11 @@ public sealed partial class CollectionOptions
     public CollectionOptions WithEmbedding(TextEmbedding? embedding) =>
         new(Dimension, Metric) { Index = Index, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers, Embedding = embedding, Tiering = Tiering };
 
+    /// <summary>A copy with <see cref="Tiering"/> set (for readers that build options in steps).</summary>
+    /// <param name="tiering">The tier policy.</param>
+    public CollectionOptions WithTiering(TierPolicy? tiering) =>
+        new(Dimension, Metric) { Index = Index, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers, Embedding = Embedding, Tiering = tiering };
+
     /// <summary>A copy whose <see cref="Index"/> is <paramref name="fallback"/> when none was given.</summary>
     internal CollectionOptions WithDefaultIndex(IndexSpec fallback) =>
         Index is not null ? this : new CollectionOptions(Dimension, Metric) { Index = fallback, PayloadIndexes = PayloadIndexes, TextAnalyzers = TextAnalyzers, Embedding = Embedding, Tiering = Tiering };

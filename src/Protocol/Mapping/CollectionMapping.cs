@@ -61,7 +61,7 @@ internal static class CollectionMapping
             options = options.WithEmbedding(new TextEmbedding(embedding.SourceField, embedding.Generator));
         }
 
-        return options;
+        return create.Tiering is { } tiering ? options.WithTiering(tiering.ToEngine()) : options;
     }
 
     public static CreateCollection ToWire(this CollectionOptions options, string name)
@@ -99,8 +99,77 @@ internal static class CollectionMapping
             wire.Embedding = new Api.V1.TextEmbedding { SourceField = embedding.SourceField, Generator = embedding.Generator };
         }
 
+        if (options.Tiering is { } tiering)
+        {
+            wire.Tiering = tiering.ToWire();
+        }
+
         return wire;
     }
+
+    public static TierPolicy ToEngine(this TieringConfig wire)
+    {
+        TierPolicy defaults = TierPolicy.Default;
+        var policy = new TierPolicy
+        {
+            WarmAfter = wire.HasWarmAfterSeconds ? Seconds(wire.WarmAfterSeconds, "tiering.warm_after_seconds") : defaults.WarmAfter,
+            WarmBelowAccesses = wire.HasWarmBelowAccesses ? (int)Math.Min(wire.WarmBelowAccesses, int.MaxValue) : defaults.WarmBelowAccesses,
+            ColdAfter = wire.HasColdAfterSeconds ? Seconds(wire.ColdAfterSeconds, "tiering.cold_after_seconds") : defaults.ColdAfter,
+            ColdFetchTimeout = wire.HasColdFetchTimeoutMs ? TimeSpan.FromMilliseconds(Math.Min(wire.ColdFetchTimeoutMs, (ulong)TimeSpan.FromDays(1).TotalMilliseconds)) : null,
+            WarmQuantization = wire.HasWarmQuantization ? wire.WarmQuantization : defaults.WarmQuantization,
+        };
+        policy.Validate();
+        return policy;
+    }
+
+    public static TieringConfig ToWire(this TierPolicy policy)
+    {
+        var wire = new TieringConfig
+        {
+            WarmAfterSeconds = (ulong)policy.WarmAfter.TotalSeconds,
+            WarmBelowAccesses = (uint)policy.WarmBelowAccesses,
+            ColdAfterSeconds = (ulong)policy.ColdAfter.TotalSeconds,
+            WarmQuantization = policy.WarmQuantization,
+        };
+        if (policy.ColdFetchTimeout is { } timeout)
+        {
+            wire.ColdFetchTimeoutMs = (ulong)timeout.TotalMilliseconds;
+        }
+
+        return wire;
+    }
+
+    public static SegmentTierDescription ToWire(this SegmentTierInfo info)
+    {
+        var wire = new SegmentTierDescription
+        {
+            SegmentId = (uint)info.SegmentId,
+            Tier = (Tier)info.Tier,
+            Points = (ulong)info.Points,
+            ResidentBytes = (ulong)info.ResidentBytes,
+            LastAccessMs = info.LastAccess.ToUnixTimeMilliseconds(),
+            RecentAccesses = (uint)info.RecentAccesses,
+        };
+        if (info.PinnedTier is { } pinned)
+        {
+            wire.Pinned = (Tier)pinned;
+        }
+
+        return wire;
+    }
+
+    public static SegmentTier ToEngine(this Tier tier, string field) => tier switch
+    {
+        Tier.Hot => SegmentTier.Hot,
+        Tier.Warm => SegmentTier.Warm,
+        Tier.Cold => SegmentTier.Cold,
+        _ => throw new VectorEngineArgumentException($"{field} must be HOT, WARM or COLD; got {(int)tier}.", field),
+    };
+
+    private static TimeSpan Seconds(ulong seconds, string field) =>
+        seconds is 0 or > 100L * 365 * 24 * 3600
+            ? throw new VectorEngineArgumentException($"{field} must be 1 second to 100 years; got {seconds}.", field)
+            : TimeSpan.FromSeconds(seconds);
 
     public static WireCollectionInfo ToWire(this EngineCollectionInfo info) => new()
     {

@@ -1,3 +1,4 @@
+using VectorEngine.S3;
 using VectorEngine.Embeddings;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ public sealed class DatabaseHost : BackgroundService
 {
     private readonly ServerOptions _options;
     private readonly VectorEngineOptions _engine;
+    private readonly S3ObjectStoreOptions _s3;
     private readonly IFileSystem _fileSystem;
     private readonly ILogger<DatabaseHost> _logger;
     private readonly ILoggerFactory _loggerFactory;
@@ -30,10 +32,13 @@ public sealed class DatabaseHost : BackgroundService
     /// <param name="lifetime">Signals when the host has stopped (the web server included).</param>
     /// <param name="fileSystem">Where the database's files go (the real file system; tests inject faults here).</param>
     /// <param name="loggerFactory">Gives the engine its logs (recovery, storage failures, skipped collections).</param>
-    /// <param name="engine">The engine's settings: WAL sync mode, segment sizes, optimizer.</param>
+    /// <param name="engine">The engine's settings: WAL sync mode, segment sizes, optimizer, tiers.</param>
+    /// <param name="s3">Where cold segments go when a bucket is set ("VectorEngine:S3"); otherwise a local folder.</param>
     public DatabaseHost(IOptions<ServerOptions> options, ILogger<DatabaseHost> logger, IHostApplicationLifetime lifetime, IFileSystem fileSystem, ILoggerFactory loggerFactory,
-        IOptions<VectorEngineOptions> engine)
+        IOptions<VectorEngineOptions> engine, IOptions<S3ObjectStoreOptions> s3)
     {
+        ArgumentNullException.ThrowIfNull(s3);
+        _s3 = s3.Value;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(lifetime);
         ArgumentNullException.ThrowIfNull(engine);
@@ -81,6 +86,11 @@ public sealed class DatabaseHost : BackgroundService
         var clock = System.Diagnostics.Stopwatch.StartNew();
         _logger.LogInformation("Opening database at {DataDirectory} (WAL sync {WalSyncMode})", path, _engine.WalSyncMode);
         VectorDatabaseOptions engine = EngineOptions();
+        if (!string.IsNullOrEmpty(_s3.Bucket))
+        {
+            engine.ObjectStore = new S3ObjectStore(_s3);
+        }
+
         _engine.ApplyTo(engine);
         engine.FileSystem = _fileSystem;
         engine.LoggerFactory = _loggerFactory;

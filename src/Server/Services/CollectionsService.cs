@@ -133,4 +133,67 @@ public sealed class CollectionsService(DatabaseHost host, ClusterHost cluster) :
 
         return new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds };
     }
+
+    /// <inheritdoc />
+    public override Task<ListSegmentsResponse> ListSegments(ListSegmentsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var clock = Stopwatch.StartNew();
+        Collection collection = Standalone(request.CollectionName);
+        var response = new ListSegmentsResponse { Segments = { collection.GetSegmentTiers().Select(s => s.ToWire()) } };
+        response.Time = clock.Elapsed.TotalSeconds;
+        return Task.FromResult(response);
+    }
+
+    /// <inheritdoc />
+    public override Task<CollectionOperationResponse> MoveSegment(MoveSegmentRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var clock = Stopwatch.StartNew();
+        Collection collection = Standalone(request.CollectionName);
+        int segment = checked((int)Math.Min(request.SegmentId, int.MaxValue));
+        if (request.Unpin)
+        {
+            if (request.Pin)
+            {
+                throw new VectorEngineArgumentException("pin and unpin exclude each other.", "unpin");
+            }
+
+            collection.PinSegment(segment, null);
+        }
+        else if (request.Pin)
+        {
+            collection.PinSegment(segment, request.Tier.ToEngine("tier"));
+        }
+        else
+        {
+            collection.MoveSegment(segment, request.Tier.ToEngine("tier"));
+        }
+
+        return Task.FromResult(new CollectionOperationResponse { Result = true, Time = clock.Elapsed.TotalSeconds });
+    }
+
+    /// <inheritdoc />
+    public override Task<RunTierPassResponse> RunTierPass(RunTierPassRequest request, ServerCallContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        if (cluster.Enabled)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "Tier passes run on each node of a cluster by itself; this call serves standalone servers."));
+        }
+
+        int moved = host.Database.RunTierPass();
+        return Task.FromResult(new RunTierPassResponse { Moved = (uint)moved, Time = clock.Elapsed.TotalSeconds });
+    }
+
+    /// <summary>The collection, on a standalone server (segments are a node's own, not a cluster's).</summary>
+    private Collection Standalone(string name)
+    {
+        if (cluster.Enabled)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "Segment tiers are managed per node; this call serves standalone servers."));
+        }
+
+        return host.Database.GetCollection(name);
+    }
 }

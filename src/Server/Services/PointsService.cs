@@ -150,10 +150,13 @@ public sealed partial class PointsService : Api.V1.Points.PointsBase
 
         var clock = Stopwatch.StartNew();
         var response = new SearchResponse();
-        foreach (EngineScoredPoint hit in RunSearch(request, context.CancellationToken))
+        SearchResults hits = RunSearch(request, context.CancellationToken);
+        foreach (EngineScoredPoint hit in hits)
         {
             response.Result.Add(hit.ToWire());
         }
+
+        response.ColdSkipped = hits.IsPartial;
 
         response.Time = clock.Elapsed.TotalSeconds;
         return Task.FromResult(response);
@@ -208,7 +211,7 @@ public sealed partial class PointsService : Api.V1.Points.PointsBase
 
     /// <summary>Checks a search against the server's limits and runs it; the token (the call's deadline or the client
     /// going away) stops the search.</summary>
-    private IReadOnlyList<EngineScoredPoint> RunSearch(SearchPoints request, CancellationToken cancellation)
+    private SearchResults RunSearch(SearchPoints request, CancellationToken cancellation)
     {
         CheckCount(request.Limit, _options.MaxLimit, "limit");
         CheckDepth(request.Filter, "filter");

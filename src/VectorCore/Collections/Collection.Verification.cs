@@ -75,6 +75,12 @@ public sealed partial class Collection
                     Log.CorruptionFound(_logger, Name, problem);
                 }
             }
+
+            // The check read every page of the file: a warm segment gives them back (only rescoring reads its rows).
+            if (segment.Tier == SegmentTier.Warm && segment.Store is MappedVectorStore warm)
+            {
+                warm.Advise(Storage.MappedAccess.Sparse);
+            }
         }
         catch (IOException e)
         {

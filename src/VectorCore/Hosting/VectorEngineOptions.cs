@@ -46,6 +46,24 @@ public sealed class VectorEngineOptions
     /// <inheritdoc cref="VectorDatabaseOptions.OptimizerSmallSegmentPoints"/>
     public int OptimizerSmallSegmentPoints { get; set; } = Defaults.OptimizerSmallSegmentPoints;
 
+    /// <inheritdoc cref="VectorDatabaseOptions.MaxResidentBytes"/>
+    public long? MaxResidentBytes { get; set; } = Defaults.MaxResidentBytes;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.EnableTierMover"/>
+    public bool EnableTierMover { get; set; } = Defaults.EnableTierMover;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.TierMoverInterval"/>
+    public TimeSpan TierMoverInterval { get; set; } = Defaults.TierMoverInterval;
+
+    /// <inheritdoc cref="VectorDatabaseOptions.WarmPayloadMemoryBytes"/>
+    public long WarmPayloadMemoryBytes { get; set; } = Defaults.WarmPayloadMemoryBytes;
+
+    /// <summary>
+    /// A folder (another disk, a network mount) for cold segments' archives; null keeps them in the database's
+    /// <c>objects</c> folder. An object store given in code (S3) takes precedence.
+    /// </summary>
+    public string? ColdStoreDirectory { get; set; }
+
     /// <summary>Copies these settings onto <paramref name="options"/>.</summary>
     /// <param name="options">The database options to set.</param>
     public void ApplyTo(VectorDatabaseOptions options)
@@ -61,6 +79,14 @@ public sealed class VectorEngineOptions
         options.OptimizerInterval = OptimizerInterval;
         options.OptimizerDeletedFraction = OptimizerDeletedFraction;
         options.OptimizerSmallSegmentPoints = OptimizerSmallSegmentPoints;
+        options.MaxResidentBytes = MaxResidentBytes;
+        options.EnableTierMover = EnableTierMover;
+        options.TierMoverInterval = TierMoverInterval;
+        options.WarmPayloadMemoryBytes = WarmPayloadMemoryBytes;
+        if (ColdStoreDirectory is { Length: > 0 } folder && options.ObjectStore is null)
+        {
+            options.ObjectStore = new Tiers.LocalDirectoryObjectStore(folder);
+        }
     }
 
     /// <summary>What is wrong with these settings, one sentence each; empty when they are valid.</summary>
