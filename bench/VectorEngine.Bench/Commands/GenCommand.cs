@@ -13,7 +13,7 @@ internal static class GenCommand
 {
     public static Command Create()
     {
-        var kind = new Option<SyntheticKind>("--kind") { Description = "Clustered, Gaussian or TextLike", DefaultValueFactory = _ => SyntheticKind.Clustered };
+        var kind = KindOption(SyntheticKind.Clustered);
         var n = new Option<long>("--n") { Description = "Base rows", DefaultValueFactory = _ => 100_000 };
         var dim = new Option<int>("--dim") { Description = "Dimension", DefaultValueFactory = _ => 128 };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed makes the same data", DefaultValueFactory = _ => 1 };
@@ -30,6 +30,20 @@ internal static class GenCommand
         });
         return command;
     }
+
+    /// <summary>--kind: clustered, gaussian or text-like (any case; "TextLike" too).</summary>
+    public static Option<SyntheticKind> KindOption(SyntheticKind fallback) => new("--kind")
+    {
+        Description = "clustered, gaussian or text-like",
+        DefaultValueFactory = _ => fallback,
+        CustomParser = result => result.Tokens.Single().Value.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant() switch
+        {
+            "clustered" => SyntheticKind.Clustered,
+            "gaussian" => SyntheticKind.Gaussian,
+            "textlike" => SyntheticKind.TextLike,
+            string other => throw new VectorEngineArgumentException($"--kind must be clustered, gaussian or text-like; got '{other}'.", "kind"),
+        },
+    };
 
     /// <summary>Writes the dataset into <paramref name="folder"/>; skips files a previous run finished (dataset.json is written last).</summary>
     public static void Write(SyntheticData data, string folder, int queryCount, int k, bool writeBase)

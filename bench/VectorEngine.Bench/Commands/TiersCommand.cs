@@ -22,7 +22,7 @@ internal static class TiersCommand
 
     public static Command Create()
     {
-        var kind = new Option<SyntheticKind>("--kind") { Description = "Synthetic data: Clustered, Gaussian or TextLike", DefaultValueFactory = _ => SyntheticKind.TextLike };
+        var kind = GenCommand.KindOption(SyntheticKind.TextLike);
         var n = new Option<long>("--n") { Description = "Points", DefaultValueFactory = _ => 10_000_000 };
         var dim = new Option<int>("--dim") { Description = "Dimension", DefaultValueFactory = _ => 384 };
         var seed = new Option<int>("--seed") { Description = "Data seed", DefaultValueFactory = _ => 1 };
