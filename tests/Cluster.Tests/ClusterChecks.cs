@@ -49,6 +49,27 @@ internal static class ClusterChecks
         }
     }
 
+    /// <summary>
+    /// Runs a write through the typed client, retrying while the cluster answers Unavailable (right after a create, a
+    /// shard's primary may still be being bound), as the contract allows: bounded to 60 tries within 30 s.
+    /// </summary>
+    public static async Task RetryUnavailableAsync(Func<Task> write)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await write();
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable && attempt < 60 && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
     /// <summary>Every id through the router, page by page, duplicates kept (to find any).</summary>
     public static async Task<List<ulong>> IdsInPagesAsync(Points.PointsClient points, string collection, uint pageSize = 5_000)
     {

@@ -193,7 +193,7 @@ public sealed class ShardedCollectionTests
         // Through the typed client: a sharded collection, described with the points of every shard.
         using var typed = new Client.VectorEngineClient(cluster.Address(1));
         Client.RemoteCollection remote = await typed.CreateCollectionAsync("typed", new CollectionOptions(4, DistanceMetric.L2), new Client.ShardingOptions(ShardNumber: 5));
-        await remote.UpsertAsync(Enumerable.Range(0, 50).Select(i => new Point((ulong)i, [i, 1, 2, 3])).ToArray());
+        await ClusterChecks.RetryUnavailableAsync(() => remote.UpsertAsync(Enumerable.Range(0, 50).Select(i => new Point((ulong)i, [i, 1, 2, 3])).ToArray()));
         Assert.Equal(50, (await remote.GetInfoAsync()).PointCount);
         Assert.Contains("typed", await typed.ListCollectionsAsync());
 
