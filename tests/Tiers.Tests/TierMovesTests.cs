@@ -153,6 +153,50 @@ public sealed class TierMovesTests
     }
 
     [Fact]
+    public void A_warm_or_cold_segment_lets_go_of_its_payload_objects()
+    {
+        using var db = new TieredDatabase();
+        Collection collection = db.Create("c", 700, QuantizedHnsw);
+        int id = collection.GetSegmentTiers().Single().SegmentId;
+        WeakReference[] payloads = HeldPayloads(collection, id);
+        collection.MoveSegment(id, SegmentTier.Warm);
+        Collect();
+        Assert.All(payloads, p => Assert.False(p.IsAlive, "a warm segment still holds a payload object"));
+
+        collection.MoveSegment(id, SegmentTier.Hot);
+        payloads = HeldPayloads(collection, id);
+        collection.MoveSegment(id, SegmentTier.Cold);
+        Collect();
+        Assert.All(payloads, p => Assert.False(p.IsAlive, "a cold segment still holds a payload object"));
+        Assert.Equal(TieredDatabase.Payload(7)["body"], collection.Get([(PointId)7UL]).Single().Payload!["body"]);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference[] HeldPayloads(Collection collection, int segmentId)
+    {
+        // Straight from the segment (reads hand out clones): the objects its rows hold.
+        Segments.SegmentSet set = collection.PinnedSetForTests();
+        try
+        {
+            Segments.Segment segment = set[segmentId];
+            return [.. Enumerable.Range(0, 50).Select(i => new WeakReference(segment.PayloadAt((uint)i)))];
+        }
+        finally
+        {
+            set.Unpin();
+        }
+    }
+
+    private static void Collect()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+        }
+    }
+
+    [Fact]
     public void Admin_calls_refuse_unknown_segments_and_tiers_and_pins_hold_across_a_reopen()
     {
         using var db = new TieredDatabase();

@@ -10,6 +10,8 @@ internal sealed class MemoryCeiling : IDisposable
     private readonly long _capBytes;
     private readonly Timer _timer;
     private long _peakSampled;
+    private long _peakAnon;
+    private long _peakFile;
 
     public MemoryCeiling(long capBytes)
     {
@@ -19,6 +21,12 @@ internal sealed class MemoryCeiling : IDisposable
 
     /// <summary>The highest resident set sampled so far.</summary>
     public long PeakSampled => Interlocked.Read(ref _peakSampled);
+
+    /// <summary>The highest anonymous (heap) part of the resident set sampled.</summary>
+    public long PeakAnon => Interlocked.Read(ref _peakAnon);
+
+    /// <summary>The highest file-backed (mapped vectors) part of the resident set sampled.</summary>
+    public long PeakFile => Interlocked.Read(ref _peakFile);
 
     /// <summary>The kernel's high-water mark of the resident set (VmHWM), or the sampled peak where there is none.</summary>
     public long PeakResident => Status("VmHWM") ?? PeakSampled;
@@ -52,14 +60,21 @@ internal sealed class MemoryCeiling : IDisposable
 
     public void Dispose() => _timer.Dispose();
 
+    private static void Raise(ref long peak, long value)
+    {
+        long seen = Interlocked.Read(ref peak);
+        while (value > seen && Interlocked.CompareExchange(ref peak, value, seen) != seen)
+        {
+            seen = Interlocked.Read(ref peak);
+        }
+    }
+
     private void Sample()
     {
         long rss = Status("VmRSS") ?? 0;
-        long peak = Interlocked.Read(ref _peakSampled);
-        while (rss > peak && Interlocked.CompareExchange(ref _peakSampled, rss, peak) != peak)
-        {
-            peak = Interlocked.Read(ref _peakSampled);
-        }
+        Raise(ref _peakSampled, rss);
+        Raise(ref _peakAnon, Status("RssAnon") ?? 0);
+        Raise(ref _peakFile, Status("RssFile") ?? 0);
 
         if (rss > _capBytes && CrossedAt is null)
         {

@@ -132,19 +132,21 @@ public sealed partial class Collection
         }
 
         TryDelete(Path.Combine(directory, SegmentFiles.IdsFile), isDirectory: false);
-        Segment hot = LoadSegment(id, verifyVectors);
         if (tier == SegmentTier.Hot)
         {
-            return hot;
+            return LoadSegment(id, verifyVectors);
         }
 
+        // Warm: the rows are read once to fill the payload store and indexes, and the index is loaded only in its
+        // compressed form (never first as the hot index, which a large collection would hold twice while opening).
+        Segment rows = SegmentFiles.Load(_fs, directory, id, Dimension, Metric, Options.IndexSchema);
         try
         {
-            return Transitions.MakeWarm(hot, directory, WarmPayloads(), WarmQuantization);
+            return Transitions.MakeWarm(rows, directory, WarmPayloads(), WarmQuantization);
         }
         finally
         {
-            hot.Dispose();
+            rows.Dispose();
         }
     }
 

@@ -165,6 +165,33 @@ public sealed partial class Collection
         }
     }
 
+    /// <summary>The published set, pinned (tests inspect segment objects; the caller unpins).</summary>
+    internal SegmentSet PinnedSetForTests() => PinSet();
+
+    /// <summary>Drops the resident float pages of every warm segment (rescoring reads them again from disk when needed); returns how many segments.</summary>
+    internal int TrimWarmPages()
+    {
+        SegmentSet set = PinSet();
+        try
+        {
+            int trimmed = 0;
+            foreach (Segment segment in set.Persisted)
+            {
+                if (segment.Tier == SegmentTier.Warm && segment.Store is MappedVectorStore store)
+                {
+                    store.Advise(Storage.MappedAccess.Sparse);
+                    trimmed++;
+                }
+            }
+
+            return trimmed;
+        }
+        finally
+        {
+            set.Unpin();
+        }
+    }
+
     /// <summary>A move the planner asked for, skipped when the segment changed tier since; failures are logged, not thrown.</summary>
     internal bool TryMoveLogged(TierMove move)
     {

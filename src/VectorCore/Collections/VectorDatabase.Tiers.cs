@@ -8,6 +8,7 @@ namespace VectorEngine;
 public sealed partial class VectorDatabase
 {
     private ITimer? _tierTimer;
+    private ITimer? _trimTimer;
     private int _tierPassRunning;
 
     /// <summary>
@@ -72,6 +73,29 @@ public sealed partial class VectorDatabase
         {
             _tierTimer = Options.TimeProvider.CreateTimer(_ => RunTierPassInBackground(), null, Options.TierMoverInterval, Options.TierMoverInterval);
         }
+
+        // On the real clock: page residency is a matter of wall time, not of the policy's days.
+        _trimTimer = TimeProvider.System.CreateTimer(_ => TrimWarmPages(), null, Options.WarmPageTrimInterval, Options.WarmPageTrimInterval);
+    }
+
+    /// <summary>Gives back the float pages warm segments' rescoring touched since the last trim.</summary>
+    private void TrimWarmPages()
+    {
+        List<Collection> open;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            open = [.. _collections.Values];
+        }
+
+        foreach (Collection collection in open)
+        {
+            Guarded(() => collection.TrimWarmPages());
+        }
     }
 
     private void RunTierPassInBackground()
@@ -102,6 +126,7 @@ public sealed partial class VectorDatabase
     /// <summary>Stops the mover and waits for a pass in flight (it holds collections that are about to close).</summary>
     private void StopTierMover()
     {
+        _trimTimer?.Dispose();
         _tierTimer?.Dispose();
         var spin = new SpinWait();
         while (Volatile.Read(ref _tierPassRunning) != 0)

@@ -103,6 +103,13 @@ public sealed class VectorDatabaseOptions
     /// <summary>How often the tier mover looks for work, on <see cref="TimeProvider"/>'s clock. Default 1 minute.</summary>
     public TimeSpan TierMoverInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often the float-vector pages that warm segments' rescoring brought into memory are given back (they are
+    /// re-read from disk, or the page cache, when touched again): what keeps a warm segment's memory at its graph and
+    /// codes under a steady search load. Default 5 s.
+    /// </summary>
+    public TimeSpan WarmPageTrimInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Memory of the log that holds each collection's warm payloads (older pages go to disk). Default 64 MiB.</summary>
     public long WarmPayloadMemoryBytes { get; set; } = 64L << 20;
 
@@ -153,9 +160,9 @@ public sealed class VectorDatabaseOptions
             throw new VectorEngineArgumentException("TimeProvider must not be null.", nameof(TimeProvider));
         }
 
-        if (TierMoverInterval <= TimeSpan.Zero)
+        if (TierMoverInterval <= TimeSpan.Zero || WarmPageTrimInterval <= TimeSpan.Zero)
         {
-            throw new VectorEngineArgumentException("TierMoverInterval must be positive.", nameof(TierMoverInterval));
+            throw new VectorEngineArgumentException("TierMoverInterval and WarmPageTrimInterval must be positive.", nameof(TierMoverInterval));
         }
 
         if (WarmPayloadMemoryBytes < 1L << 21)

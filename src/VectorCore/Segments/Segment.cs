@@ -177,7 +177,11 @@ internal sealed class Segment : IDisposable
         Dictionary<string, PayloadFieldIndex>? payloadIndexes = null)
     {
         Debug.Assert(IsSealed, "only sealed segments change tiers");
-        return new Segment(Id, tier, store, index, _ids, payloads, payloadIndexes ?? _payloadIndexes, Deleted, TombstonesDirty);
+
+        // In-memory rows hold ids and payloads together: a tier that keeps payloads elsewhere keeps the ids alone, so
+        // the payload objects are let go.
+        IPointIdStore ids = _ids is InMemoryRows rows && !ReferenceEquals(payloads, rows) ? rows.IdsOnly() : _ids;
+        return new Segment(Id, tier, store, index, ids, payloads, payloadIndexes ?? _payloadIndexes, Deleted, TombstonesDirty);
     }
 
     /// <summary>A cold segment: ids and tombstones only, until its archive is fetched.</summary>

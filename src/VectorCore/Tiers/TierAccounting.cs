@@ -8,8 +8,8 @@ namespace VectorEngine.Tiers;
 /// </summary>
 internal static class TierAccounting
 {
-    /// <summary>Estimated bytes per resident id (the id value and its list slot).</summary>
-    public const int IdBytes = 24;
+    /// <summary>Bytes per resident id: a <see cref="PointId"/> in its list slot (string ids hold their string besides).</summary>
+    public static readonly int IdBytes = System.Runtime.CompilerServices.Unsafe.SizeOf<PointId>();
 
     /// <summary>Estimated bytes per resident payload (a small dictionary and its values).</summary>
     public const int PayloadBytes = 96;
