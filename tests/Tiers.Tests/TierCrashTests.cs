@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using VectorEngine.CrashHost;
 using VectorEngine.Tests.TestKit;
 using Xunit.Abstractions;
@@ -27,48 +25,21 @@ public sealed class TierCrashTests(ITestOutputHelper output)
         for (int round = 1; round <= Rounds; round++)
         {
             int moves = 0;
-            using var ready = new ManualResetEventSlim();
-            var psi = new ProcessStartInfo("dotnet", [host, "tiers", dbPath, objects, round.ToString()])
+            using var child = new KillableChild([host, "tiers", dbPath, objects, round.ToString()], line =>
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            using var child = Process.Start(psi)!;
-            var stderr = new StringBuilder();
-            child.ErrorDataReceived += (_, e) =>
-            {
-                lock (stderr)
+                if (line.StartsWith("MOVED ", StringComparison.Ordinal))
                 {
-                    stderr.AppendLine(e.Data);
-                }
-            };
-            child.BeginErrorReadLine();
-            var reader = new Thread(() =>
-            {
-                while (child.StandardOutput.ReadLine() is { } line)
-                {
-                    if (line == "READY")
-                    {
-                        ready.Set();
-                    }
-                    else if (line.StartsWith("MOVED ", StringComparison.Ordinal))
-                    {
-                        Interlocked.Increment(ref moves);
-                    }
+                    Interlocked.Increment(ref moves);
                 }
             });
-            reader.Start();
-            bool opened = ready.Wait(TimeSpan.FromSeconds(120));
+            bool opened = child.WaitReady(TimeSpan.FromSeconds(120));
             if (opened)
             {
                 Thread.Sleep(random.Next(50, 900));
             }
 
-            child.Kill(entireProcessTree: true);
-            Assert.True(child.WaitForExit(30_000), $"round {round}: child did not die");
-            Assert.True(reader.Join(TimeSpan.FromSeconds(30)), $"round {round}: child's output did not close");
-            Assert.True(opened, $"round {round}: child did not open the database: {stderr}");
+            Assert.True(child.KillAndWait(), $"round {round}: child did not die, or its output did not close");
+            Assert.True(opened, $"round {round}: child did not open the database: {child.Stderr}");
             totalMoves += moves;
             Verify(dbPath, objects, round);
         }

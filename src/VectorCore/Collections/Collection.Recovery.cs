@@ -157,7 +157,7 @@ public sealed partial class Collection
         try
         {
             IObjectStore store = ObjectStore;
-            List<string> keys = ListObjects(store, ObjectKeys.CollectionPrefix(Name));
+            List<string> keys = ObjectKeys.ListAll(store, ObjectKeys.CollectionPrefix(Name));
             foreach (string key in keys.Where(k => !referenced.Contains(k)))
             {
                 store.DeleteAsync(key).GetAwaiter().GetResult();
@@ -168,25 +168,6 @@ public sealed partial class Collection
         {
             Log.OrphanCleanupFailed(_logger, Name, e);
         }
-    }
-
-    private static List<string> ListObjects(IObjectStore store, string prefix)
-    {
-        var keys = new List<string>();
-        IAsyncEnumerator<string> items = store.ListAsync(prefix).GetAsyncEnumerator();
-        try
-        {
-            while (items.MoveNextAsync().AsTask().GetAwaiter().GetResult())
-            {
-                keys.Add(items.Current);
-            }
-        }
-        finally
-        {
-            items.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-
-        return keys;
     }
 
     /// <summary>Loads a sealed segment and its index (rebuilt, and saved again, when its files are missing or damaged).</summary>

@@ -119,9 +119,10 @@ internal static partial class SnapshotArchive
         }
     }
 
-    private static void CopyEntry(IFileSystem fs, TarEntry entry, string path, long length)
+    /// <summary>Writes a tar entry's bytes to <paramref name="path"/> and fsyncs it (snapshots and cold segment archives alike).</summary>
+    internal static void CopyEntry(IFileSystem fs, TarEntry entry, string path, long length, StorageFileMode mode = StorageFileMode.CreateNew)
     {
-        using IStorageFile file = fs.OpenFile(path, StorageFileMode.CreateNew);
+        using IStorageFile file = fs.OpenFile(path, mode);
         if (entry.DataStream is { } data)
         {
             byte[] buffer = new byte[1 << 20];

@@ -141,20 +141,7 @@ public sealed partial class VectorDatabase
         try
         {
             IObjectStore store = Options.ObjectStore ?? new LocalDirectoryObjectStore(System.IO.Path.Combine(Path, "objects"));
-            var keys = new List<string>();
-            IAsyncEnumerator<string> items = store.ListAsync(ObjectKeys.CollectionPrefix(name)).GetAsyncEnumerator();
-            try
-            {
-                while (items.MoveNextAsync().AsTask().GetAwaiter().GetResult())
-                {
-                    keys.Add(items.Current);
-                }
-            }
-            finally
-            {
-                items.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-
+            List<string> keys = ObjectKeys.ListAll(store, ObjectKeys.CollectionPrefix(name));
             foreach (string key in keys)
             {
                 store.DeleteAsync(key).GetAwaiter().GetResult();

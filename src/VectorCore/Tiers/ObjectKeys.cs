@@ -24,6 +24,26 @@ public static partial class ObjectKeys
     internal static string NewSegmentKey(string collection, int segmentId) =>
         string.Create(CultureInfo.InvariantCulture, $"{CollectionPrefix(collection)}{segmentId:D8}-{Guid.NewGuid():N}.tar");
 
+    /// <summary>Every key under <paramref name="prefix"/>, listed to the end (for the engine's synchronous sweeps).</summary>
+    internal static List<string> ListAll(IObjectStore store, string prefix)
+    {
+        var keys = new List<string>();
+        IAsyncEnumerator<string> items = store.ListAsync(prefix).GetAsyncEnumerator();
+        try
+        {
+            while (items.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                keys.Add(items.Current);
+            }
+        }
+        finally
+        {
+            items.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return keys;
+    }
+
     [GeneratedRegex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")]
     private static partial Regex KeyPattern();
 }

@@ -107,28 +107,7 @@ internal static partial class SegmentArchive
     private static void Copy(IFileSystem fs, TarEntry entry, string path)
     {
         string temp = path + ".tmp";
-        using (IStorageFile file = fs.OpenFile(temp, StorageFileMode.Create))
-        {
-            if (entry.DataStream is { } data)
-            {
-                byte[] buffer = new byte[1 << 20];
-                long position = 0;
-                while (position < entry.Length)
-                {
-                    int n = data.Read(buffer, 0, (int)Math.Min(buffer.Length, entry.Length - position));
-                    if (n == 0)
-                    {
-                        throw new EndOfStreamException($"entry '{entry.Name}' ends at byte {position} of {entry.Length}");
-                    }
-
-                    file.Write(buffer.AsSpan(0, n), position);
-                    position += n;
-                }
-            }
-
-            file.Sync();
-        }
-
+        Collections.SnapshotArchive.CopyEntry(fs, entry, temp, entry.Length, StorageFileMode.Create);
         fs.MoveFile(temp, path, overwrite: true);
     }
 

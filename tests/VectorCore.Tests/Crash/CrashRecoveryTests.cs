@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using VectorEngine.Tests.TestKit;
 using Xunit.Abstractions;
 
@@ -31,54 +29,25 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         for (int round = 1; round <= Rounds; round++)
         {
             var acks = new List<string>();
-            using var ready = new ManualResetEventSlim();
             int maxOps = random.Next(20, 600);
-            var psi = new ProcessStartInfo("dotnet", [host, dbPath, round.ToString(), maxOps.ToString()])
+            using var child = new KillableChild([host, dbPath, round.ToString(), maxOps.ToString()], line =>
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            using var child = Process.Start(psi)!;
-            var stderr = new StringBuilder();
-            child.ErrorDataReceived += (_, e) =>
-            {
-                lock (stderr)
+                if (line.StartsWith("ACK ", StringComparison.Ordinal))
                 {
-                    stderr.AppendLine(e.Data);
-                }
-            };
-            child.BeginErrorReadLine();
-            var reader = new Thread(() =>
-            {
-                while (child.StandardOutput.ReadLine() is { } line)
-                {
-                    if (line == "READY")
+                    lock (acks)
                     {
-                        ready.Set();
-                    }
-                    else if (line.StartsWith("ACK ", StringComparison.Ordinal))
-                    {
-                        lock (acks)
-                        {
-                            acks.Add(line);
-                        }
+                        acks.Add(line);
                     }
                 }
             });
-            reader.Start();
-
-            // Plain threads and blocking waits: the kill must not depend on a continuation being scheduled.
-            bool opened = ready.Wait(TimeSpan.FromSeconds(60));
+            bool opened = child.WaitReady(TimeSpan.FromSeconds(60));
             if (opened)
             {
                 Thread.Sleep(random.Next(20, 600));
             }
 
-            child.Kill(entireProcessTree: true);
-            Assert.True(child.WaitForExit(30_000), $"round {round}: child did not die");
-            Assert.True(reader.Join(TimeSpan.FromSeconds(30)), $"round {round}: child's output did not close");
-            Assert.True(opened, $"round {round}: child did not open the database: {stderr}");
+            Assert.True(child.KillAndWait(), $"round {round}: child did not die, or its output did not close");
+            Assert.True(opened, $"round {round}: child did not open the database: {child.Stderr}");
 
             // Ops run in a fixed order (every 4th is a delete); the one after the last ack may or may not have landed.
             List<string> acked;
