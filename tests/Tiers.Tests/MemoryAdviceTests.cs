@@ -9,16 +9,19 @@ public sealed class MemoryAdviceTests
     [Fact]
     public unsafe void Advising_sparse_access_drops_the_resident_pages_of_a_mapping()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         using TempDirectory dir = Data.TempDir();
         string path = Path.Combine(dir.Path, "big.bin");
         const int Bytes = 64 << 20;
         File.WriteAllBytes(path, new byte[Bytes]);
         using IMappedFile mapping = LocalFileSystem.Instance.MapReadOnly(path);
+        if (!OperatingSystem.IsLinux())
+        {
+            // Elsewhere the hint is a no-op by design: it must leave the mapping readable.
+            mapping.Advise(MappedAccess.Sparse);
+            Assert.Equal(0, ((byte*)mapping.Address)[Bytes - 1]);
+            return;
+        }
+
         long before = FileResident();
         byte* p = (byte*)mapping.Address;
         long sum = 0;

@@ -206,6 +206,25 @@ public sealed class TierMovesTests
         Assert.Throws<VectorEngineArgumentException>(() => collection.MoveSegment(id, (SegmentTier)7));
         Assert.Throws<VectorEngineArgumentException>(() => collection.PinSegment(999, SegmentTier.Cold));
 
+        Assert.All(collection.GetSegmentTiers(), s => Assert.Equal((SegmentTier.Hot, (SegmentTier?)null), (s.Tier, s.PinnedTier)));
+
+        // Bad tier settings are refused by name, and a collection with a bad policy is not created.
+        Assert.Equal("tiering", Assert.Throws<VectorEngineArgumentException>(() => db.Database.CreateCollection("bad",
+            new CollectionOptions(4, DistanceMetric.L2) { Tiering = TierPolicy.Default with { WarmBelowAccesses = 0 } })).ParamName);
+        Assert.DoesNotContain("bad", db.Database.ListCollections());
+        foreach ((Action<VectorDatabaseOptions> set, string name) in new (Action<VectorDatabaseOptions>, string)[]
+        {
+            (o => o.MaxResidentBytes = -1, nameof(VectorDatabaseOptions.MaxResidentBytes)),
+            (o => o.WarmPayloadMemoryBytes = 1024, nameof(VectorDatabaseOptions.WarmPayloadMemoryBytes)),
+            (o => o.WarmPageTrimInterval = TimeSpan.Zero, nameof(VectorDatabaseOptions.TierMoverInterval)),
+        })
+        {
+            var options = new VectorDatabaseOptions();
+            set(options);
+            Assert.Equal(name, Assert.Throws<VectorEngineArgumentException>(() => VectorDatabase.Open(Path.Combine(db.ObjectsPath, "..", "never"), options)).ParamName);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(db.ObjectsPath, "..", "never")));
         collection.PinSegment(id, SegmentTier.Warm);
         db.Reopen();
         SegmentTierInfo info = db.Database.GetCollection("c").GetSegmentTiers().Single(s => s.SegmentId == id);

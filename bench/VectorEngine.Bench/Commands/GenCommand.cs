@@ -45,7 +45,7 @@ internal static class GenCommand
         },
     };
 
-    /// <summary>Writes the dataset into <paramref name="folder"/>; skips files a previous run finished (dataset.json is written last).</summary>
+    /// <summary>Writes the dataset into <paramref name="folder"/>, dataset.json last (so a folder with one is complete).</summary>
     public static void Write(SyntheticData data, string folder, int queryCount, int k, bool writeBase)
     {
         if (queryCount < 1 || k < 1 || k > data.Count)
