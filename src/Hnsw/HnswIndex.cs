@@ -107,7 +107,15 @@ public sealed partial class HnswIndex : IVectorIndex
             if (codes is null)
             {
                 codes = factory.Train(store, parameters.QuantizerParameters);
-                codes.Save(folder);
+                try
+                {
+                    codes.Save(folder);
+                }
+                catch
+                {
+                    codes.Dispose();
+                    throw;
+                }
             }
         }
 

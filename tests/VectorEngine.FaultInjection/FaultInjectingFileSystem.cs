@@ -27,6 +27,8 @@ public sealed partial class FaultInjectingFileSystem : IFileSystem
     private Fault _fault;
     private readonly LocalFileSystem _local = LocalFileSystem.Instance;
     private long _calls;
+    private readonly long[] _callsByOp = new long[Enum.GetValues<Op>().Length];
+    private long _skipMatching;
     private bool _crashed;
 
     /// <summary>Wraps <paramref name="root"/>; everything already in it counts as durable (the state after a boot).</summary>
@@ -72,12 +74,40 @@ public sealed partial class FaultInjectingFileSystem : IFileSystem
 
     /// <summary>Arms a new fault to strike the next call of its kind from now (tests that set up healthy state first).</summary>
     /// <param name="kind">What goes wrong.</param>
-    public void Arm(FaultKind kind)
+    public void Arm(FaultKind kind) => Arm(kind, skipMatching: 0);
+
+    /// <summary>
+    /// Arms <paramref name="kind"/> to strike the call of its kind after <paramref name="skipMatching"/> more such calls
+    /// (0: the next one), so a sweep can fail each of an operation's calls in turn (see <see cref="MatchingCalls"/>).
+    /// </summary>
+    /// <param name="kind">What goes wrong.</param>
+    /// <param name="skipMatching">Calls of that kind to let through first.</param>
+    public void Arm(FaultKind kind, long skipMatching)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(skipMatching);
         lock (_gate)
         {
             _fault = new Fault(kind, _calls + 1);
+            _skipMatching = skipMatching;
             Fired = null;
+        }
+    }
+
+    /// <summary>Calls so far that <paramref name="kind"/> could strike (all mutating calls for a power loss).</summary>
+    /// <param name="kind">The fault.</param>
+    public long MatchingCalls(FaultKind kind)
+    {
+        lock (_gate)
+        {
+            return kind switch
+            {
+                FaultKind.PowerLoss => _calls,
+                FaultKind.FailFileSync => _callsByOp[(int)Op.FileSync],
+                FaultKind.FailDirectorySync => _callsByOp[(int)Op.DirectorySync],
+                FaultKind.FailWrite or FaultKind.DiskFull => _callsByOp[(int)Op.Write],
+                FaultKind.FailRename => _callsByOp[(int)Op.Rename],
+                _ => 0,
+            };
         }
     }
 
@@ -327,6 +357,7 @@ public sealed partial class FaultInjectingFileSystem : IFileSystem
     {
         ThrowIfCrashed();
         _calls++;
+        _callsByOp[(int)op]++;
         if (Fired is not null || _fault.Kind == FaultKind.None || _calls < _fault.AtCall)
         {
             return false;
@@ -334,6 +365,12 @@ public sealed partial class FaultInjectingFileSystem : IFileSystem
 
         if (_fault.Kind == FaultKind.PowerLoss)
         {
+            if (_skipMatching > 0)
+            {
+                _skipMatching--;
+                return false;
+            }
+
             _crashed = true;
             Fired = $"power loss at call {_calls} ({op} {Path.GetFileName(path)})";
             throw Error(EIO, "power lost");
@@ -347,6 +384,12 @@ public sealed partial class FaultInjectingFileSystem : IFileSystem
             FaultKind.FailRename => op == Op.Rename,
             _ => false,
         };
+        if (matches && _skipMatching > 0)
+        {
+            _skipMatching--;
+            return false;
+        }
+
         if (matches)
         {
             Fired = $"{_fault.Kind} at call {_calls} ({Path.GetFileName(path)})";

@@ -39,27 +39,37 @@ public sealed partial class Collection
             long start = Stopwatch.GetTimestamp();
             SegmentTierState state = TierState(segmentId);
             string folder = SegmentDirectory(segmentId);
-            if (from == SegmentTier.Cold)
+            // Each move saves the tiers file once, with the new tier and this time; a failed move leaves both as they were.
+            DateTimeOffset enteredBefore = state.EnteredAt;
+            state.EnteredAt = _dbOptions.TimeProvider.GetUtcNow();
+            try
             {
-                Promote(current, state, folder, to);
+                if (from == SegmentTier.Cold)
+                {
+                    Promote(current, state, folder, to);
+                }
+                else if (to == SegmentTier.Cold)
+                {
+                    Archive(current, state, folder);
+                }
+                else
+                {
+                    Segment next = to == SegmentTier.Warm
+                        ? Transitions.MakeWarm(current, folder, WarmPayloads(), WarmQuantization)
+                        : Transitions.LoadHot(current, folder);
+                    SaveTierThenSwap(current, state, next);
+                    if (to == SegmentTier.Hot)
+                    {
+                        _warmPayloads?.Forget(segmentId, current.Count);
+                    }
+                }
             }
-            else if (to == SegmentTier.Cold)
+            catch
             {
-                Archive(current, state, folder);
-            }
-            else if (to == SegmentTier.Warm)
-            {
-                Swap(current, Transitions.MakeWarm(current, folder, WarmPayloads(), WarmQuantization));
-            }
-            else
-            {
-                Swap(current, Transitions.LoadHot(current, folder));
-                _warmPayloads?.Forget(segmentId, current.Count);
+                state.EnteredAt = enteredBefore;
+                throw;
             }
 
-            state.Tier = to;
-            state.EnteredAt = _dbOptions.TimeProvider.GetUtcNow();
-            SaveTiers();
             double milliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             EngineTelemetry.TierMoved(Name, from, to, reason, milliseconds);
             Log.SegmentMoved(_logger, Name, segmentId, from, to, reason.ToString(), (long)milliseconds);
@@ -73,8 +83,8 @@ public sealed partial class Collection
 
     /// <summary>
     /// Hot or warm to cold. Order: archive uploaded and <c>ids.bin</c> written; then <c>tiers.json</c> names the archive;
-    /// then the cold object is published and the local files go. A crash before the tiers file leaves an orphan object
-    /// (removed at the next open); after it, leftover local files (removed at the next open).
+    /// then the cold object is published and the local files go. A crash or failure before the tiers file is durable
+    /// leaves an orphan object (removed at the next open); after it, leftover local files (removed at the next open).
     /// </summary>
     private void Archive(Segment current, SegmentTierState state, string folder)
     {
@@ -97,9 +107,10 @@ public sealed partial class Collection
         }
         catch
         {
+            // The new tiers file may be in place even so (a folder fsync that failed after the rename): the object
+            // stays, so whichever file the next open reads names an archive that exists, or an orphan it removes.
             state.Object = null;
             state.Tier = current.Tier;
-            TryDeleteObject(archive.Key);
             throw;
         }
 
@@ -178,6 +189,28 @@ public sealed partial class Collection
         EngineTelemetry.PromotionDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, EngineTelemetry.Collection(Name));
         TryDeleteObject(archive.Key);
         TryDelete(Path.Combine(folder, SegmentFiles.IdsFile), isDirectory: false);
+    }
+
+    /// <summary>
+    /// Between hot and warm: the tiers file first, so a move reported done is on disk (a failed save publishes nothing:
+    /// the segment stays as it was, in memory and on disk).
+    /// </summary>
+    private void SaveTierThenSwap(Segment current, SegmentTierState state, Segment next)
+    {
+        SegmentTier from = state.Tier;
+        state.Tier = next.Tier;
+        try
+        {
+            SaveTiers();
+        }
+        catch
+        {
+            state.Tier = from;
+            next.Dispose();
+            throw;
+        }
+
+        Swap(current, next);
     }
 
     /// <summary>Publishes <paramref name="next"/> in place of <paramref name="current"/> (same id), with every tombstone set meanwhile.</summary>
