@@ -211,6 +211,13 @@ public sealed partial class Collection
     private void RebuildIdMap()
     {
         _ids.Clear();
+        long points = 0;
+        foreach (Segment segment in _set!.Segments)
+        {
+            points += segment.Count;
+        }
+
+        _ids.Reserve((int)Math.Min(int.MaxValue, points));
         foreach (Segment segment in _set!.Segments)
         {
             for (uint offset = 0; offset < segment.Count; offset++)

@@ -50,8 +50,8 @@ internal sealed class InMemoryRows : IPointIdStore, IPayloadStore
 
     public Payload PayloadAt(uint offset) => _payloads[(int)offset];
 
-    /// <summary>The ids alone, over the same list: what a warm or cold segment keeps (its payloads live elsewhere).</summary>
-    public IPointIdStore IdsOnly() => new IdList(_ids);
+    /// <summary>The ids alone, compacted: what a warm or cold segment keeps (its payloads live elsewhere; the lists go).</summary>
+    public IPointIdStore IdsOnly() => CompactIds.Of(_ids);
 
     /// <summary>Appends a row (the mutable segment, under the state write lock).</summary>
     public void Append(PointId id, Payload payload)
@@ -59,12 +59,4 @@ internal sealed class InMemoryRows : IPointIdStore, IPayloadStore
         _payloads.Add(payload);
         _ids.Add(id);
     }
-}
-
-/// <summary>Point ids by offset over a list no payload list rides along with.</summary>
-internal sealed class IdList(List<PointId> ids) : IPointIdStore
-{
-    public int Count => ids.Count;
-
-    public PointId IdAt(uint offset) => ids[(int)offset];
 }

@@ -187,7 +187,7 @@ internal sealed class Segment : IDisposable
     /// <summary>A cold segment: ids and tombstones only, until its archive is fetched.</summary>
     public static Segment Cold(int id, int dimension, DistanceMetric metric, List<PointId> ids, Bitset deleted, bool tombstonesDirty = false)
     {
-        var rows = new Tiers.ColdRows(id, ids);
+        var rows = new Tiers.ColdRows(id, CompactIds.Of(ids));
         return new Segment(id, SegmentTier.Cold, new Tiers.ColdVectorStore(id, ids.Count, dimension, metric), new Tiers.ColdIndex(id), rows, rows,
             new(StringComparer.Ordinal), deleted, tombstonesDirty);
     }

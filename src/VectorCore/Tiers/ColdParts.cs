@@ -9,11 +9,11 @@ namespace VectorEngine.Tiers;
 /// parts that refuse to be read. Every path that reads a segment's content fetches a cold one first; one that forgot
 /// fails loudly here instead of answering from nothing.
 /// </summary>
-internal sealed class ColdRows(int segmentId, List<PointId> ids) : IPointIdStore, IPayloadStore
+internal sealed class ColdRows(int segmentId, IPointIdStore ids) : IPointIdStore, IPayloadStore
 {
     public int Count => ids.Count;
 
-    public PointId IdAt(uint offset) => ids[(int)offset];
+    public PointId IdAt(uint offset) => ids.IdAt(offset);
 
     public Payload PayloadAt(uint offset) => throw ColdSegments.NotResident(segmentId);
 }
