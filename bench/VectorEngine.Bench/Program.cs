@@ -16,6 +16,7 @@ var root = new RootCommand("VectorEngine benchmark and demo CLI")
     SegmentsCommand.Create(),
     GenCommand.Create(),
     TiersCommand.Create(),
+    MachineCommand.Create(),
 };
 try
 {

@@ -108,7 +108,14 @@ internal static class AnnCommand
 
         IndexSpec spec = IndexFor(settings);
         (string sweepName, int[] sweepValues) = ParseSweep(settings.Sweep);
-        var report = new AnnReport { Dataset = data.Name, Metric = data.Metric.ToString(), N = data.Base.Length, Dim = data.Dimension };
+        var report = new AnnReport
+        {
+            Dataset = data.Name,
+            Metric = data.Metric.ToString(),
+            N = data.Base.Length,
+            Dim = data.Dimension,
+            Hardness = Planning.DataHardness.Estimate(data.Base, data.Metric == DistanceMetric.Cosine),
+        };
         int[] sizes = settings.Points.Length == 0 ? [data.Base.Length] : settings.Points.Select(p => Math.Min(p, data.Base.Length)).Distinct().Order().ToArray();
         foreach (int size in sizes)
         {

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
+using VectorEngine.Bench.Datasets;
 using VectorEngine.Bench.Planning;
 
 namespace VectorEngine.Bench.Commands;
@@ -34,9 +35,10 @@ internal static class PlanCommand
         var utilization = new Option<double>("--cpu-utilization") { Description = "Share of the cores the target load may keep busy", DefaultValueFactory = _ => 0.5 };
         var network = new Option<double>("--network-ms") { Description = "Latency of one network hop, milliseconds", DefaultValueFactory = _ => 1.0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the plans as JSON here" };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "A sample of your vectors (any dataset bench ann reads): its hardness is compared with the calibration's" };
         var command = new Command("plan", "Recommend index, quantization, shards, replicas, RAM and disk per node, and node count for a workload")
         {
-            vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, utilization, network, json,
+            vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, utilization, network, json, data,
         };
         command.SetAction(parse =>
         {
@@ -57,12 +59,12 @@ internal static class PlanCommand
                 NetworkMs = parse.GetValue(network),
             };
             FileInfo[] files = parse.GetValue(calibration) ?? [];
-            return Run(request, files, parse.GetValue(json));
+            return Run(request, files, parse.GetValue(json), parse.GetValue(data));
         });
         return command;
     }
 
-    private static int Run(PlanRequest request, FileInfo[] files, FileInfo? json)
+    private static int Run(PlanRequest request, FileInfo[] files, FileInfo? json, DirectoryInfo? data)
     {
         string[] paths = files.Length > 0
             ? files.Select(f => f.FullName).ToArray()
@@ -110,6 +112,8 @@ internal static class PlanCommand
             AnsiConsole.MarkupLineInterpolated($"- [yellow]not used[/]: {reason}");
         }
 
+        PrintHardness(Calibration.HardnessOf(paths), data);
+
         AnsiConsole.WriteLine();
         if (plans.Count == 0)
         {
@@ -144,6 +148,31 @@ internal static class PlanCommand
 
         return 0;
     }
+
+    /// <summary>The calibration's data and the user's side by side: a plan assumes the user's is no harder.</summary>
+    private static void PrintHardness(IReadOnlyList<(string Dataset, DataHardness Hardness)> calibration, DirectoryInfo? data)
+    {
+        foreach ((string dataset, DataHardness h) in calibration)
+        {
+            AnsiConsole.MarkupLineInterpolated($"- calibration data {dataset}: {Describe(h)}");
+        }
+
+        if (data is null)
+        {
+            return;
+        }
+
+        Dataset sample = Dataset.Load(data.FullName, maxQueries: 1);
+        DataHardness yours = DataHardness.Estimate(sample.Base, sample.Metric == DistanceMetric.Cosine);
+        AnsiConsole.MarkupLineInterpolated($"- your data {sample.Name}: {Describe(yours)}");
+        if (calibration.Count > 0 && yours.LidMean > 1.2 * calibration.Max(c => c.Hardness.LidMean))
+        {
+            AnsiConsole.MarkupLineInterpolated($"- [yellow]your data is harder than the calibration's (local intrinsic dimension {yours.LidMean:F1} against at most {calibration.Max(c => c.Hardness.LidMean):F1}): the ef below is likely too low and the QPS too high; calibrate on your own data (bench ann --points on a sample of it)[/]");
+        }
+    }
+
+    private static string Describe(DataHardness h) =>
+        $"local intrinsic dimension {h.LidMean:F1} (p90 {h.LidP90:F1}), relative contrast {h.RelativeContrast:F2}, near-duplicates {h.NearDuplicateShare:P1}, norm spread {h.NormSpread:F2} ({h.Sample} points against {h.Reference:N0})";
 
     private static IEnumerable<string> Assumptions(PlanRequest request, bool shipped, string[] paths)
     {

@@ -28,6 +28,14 @@ internal static class Calibration
         return FitAll(points, out skipped);
     }
 
+    /// <summary>The hardness of each calibration file's dataset, where its report measured one.</summary>
+    public static IReadOnlyList<(string Dataset, DataHardness Hardness)> HardnessOf(IEnumerable<string> files) =>
+        [.. files
+            .Select(file => JsonSerializer.Deserialize<AnnReport>(File.ReadAllText(file)))
+            .Where(report => report?.Hardness is not null)
+            .Select(report => (report!.Dataset, report.Hardness!))
+            .DistinctBy(pair => pair.Dataset)];
+
     /// <summary>Fits a model per series from runs already in memory.</summary>
     public static IReadOnlyList<CostModel> FitAll(IEnumerable<(string Series, CalibrationPoint Point)> points, out IReadOnlyList<string> skipped)
     {

@@ -19,6 +19,10 @@ internal sealed class AnnReport
 
     [JsonPropertyName("runs")]
     public List<AnnRun> Runs { get; init; } = [];
+
+    /// <summary>How hard the base vectors are to search (estimated from a sample); null in reports written before it was measured.</summary>
+    [JsonPropertyName("hardness")]
+    public Planning.DataHardness? Hardness { get; set; }
 }
 
 /// <summary>One index configuration at one search setting.</summary>

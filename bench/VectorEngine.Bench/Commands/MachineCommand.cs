@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Spectre.Console;
+using VectorEngine.Bench.Machine;
+
+namespace VectorEngine.Bench.Commands;
+
+/// <summary>
+/// <c>bench machine</c>: measures this machine's memory hierarchy, cores and SIMD width once (seconds) and caches the
+/// profile for <c>bench plan</c>; prints the cached one unless <c>--refresh</c>.
+/// </summary>
+internal static class MachineCommand
+{
+    public static Command Create()
+    {
+        var refresh = new Option<bool>("--refresh") { Description = "Measure again even when a profile of this machine is cached" };
+        var cache = new Option<string>("--cache") { Description = "Profile file", DefaultValueFactory = _ => MachineProfileStore.DefaultPath };
+        var largest = new Option<int>("--largest-mib") { Description = "Largest working set to measure (MiB): well beyond the last cache", DefaultValueFactory = _ => 512 };
+        var budget = new Option<int>("--budget-ms") { Description = "Time spent on each working set (ms)", DefaultValueFactory = _ => 40 };
+        var command = new Command("machine", "Measure (once) and show this machine's memory latency and bandwidth per level, cores and SIMD width") { refresh, cache, largest, budget };
+        command.SetAction(parse =>
+        {
+            int largestMiB = parse.GetValue(largest);
+            int budgetMs = parse.GetValue(budget);
+            if (largestMiB < 1 || budgetMs < 1)
+            {
+                throw new VectorEngineArgumentException($"--largest-mib and --budget-ms must be positive; got {largestMiB} and {budgetMs}.", "largest-mib");
+            }
+
+            string path = parse.GetValue(cache)!;
+            bool cached = !parse.GetValue(refresh) && MachineProfileStore.TryLoad(path) is not null;
+            MachineProfile profile = MachineProfileStore.LoadOrMeasure(path, parse.GetValue(refresh), (long)largestMiB << 20, TimeSpan.FromMilliseconds(budgetMs),
+                line => AnsiConsole.WriteLine(line));
+            Print(profile, cached ? $"cached in {path}" : $"measured in {profile.Seconds:F1} s, saved to {path}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static void Print(MachineProfile profile, string source)
+    {
+        AnsiConsole.MarkupLineInterpolated($"[bold]{profile.CpuModel}[/]: {profile.LogicalCores} logical cores, {profile.SimdBits}-bit SIMD ({string.Join(", ", profile.InstructionSets)}), {MachineProbe.Size(profile.MemoryBytes)} ({source}, {profile.MeasuredAt:yyyy-MM-dd HH:mm} UTC)");
+        var table = new Table().AddColumns("level", "capacity", "latency ns", "ns per load, 8 in flight", "read GB/s (1 core)");
+        foreach (MemoryLevel level in profile.Levels)
+        {
+            table.AddRow(level.Name, level.CapacityBytes == long.MaxValue ? "-" : MachineProbe.Size(level.CapacityBytes), $"{level.Nanoseconds:F1}", $"{level.ParallelNanoseconds:F1}", $"{level.ReadGigabytesPerSecond:F1}");
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"Main memory, all {profile.LogicalCores} cores reading: {profile.MemoryReadGigabytesPerSecondAllCores:F1} GB/s");
+    }
+}

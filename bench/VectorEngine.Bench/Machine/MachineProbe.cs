@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace VectorEngine.Bench.Machine;
+
+/// <summary>Measures this machine into a <see cref="MachineProfile"/> (a few seconds).</summary>
+internal static class MachineProbe
+{
+    /// <summary>The smallest working set measured: inside any L1.</summary>
+    public const long SmallestBytes = 16 << 10;
+
+    /// <summary>
+    /// Measures the latency curve from 16 KiB to <paramref name="largestBytes"/> (doubling), finds the levels, and reads
+    /// each level's bandwidth; <paramref name="budget"/> is spent on each point.
+    /// </summary>
+    public static MachineProfile Measure(long largestBytes, TimeSpan budget, Action<string>? progress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var curve = new List<LatencySample>();
+        for (long bytes = SmallestBytes; bytes <= largestBytes; bytes *= 2)
+        {
+            double[] ns = MemoryProbe.ChaseNanoseconds(bytes, budget, 1, 8);
+            var sample = new LatencySample(bytes, ns[0], ns[1]);
+            curve.Add(sample);
+            progress?.Invoke($"{Size(bytes),10}  {sample.Nanoseconds,7:F1} ns  {sample.ParallelNanoseconds,6:F1} ns with 8 in flight");
+        }
+
+        var levels = MemoryLevels.Detect(curve)
+            .Select(l => new MemoryLevel(l.Name, l.Capacity, l.Nanoseconds, l.ParallelNanoseconds, MemoryProbe.ReadGigabytesPerSecond(l.ProbeBytes, 1, budget * 2)))
+            .ToList();
+        double allCores = MemoryProbe.ReadGigabytesPerSecond(largestBytes, Environment.ProcessorCount, budget * 2);
+        return new MachineProfile
+        {
+            Key = CurrentKey(),
+            CpuModel = CpuModel(),
+            LogicalCores = Environment.ProcessorCount,
+            SimdBits = SimdBits(),
+            InstructionSets = InstructionSets(),
+            MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            Curve = curve,
+            Levels = levels,
+            MemoryReadGigabytesPerSecondAllCores = allCores,
+            MeasuredAt = DateTimeOffset.UtcNow,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    /// <summary>The cache key of this machine as it is now.</summary>
+    public static string CurrentKey() =>
+        $"{CpuModel()} | {Environment.ProcessorCount} cores | {SimdBits}-bit | {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30} GiB";
+
+    public static string Size(double bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (1L << 30):0.#} GiB",
+        >= 1L << 20 => $"{bytes / (1L << 20):0.#} MiB",
+        _ => $"{bytes / 1024:0.#} KiB",
+    };
+
+    private static int SimdBits() =>
+        Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : Vector128.IsHardwareAccelerated ? 128 : 64;
+
+    private static string[] InstructionSets()
+    {
+        var sets = new List<string>();
+        void Add(bool supported, string name)
+        {
+            if (supported)
+            {
+                sets.Add(name);
+            }
+        }
+
+        Add(Avx2.IsSupported, "AVX2");
+        Add(Fma.IsSupported, "FMA");
+        Add(Avx512F.IsSupported, "AVX-512F");
+        Add(Avx512BW.IsSupported, "AVX-512BW");
+        Add(AvxVnni.IsSupported, "AVX-VNNI");
+        Add(AdvSimd.IsSupported, "NEON");
+        Add(Dp.IsSupported, "NEON-DP");
+        return [.. sets];
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':', StringComparison.Ordinal) is int colon and > 0)
+                {
+                    return line[(colon + 1)..].Trim();
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Not Linux: the architecture is what we can say.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace VectorEngine.Bench.Machine;
+
+/// <summary>
+/// Keeps the measured profile in the user's cache folder, so <c>bench machine</c> and <c>bench plan</c> measure once per
+/// machine: a profile whose key (CPU, cores, SIMD, memory) or format differs from now is measured again.
+/// </summary>
+internal static class MachineProfileStore
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>$XDG_CACHE_HOME/vectorengine/machine.json (or ~/.cache/...).</summary>
+    public static string DefaultPath
+    {
+        get
+        {
+            string? cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            if (string.IsNullOrEmpty(cache))
+            {
+                cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            }
+
+            return Path.Combine(cache, "vectorengine", "machine.json");
+        }
+    }
+
+    /// <summary>The cached profile when it is of this machine and format; null otherwise.</summary>
+    public static MachineProfile? TryLoad(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            MachineProfile? profile = JsonSerializer.Deserialize<MachineProfile>(File.ReadAllText(path), Json);
+            return profile is { Version: MachineProfile.CurrentVersion } && profile.Key == MachineProbe.CurrentKey() && profile.Levels.Count > 0 ? profile : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static void Save(string path, MachineProfile profile)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(profile, Json));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>The cached profile, or a new measurement (saved) when there is none for this machine or <paramref name="refresh"/>.</summary>
+    public static MachineProfile LoadOrMeasure(string path, bool refresh, long largestBytes, TimeSpan budget, Action<string>? progress = null)
+    {
+        if (!refresh && TryLoad(path) is { } cached)
+        {
+            return cached;
+        }
+
+        MachineProfile profile = MachineProbe.Measure(largestBytes, budget, progress);
+        Save(path, profile);
+        return profile;
+    }
+}
