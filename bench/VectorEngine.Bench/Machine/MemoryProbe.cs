@@ -81,12 +81,19 @@ internal static unsafe class MemoryProbe
                 byte* start = buffer + (t * part);
                 long sink = Sum(start, part);
                 ready.SignalAndWait();
+
+                // At least 1 MiB between clock reads, so a small working set measures the cache, not the clock.
+                long passes = Math.Max(1, (1L << 20) / part);
                 long began = Stopwatch.GetTimestamp();
                 long total = 0;
                 while (Stopwatch.GetElapsedTime(began) < budget)
                 {
-                    sink += Sum(start, part);
-                    total += part;
+                    for (long pass = 0; pass < passes; pass++)
+                    {
+                        sink += Sum(start, part);
+                    }
+
+                    total += part * passes;
                 }
 
                 Volatile.Write(ref _sink, sink);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VectorEngine.Segments;
 
 /// <summary>
@@ -25,6 +27,18 @@ internal static class CompactIds
 
         return new NumberIds(numbers);
     }
+
+    /// <summary>
+    /// Bytes <paramref name="ids"/> take once compacted: exact for a compact store; for a hot segment's list, what
+    /// compaction would give, judged by its first id (a collection's ids are of one kind in practice).
+    /// </summary>
+    public static long BytesOf(IPointIdStore ids) => ids switch
+    {
+        NumberIds => sizeof(ulong) * (long)ids.Count,
+        PointIdArray => Unsafe.SizeOf<PointId>() * (long)ids.Count,
+        _ when ids.Count == 0 => 0,
+        _ => (ids.IdAt(0).Kind == PointIdKind.Number ? sizeof(ulong) : Unsafe.SizeOf<PointId>()) * (long)ids.Count,
+    };
 
     /// <summary>Numeric ids, 8 bytes each.</summary>
     private sealed class NumberIds(ulong[] numbers) : IPointIdStore

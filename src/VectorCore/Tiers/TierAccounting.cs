@@ -40,7 +40,8 @@ internal static class TierAccounting
 
     private static long FloatBytes(Segment segment) => (long)segment.Count * segment.Store.Stride * sizeof(float);
 
-    private static long Ids(Segment segment) => (long)segment.Count * IdBytes;
+    /// <summary>Warm and cold segments keep their ids compacted (<see cref="CompactIds"/>).</summary>
+    private static long Ids(Segment segment) => CompactIds.BytesOf(segment.Ids);
 
     private static long Rows(Segment segment) => (long)segment.Count * (IdBytes + PayloadBytes);
 
