@@ -58,7 +58,10 @@ public sealed class SearchStream : IAsyncDisposable
         }
         catch (RpcException e)
         {
-            // The send failed: the stream is gone; fail what is queued (this search included).
+            // The send failed: the stream is gone; fail what is queued (this search included). A write to a call the
+            // server has already ended (a refused key, say) fails as Cancelled; the real status arrives with the
+            // response, which the receiver reads: let it report first (bounded: the call is over either way).
+            await Task.WhenAny(_receiver, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
             Fail(StatusMapping.ToException(e));
         }
         finally
