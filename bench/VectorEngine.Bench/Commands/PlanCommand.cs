@@ -35,7 +35,7 @@ internal static class PlanCommand
         var utilization = new Option<double>("--cpu-utilization") { Description = "Share of the cores the target load may keep busy", DefaultValueFactory = _ => 0.5 };
         var network = new Option<double>("--network-ms") { Description = "Latency of one network hop, milliseconds", DefaultValueFactory = _ => 1.0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the plans as JSON here" };
-        var data = new Option<DirectoryInfo?>("--data") { Description = "A sample of your vectors (any dataset bench ann reads): its hardness is compared with the calibration's" };
+        var data = new Option<string?>("--data") { Description = "A sample of your vectors (any dataset bench ann reads: a folder or an .hdf5 file): its hardness is compared with the calibration's" };
         var command = new Command("plan", "Recommend index, quantization, shards, replicas, RAM and disk per node, and node count for a workload")
         {
             vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, utilization, network, json, data,
@@ -59,12 +59,14 @@ internal static class PlanCommand
                 NetworkMs = parse.GetValue(network),
             };
             FileInfo[] files = parse.GetValue(calibration) ?? [];
-            return Run(request, files, parse.GetValue(json), parse.GetValue(data));
+            // Read before anything is printed or written: a bad sample is refused by name and changes nothing.
+            Dataset? sample = parse.GetValue(data) is { } path ? LoadSample(path) : null;
+            return Run(request, files, parse.GetValue(json), sample);
         });
         return command;
     }
 
-    private static int Run(PlanRequest request, FileInfo[] files, FileInfo? json, DirectoryInfo? data)
+    private static int Run(PlanRequest request, FileInfo[] files, FileInfo? json, Dataset? data)
     {
         string[] paths = files.Length > 0
             ? files.Select(f => f.FullName).ToArray()
@@ -150,25 +152,45 @@ internal static class PlanCommand
     }
 
     /// <summary>The calibration's data and the user's side by side: a plan assumes the user's is no harder.</summary>
-    private static void PrintHardness(IReadOnlyList<(string Dataset, DataHardness Hardness)> calibration, DirectoryInfo? data)
+    private static void PrintHardness(IReadOnlyList<(string Dataset, DataHardness Hardness)> calibration, Dataset? sample)
     {
         foreach ((string dataset, DataHardness h) in calibration)
         {
             AnsiConsole.MarkupLineInterpolated($"- calibration data {dataset}: {Describe(h)}");
         }
 
-        if (data is null)
+        if (sample is null)
         {
             return;
         }
 
-        Dataset sample = Dataset.Load(data.FullName, maxQueries: 1);
         DataHardness yours = DataHardness.Estimate(sample.Base, sample.Metric == DistanceMetric.Cosine);
         AnsiConsole.MarkupLineInterpolated($"- your data {sample.Name}: {Describe(yours)}");
         if (calibration.Count > 0 && yours.LidMean > 1.2 * calibration.Max(c => c.Hardness.LidMean))
         {
             AnsiConsole.MarkupLineInterpolated($"- [yellow]your data is harder than the calibration's (local intrinsic dimension {yours.LidMean:F1} against at most {calibration.Max(c => c.Hardness.LidMean):F1}): the ef below is likely too low and the QPS too high; calibrate on your own data (bench ann --points on a sample of it)[/]");
         }
+    }
+
+    /// <summary>The user's sample for --data; anything unreadable or too small is a typed error naming the option.</summary>
+    public static Dataset LoadSample(string path)
+    {
+        Dataset sample;
+        try
+        {
+            sample = Dataset.Load(path, maxQueries: 1);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or UnauthorizedAccessException)
+        {
+            throw new VectorEngineArgumentException($"--data: {e.Message}", "data");
+        }
+
+        if (sample.Base.Length <= DataHardness.DefaultK + 1)
+        {
+            throw new VectorEngineArgumentException($"--data: {sample.Name} holds {sample.Base.Length} vectors; hardness needs more than {DataHardness.DefaultK + 1}.", "data");
+        }
+
+        return sample;
     }
 
     private static string Describe(DataHardness h) =>

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using VectorEngine.Bench.Commands;
+
+namespace VectorEngine.Bench.Tests;
+
+/// <summary>Bad arguments to bench machine and bench plan --data: a typed error naming the option, and nothing written.</summary>
+public sealed class CommandInputTests
+{
+    [Theory]
+    [InlineData("--largest-mib", "0")]
+    [InlineData("--budget-ms", "-5")]
+    public void Bench_machine_refuses_a_non_positive_size_or_budget_and_writes_no_profile(string option, string value)
+    {
+        string cache = Path.Combine(Path.GetTempPath(), $"machine-{Guid.NewGuid():N}.json");
+        Command command = MachineCommand.Create();
+        var error = Assert.Throws<VectorEngineArgumentException>(() =>
+            new RootCommand { command }.Parse(["machine", option, value, "--cache", cache]).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        Assert.Contains("--largest-mib and --budget-ms must be positive", error.Message);
+        Assert.False(File.Exists(cache));
+    }
+
+    [Fact]
+    public void Bench_plan_refuses_a_sample_it_cannot_read_before_writing_anything()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"plan-{Guid.NewGuid():N}.json");
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-sample-{Guid.NewGuid():N}");
+        var error = Assert.Throws<VectorEngineArgumentException>(() =>
+            new RootCommand { PlanCommand.Create() }
+                .Parse(["plan", "--vectors", "1M", "--dim", "128", "--p95-ms", "20", "--qps", "100", "--json", json, "--data", missing])
+                .Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        Assert.Equal("data", error.ParamName);
+        Assert.Contains("--data", error.Message);
+        Assert.False(File.Exists(json));
+    }
+}
