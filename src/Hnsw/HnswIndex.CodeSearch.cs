@@ -14,6 +14,19 @@ namespace VectorEngine.Hnsw;
 /// </summary>
 public sealed partial class HnswIndex
 {
+    /// <inheritdoc />
+    public int RescoreCandidates(SearchParams parameters, int k)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (_codes is null || !(parameters.Rescore ?? Parameters.Rescore))
+        {
+            return 0;
+        }
+
+        double oversampling = Math.Max(1.0, parameters.Oversampling ?? Parameters.Oversampling ?? _codes.DefaultOversampling);
+        return Math.Max(k, (int)Math.Ceiling(k * oversampling));
+    }
+
     private void SearchCodes<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, int ef, TFilter filter, TopKCollector results, CancellationToken cancellationToken)
         where TFilter : struct, IOffsetFilter
     {

@@ -18,6 +18,18 @@ public sealed partial class IvfIndex
     private const int PrefetchDistance = 4;
 
     /// <inheritdoc />
+    public int RescoreCandidates(SearchParams parameters, int k)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (Parameters.Encoding == IvfEncoding.Flat || !(parameters.Rescore ?? Parameters.Rescore))
+        {
+            return 0;
+        }
+
+        return Math.Max(k, (int)Math.Ceiling(k * Math.Max(1.0, parameters.Oversampling ?? Parameters.Oversampling)));
+    }
+
+    /// <inheritdoc />
     public void Search<TFilter>(ReadOnlySpan<float> query, SearchParams parameters, TFilter filter, TopKCollector results)
         where TFilter : struct, IOffsetFilter =>
         Search(query, parameters, filter, results, CancellationToken.None);

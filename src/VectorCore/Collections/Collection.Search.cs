@@ -189,10 +189,12 @@ public sealed partial class Collection
                 ArrayPool<uint>.Shared.Return(offsets);
             }
 
+            RescorePooledWarmCandidates(query, request, maxDistance, collector, merger);
             return new SearchResults(Materialise(set, merger.Best(k), Metric, request.WithPayload, request.WithVector), partial);
         }
         finally
         {
+            t_warmCandidates?.Clear();
             merger.Clear();
             set.Unpin();
         }
@@ -251,8 +253,15 @@ public sealed partial class Collection
             return false;
         }
 
+        if (segment.Tier == SegmentTier.Warm && plan.Kind == SegmentPlanKind.Index &&
+            segment.Index.RescoreCandidates(request.Params, request.Limit) is var candidates and > 0)
+        {
+            CollectWarmCandidates(segment, plan, query, request, candidates, collector, cancellationToken);
+            return true;
+        }
+
         collector.Reset(request.Limit);
-        SegmentSearcher.Run(plan, query, request, collector, cancellationToken);
+        SegmentSearcher.Run(plan, query, request, request.Params, collector, cancellationToken);
         int n = collector.DrainSorted(distances, offsets);
         merger.BeginPart();
         for (int i = 0; i < n && distances[i] <= maxDistance; i++)

@@ -39,6 +39,8 @@ public static class EngineTelemetry
 
     internal static readonly Counter<long> Demotions = Meter.CreateCounter<long>("vectorengine.tiers.demotions", description: "Segments moved to a colder tier, by collection, from, to and reason.");
 
+    internal static readonly Counter<long> WarmRowsRescored = Meter.CreateCounter<long>("vectorengine.tiers.warm_rows_rescored", description: "Float rows read from warm segments' files to rescore search candidates, by collection.");
+
     internal static readonly Histogram<double> PromotionDuration = Meter.CreateHistogram<double>("vectorengine.tiers.promotion.duration", "ms", "Time to fetch, check and open a cold segment, by collection.");
 
     // Open collections, held weakly: one that failed half-way through opening is simply collected, never reported.

@@ -29,6 +29,17 @@ public interface IVectorIndex : IDisposable
     long CodeMemoryBytes => 0;
 
     /// <summary>
+    /// How many code-distance candidates a search of <paramref name="k"/> results rescores with the float vectors
+    /// (k · oversampling), or 0 when the index traverses the float vectors or the search does not rescore. A warm
+    /// segment, whose float rows are read from disk, is searched for that many candidates with rescoring off and
+    /// oversampling 1 (code distances), and the collection rescores only the best candidates pooled over all its warm
+    /// segments rather than each segment's own.
+    /// </summary>
+    /// <param name="parameters">Search-time parameters.</param>
+    /// <param name="k">Results asked for.</param>
+    int RescoreCandidates(SearchParams parameters, int k) => 0;
+
+    /// <summary>
     /// What one search costs, in distance computations (the planner's unit: an exact scan of m rows costs m), when it must
     /// return <paramref name="k"/> results and <paramref name="matches"/> of the index's rows pass the search's filter
     /// (all of them without a filter). The planner scans the matches exactly instead when that is cheaper. The default

@@ -12,9 +12,10 @@ internal static class SegmentSearcher
     /// <param name="plan">The segment and how to search it.</param>
     /// <param name="query">The query, preprocessed for the metric.</param>
     /// <param name="request">The search.</param>
+    /// <param name="parameters">The index's search parameters: the request's, or a warm segment's code-only version of them.</param>
     /// <param name="results">Receives (distance, offset) pairs.</param>
     /// <param name="cancellationToken">Stops the search.</param>
-    public static void Run(in SegmentPlan plan, ReadOnlySpan<float> query, SearchRequest request, TopKCollector results, CancellationToken cancellationToken)
+    public static void Run(in SegmentPlan plan, ReadOnlySpan<float> query, SearchRequest request, SearchParams parameters, TopKCollector results, CancellationToken cancellationToken)
     {
         Segment segment = plan.Segment;
         switch (plan.Kind)
@@ -26,10 +27,10 @@ internal static class SegmentSearcher
                 ExactScan.Gather(segment.Store, query, CollectionsMarshal.AsSpan(plan.Matching), results, cancellationToken);
                 break;
             case SegmentPlanKind.Index when request.Filter is null:
-                segment.Index.Search(query, request.Params, new LiveFilter(segment.Deleted), results, cancellationToken);
+                segment.Index.Search(query, parameters, new LiveFilter(segment.Deleted), results, cancellationToken);
                 break;
             case SegmentPlanKind.Index:
-                segment.Index.Search(query, request.Params, new PayloadFilter(segment, request.Filter), results, cancellationToken);
+                segment.Index.Search(query, parameters, new PayloadFilter(segment, request.Filter), results, cancellationToken);
                 break;
         }
     }

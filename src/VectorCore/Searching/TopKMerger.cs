@@ -18,6 +18,12 @@ public sealed class TopKMerger<TItem>
     /// </summary>
     public void BeginPart() => _parts++;
 
+    /// <summary>
+    /// Starts a part whose results come in any order and may hold a point twice (candidates pooled from several segments
+    /// and rescored together): the merge then sorts and checks duplicates however many parts there are.
+    /// </summary>
+    internal void BeginUnorderedPart() => _parts += 2;
+
     /// <summary>Offers one part's result, in the part's nearest-first order.</summary>
     /// <param name="distance">Smaller is nearer.</param>
     /// <param name="id">The point's id, by which duplicates are recognised.</param>

@@ -15,10 +15,15 @@ internal sealed unsafe class MappedVectorStore : IVectorStore, IDisposable
     public const uint CurrentVersion = 1;
 
     private readonly IMappedFile _mapping;
+    private readonly IFileSystem _fs;
+    private readonly string _path;
+    private IStorageFile? _rows;
     private byte* _pointer;
 
-    private MappedVectorStore(IMappedFile mapping, int count, int dimension, int stride, DistanceMetric metric)
+    private MappedVectorStore(IFileSystem fs, string path, IMappedFile mapping, int count, int dimension, int stride, DistanceMetric metric)
     {
+        _fs = fs;
+        _path = path;
         _mapping = mapping;
         _pointer = (byte*)mapping.Address;
         Count = count;
@@ -49,6 +54,37 @@ internal sealed unsafe class MappedVectorStore : IVectorStore, IDisposable
 
     /// <summary>Tells the kernel how the rows will be read (a warm segment's are read sparsely: only to rescore).</summary>
     public void Advise(MappedAccess access) => _mapping.Advise(access);
+
+    /// <summary>True once rows are read with positional reads (see <see cref="ReadRowsFromFile"/>).</summary>
+    public bool ReadsFromFile => _rows is not null;
+
+    /// <summary>
+    /// Opens the file for positional reads of single rows (a warm segment's rescoring). A read copies a row out of the
+    /// page cache and maps nothing; touching the mapping costs a page fault and a page-table entry per row and, at the
+    /// next trim, an unmapping: at 10M points in warm segments that was most of the search's time.
+    /// </summary>
+    public void ReadRowsFromFile() => _rows ??= _fs.OpenFile(_path, StorageFileMode.OpenRead);
+
+    /// <summary>Reads row <paramref name="offset"/>, its padding included (<see cref="Stride"/> floats).</summary>
+    /// <exception cref="DataCorruptionException">The file ends before the row.</exception>
+    public void ReadRow(uint offset, Span<byte> into)
+    {
+        long position = HeaderSize + ((long)offset * Stride * sizeof(float));
+        into = into[..(Stride * sizeof(float))];
+        for (int done = 0; done < into.Length;)
+        {
+            int read = _rows!.Read(into[done..], position + done);
+            if (read == 0)
+            {
+                ThrowHelper.ThrowCorrupt($"Vector file '{JsonFile.Describe(_path)}' ends inside row {offset}.");
+            }
+
+            done += read;
+        }
+    }
+
+    /// <summary>Starts reading a row's pages from disk, not waiting (a warm segment's rows are read sparsely, on demand).</summary>
+    public void WillNeed(uint offset) => MemoryAdvice.WillNeed((byte*)(Base + ((nint)offset * Stride)), (long)Dimension * sizeof(float));
 
     public ReadOnlySpan<float> GetVector(uint offset) => new(Base + ((nint)offset * Stride), Dimension);
 
@@ -96,7 +132,7 @@ internal sealed unsafe class MappedVectorStore : IVectorStore, IDisposable
                 ThrowHelper.ThrowCorrupt($"Vector file '{name}' does not match its collection (dim {dimension}, metric {metric}, {count} rows, {length} bytes).");
             }
 
-            return new MappedVectorStore(mapping, (int)count, dimension, stride, metric);
+            return new MappedVectorStore(fs, path, mapping, (int)count, dimension, stride, metric);
         }
         catch
         {
@@ -111,6 +147,7 @@ internal sealed unsafe class MappedVectorStore : IVectorStore, IDisposable
         {
             _pointer = null;
             _mapping.Dispose();
+            _rows?.Dispose();
         }
     }
 }

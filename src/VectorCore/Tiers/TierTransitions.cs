@@ -96,6 +96,7 @@ internal sealed class TierTransitions(IFileSystem fs, CollectionOptions options,
             index = LoadCompressedIndex(store, folder, hot.Id, quantization);
             payloads.Write(hot);
             store.Advise(MappedAccess.Sparse);
+            store.ReadRowsFromFile();
             return hot.InTier(SegmentTier.Warm, store, index, payloads.View(hot.Id, hot.Count));
         }
         catch
