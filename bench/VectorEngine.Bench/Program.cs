@@ -17,6 +17,7 @@ var root = new RootCommand("VectorEngine benchmark and demo CLI")
     GenCommand.Create(),
     TiersCommand.Create(),
     MachineCommand.Create(),
+    PlanCheckCommand.Create(),
 };
 try
 {

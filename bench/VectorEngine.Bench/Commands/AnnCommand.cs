@@ -269,9 +269,9 @@ internal static class AnnCommand
     }
 
     /// <summary>Gives writes and index builds every CPU again after a pinned sweep.</summary>
-    private static void Unpin() => Pin(Environment.ProcessorCount);
+    internal static void Unpin() => Pin(Environment.ProcessorCount);
 
-    private static void Pin(int cpus)
+    internal static void Pin(int cpus)
     {
         if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
         {

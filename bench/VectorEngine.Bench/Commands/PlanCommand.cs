@@ -107,6 +107,7 @@ internal static class PlanCommand
         foreach (CostModel model in models)
         {
             AnsiConsole.MarkupLineInterpolated($"- model {model.Label}: {model.Describe()}");
+            AnsiConsole.MarkupLineInterpolated($"  {DescribeError(model.Error)}");
         }
 
         foreach (string reason in skipped)
@@ -123,16 +124,25 @@ internal static class PlanCommand
             return 2;
         }
 
-        var table = new Table().AddColumns("index", "search", "shards", "replicas", "nodes", "limited by", "recall", "p95 ms", "capacity QPS", "RAM/node GiB", "disk/node GiB");
+        var table = new Table().AddColumns("index", "search (90%)", "shards", "replicas", "nodes", "limited by", "recall", "p95 ms (90%)", "capacity QPS (90%)", "RAM/node GiB", "disk/node GiB");
         foreach (DeploymentPlan plan in plans)
         {
-            table.AddRow(plan.Model.Label, plan.Model.Knob.Length == 0 ? "exact" : $"{plan.Model.Knob}={plan.KnobValue}", plan.Shards.ToString(CultureInfo.InvariantCulture),
+            PlanRange range = PlanRange.Of(plan);
+            table.AddRow(plan.Model.Label, plan.Model.Knob.Length == 0 ? "exact" : Inv($"{plan.Model.Knob}={plan.KnobValue} ({range.KnobLow}-{range.KnobHigh})"), plan.Shards.ToString(CultureInfo.InvariantCulture),
                 plan.Replicas.ToString(CultureInfo.InvariantCulture), plan.Nodes.ToString(CultureInfo.InvariantCulture), plan.LimitedBy, plan.Recall.ToString("F3", CultureInfo.InvariantCulture),
-                plan.P95Ms.ToString("F2", CultureInfo.InvariantCulture), plan.CapacityQps.ToString("N0", CultureInfo.InvariantCulture),
+                Inv($"{plan.P95Ms:F2} ({plan.P95Ms / range.TimeFactor:F2}-{plan.P95Ms * range.TimeFactor:F2})"),
+                Inv($"{plan.CapacityQps:N0} ({plan.CapacityQps / range.TimeFactor:N0}-{plan.CapacityQps * range.TimeFactor:N0})"),
                 (plan.RamPerNodeBytes / (1L << 30)).ToString("F1", CultureInfo.InvariantCulture), (plan.DiskPerNodeBytes / (1L << 30)).ToString("F1", CultureInfo.InvariantCulture));
         }
 
         AnsiConsole.Write(table);
+        foreach (DeploymentPlan plan in plans)
+        {
+            if (PlanRange.Of(plan).OutsideSupport is { } why)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[yellow]{plan.Model.Label}, {plan.Shards} shard(s): outside what the calibration supports: {why}; calibrate at larger sizes (bench ann --points) before relying on it.[/]");
+            }
+        }
         DeploymentPlan best = plans[0];
         AnsiConsole.MarkupLineInterpolated($"[bold green]Recommended[/]: {best.Model.Label}, {(best.Model.Knob.Length == 0 ? "exact search" : $"{best.Model.Knob}={best.KnobValue}")}; {best.Shards} shard(s) of {best.PointsPerShard:N0} vectors × {best.Replicas} replicas on {best.Nodes} node(s), each with ≥ {best.RamPerNodeBytes / (1L << 30):F1} GiB RAM for indexes and ≥ {best.DiskPerNodeBytes / (1L << 30):F1} GiB disk.");
         AnsiConsole.MarkupLineInterpolated($"Try it locally: bash scripts/cluster.sh up {best.Nodes}, then create the collection with shard_number {best.Shards} (bench load --setup --shards {best.Shards}).");
@@ -144,12 +154,20 @@ internal static class PlanCommand
                 ["replicas"] = p.Replicas, ["nodes"] = p.Nodes, ["limited_by"] = p.LimitedBy, ["points_per_shard"] = p.PointsPerShard,
                 ["recall"] = Math.Round(p.Recall, 4), ["p95_ms"] = Math.Round(p.P95Ms, 3), ["capacity_qps"] = Math.Round(p.CapacityQps),
                 ["ram_per_node_bytes"] = Math.Round(p.RamPerNodeBytes), ["disk_per_node_bytes"] = Math.Round(p.DiskPerNodeBytes),
+                ["time_factor_90"] = Math.Round(PlanRange.Of(p).TimeFactor, 3), ["knob_low_90"] = PlanRange.Of(p).KnobLow, ["knob_high_90"] = PlanRange.Of(p).KnobHigh,
+                ["outside_support"] = PlanRange.Of(p).OutsideSupport ?? string.Empty,
             });
             File.WriteAllText(json.FullName, JsonSerializer.Serialize(new { request, plans = rows }, new JsonSerializerOptions { WriteIndented = true }));
         }
 
         return 0;
     }
+
+    private static string DescribeError(ModelError? error) => error is null
+        ? "cross-validation: none (fewer than three calibrated sizes): predictions carry no stated error"
+        : Inv($"cross-validation ({error.Folds} held-out size(s), each {error.StepFactor:F1}x beyond the sizes fitted): time per query off by {Math.Exp(error.TimeLogRms) - 1:P0} rms (bias {Math.Exp(error.TimeLogBias) - 1:+0%;-0%}), ef/nprobe for a recall by {Math.Exp(error.KnobLogRms) - 1:P0}, memory by at most {error.MemoryRelative:P1}; 90% ranges below widen with each further step");
+
+    private static string Inv(FormattableString text) => FormattableString.Invariant(text);
 
     /// <summary>The calibration's data and the user's side by side: a plan assumes the user's is no harder.</summary>
     private static void PrintHardness(IReadOnlyList<(string Dataset, DataHardness Hardness)> calibration, Dataset? sample)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -147,6 +148,9 @@ internal static unsafe class MemoryProbe
         return order;
     }
 
+    // Fully optimised from the first call: a probe of 30 ms ends before tiered compilation replaces the tier-0 code
+    // (measured: 16 KiB read at 12 GB/s on tier-0 code, below main memory's 29 GB/s measured after the tier-up).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Walk(byte*[] starts, long steps)
     {
         if (starts.Length == 1)
@@ -184,6 +188,7 @@ internal static unsafe class MemoryProbe
         starts[7] = p7;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long Sum(byte* start, long bytes)
     {
         Vector256<long> a = Vector256<long>.Zero, b = Vector256<long>.Zero;

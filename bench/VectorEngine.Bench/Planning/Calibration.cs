@@ -45,7 +45,10 @@ internal static class Calibration
         {
             try
             {
-                models.Add(CostModel.Fit(series.Key, series.Select(p => p.Point).ToList()));
+                List<CalibrationPoint> runs = [.. series.Select(p => p.Point)];
+                CostModel model = CostModel.Fit(series.Key, runs);
+                model.Error = ModelError.LeaveSizesOut(series.Key, runs);
+                models.Add(model);
             }
             catch (ArgumentException e)
             {

@@ -80,6 +80,32 @@ internal sealed class CostModel
     /// <summary>The knob values the model was fitted on.</summary>
     public int[] CalibratedKnobs { get; }
 
+    /// <summary>How far the model missed when sizes were left out of its calibration; null with fewer than three sizes.</summary>
+    public ModelError? Error { get; set; }
+
+    /// <summary>
+    /// Why a prediction at <paramref name="points"/> with <paramref name="knob"/> is outside what the calibration can
+    /// support, or null when it is not: no cross-validation (fewer than three sizes), more than three cross-validated
+    /// steps beyond the largest size, or a knob more than twice the largest calibrated one.
+    /// </summary>
+    public string? OutsideSupport(double points, int knob)
+    {
+        double largest = CalibratedSizes[^1];
+        if (Error is null)
+        {
+            return $"no stated error: the calibration has {CalibratedSizes.Length} sizes, cross-validation needs three";
+        }
+
+        if (Error.Steps(points, largest) > 3)
+        {
+            return FormattableString.Invariant($"{points / largest:F0}x beyond the largest calibrated size ({largest:N0}), more than three cross-validated steps of {Error.StepFactor:F1}x");
+        }
+
+        return Knob.Length > 0 && knob > 2 * CalibratedKnobs[^1]
+            ? $"{Knob}={knob} is more than twice the largest calibrated ({CalibratedKnobs[^1]})"
+            : null;
+    }
+
     /// <summary>Fits one series' model; every run must be of that series.</summary>
     /// <exception cref="ArgumentException">Fewer than two sizes, or fewer than two knob values for an approximate index.</exception>
     public static CostModel Fit(string series, IReadOnlyList<CalibrationPoint> points)

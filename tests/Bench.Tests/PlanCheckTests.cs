@@ -1,0 +1,31 @@
+using VectorEngine.Bench.Commands;
+using VectorEngine.Bench.Planning;
+using VectorEngine.Bench.Synthetic;
+using VectorEngine.Tests.TestKit;
+
+namespace VectorEngine.Bench.Tests;
+
+/// <summary>bench plan-check end to end, small: calibrate at three sizes, predict the fourth, measure it in the same sitting.</summary>
+[Collection(TimingCollection.Name)]
+public sealed class PlanCheckTests
+{
+    /// <summary>
+    /// The small held-back check of the default suite: clustered 32-d data, calibrated at 1k, 2k and 4k points,
+    /// predicted and measured at 8k in one sitting. Memory is the index's own accounting (deterministic): within 5%.
+    /// The knob and QPS bounds are wide (a 0.5 s timing per setting on a shared 2-core runner, a six-value sweep):
+    /// bench plan-check at real sizes, repeated, is what holds them to 20%.
+    /// </summary>
+    [Fact]
+    public void A_small_check_predicts_the_next_size_within_bounds()
+    {
+        using TempDirectory dir = Data.TempDir();
+        GenCommand.Write(new SyntheticData(SyntheticKind.Clustered, 8_000, 32, seed: 5), dir.Path, queryCount: 100, k: 10, writeBase: true);
+        var settings = new PlanCheckCommand.Settings(dir.Path, [1_000, 2_000, 4_000], [8_000], 0.95, [10, 12, 16, 20, 24, 32, 48], M: 12, EfConstruction: 64, Repeat: 1, Queries: 100, K: 10);
+        CheckRow row = Assert.Single(PlanCheckCommand.Run(settings, _ => { }));
+        Assert.Equal(8_000, row.Points);
+        Assert.InRange(row.MemoryError, -0.05, 0.05);
+        Assert.NotNull(row.MeasuredKnob);
+        Assert.True(row.KnobError is > -0.4 and < 0.4 && row.QpsError is > -0.5 and < 0.5, row.ToString());
+        Assert.True(row.TimeFactor >= 1);
+    }
+}
