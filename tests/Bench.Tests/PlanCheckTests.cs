@@ -25,7 +25,7 @@ public sealed class PlanCheckTests
         Assert.Equal(8_000, row.Points);
         Assert.InRange(row.MemoryError, -0.05, 0.05);
         Assert.NotNull(row.MeasuredKnob);
-        Assert.True(row.KnobError is > -0.4 and < 0.4 && row.QpsError is > -0.5 and < 0.5, row.ToString());
+        Assert.True(row.KnobError is > -0.4 and < 0.4 && row.QpsError is > -0.5 and < 0.5 && row.TimeModelError is > -0.5 and < 0.5, row.ToString());
         Assert.True(row.TimeFactor >= 1);
     }
 }

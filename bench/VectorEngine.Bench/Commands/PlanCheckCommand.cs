@@ -144,13 +144,13 @@ internal static class PlanCheckCommand
             AnsiConsole.Profile.Width = 200;
         }
 
-        var table = new Table().AddColumns("data", "points", "rep", $"ef for {target} pred", "meas", "err", "QPS pred (90%)", "meas", "err", "index MiB pred", "meas", "err");
+        var table = new Table().AddColumns("data", "points", "rep", $"ef for {target} pred", "meas", "err", "QPS pred (90%)", "meas", "err", "err at meas. ef", "index MiB pred", "meas", "err");
         foreach (CheckRow r in rows)
         {
             table.AddRow(r.Dataset, r.Points.ToString("N0", CultureInfo.InvariantCulture), r.Repetition.ToString(CultureInfo.InvariantCulture),
                 r.PredictedKnob?.ToString(CultureInfo.InvariantCulture) ?? "none", r.MeasuredKnob?.ToString("F1", CultureInfo.InvariantCulture) ?? "not reached", Percent(r.KnobError),
                 FormattableString.Invariant($"{r.PredictedQps:N0} ({r.PredictedQps / r.TimeFactor:N0}-{r.PredictedQps * r.TimeFactor:N0})"),
-                r.MeasuredQps?.ToString("N0", CultureInfo.InvariantCulture) ?? "-", Percent(r.QpsError),
+                r.MeasuredQps?.ToString("N0", CultureInfo.InvariantCulture) ?? "-", Percent(r.QpsError), Percent(r.TimeModelError),
                 (r.PredictedBytes / 1048576).ToString("F1", CultureInfo.InvariantCulture), (r.MeasuredBytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture), Percent(r.MemoryError));
         }
 

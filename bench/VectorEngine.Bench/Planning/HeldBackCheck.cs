@@ -14,19 +14,23 @@ internal readonly record struct SweepPoint(int Knob, double Recall, double Qps);
 /// <param name="MeasuredKnob">The knob at which the measured recall crosses the target, interpolated (null: not reached in the sweep).</param>
 /// <param name="PredictedQps">Single-thread QPS the model predicts at its knob.</param>
 /// <param name="MeasuredQps">Single-thread QPS measured at the measured knob, interpolated.</param>
+/// <param name="PredictedQpsAtMeasuredKnob">Single-thread QPS the model predicts at the measured knob: the time model alone, without the knob's error.</param>
 /// <param name="PredictedBytes">Index bytes the model predicts.</param>
 /// <param name="MeasuredBytes">Index bytes measured.</param>
 /// <param name="TimeFactor">The model's 90% multiplicative range of time (and so QPS) at this size.</param>
 /// <param name="KnobFactor">The model's 90% multiplicative range of the knob at this size.</param>
 internal sealed record CheckRow(
     string Dataset, int Points, int Repetition, int? PredictedKnob, double? MeasuredKnob, double PredictedQps, double? MeasuredQps,
-    double PredictedBytes, long MeasuredBytes, double TimeFactor, double KnobFactor)
+    double? PredictedQpsAtMeasuredKnob, double PredictedBytes, long MeasuredBytes, double TimeFactor, double KnobFactor)
 {
     /// <summary>Predicted knob over measured, less 1.</summary>
     public double? KnobError => PredictedKnob is { } p && MeasuredKnob is { } m ? (p / m) - 1 : null;
 
     /// <summary>Predicted QPS at the target over measured QPS at the target, less 1.</summary>
     public double? QpsError => MeasuredQps is { } m ? (PredictedQps / m) - 1 : null;
+
+    /// <summary>The time model's own error: predicted over measured QPS, both at the measured knob, less 1.</summary>
+    public double? TimeModelError => MeasuredQps is { } m && PredictedQpsAtMeasuredKnob is { } p ? (p / m) - 1 : null;
 
     /// <summary>Predicted index bytes over measured, less 1.</summary>
     public double MemoryError => (PredictedBytes / MeasuredBytes) - 1;
@@ -98,6 +102,7 @@ internal static class HeldBackCheck
             dataset, points, repetition, knob, measuredKnob,
             knob is { } value ? model.Qps(points, value) : 0,
             measuredKnob is { } m ? QpsAt(measured, m) : null,
+            measuredKnob is { } at ? 1 / model.SecondsPerQuery(points, Math.Max(1, (int)Math.Round(at)), model.Dimension) : null,
             model.IndexBytes(points, model.Dimension), measuredBytes,
             model.Error?.TimeFactor(points, largest) ?? 1, model.Error?.KnobFactor(points, largest) ?? 1);
     }
