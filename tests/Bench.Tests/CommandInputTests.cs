@@ -3,7 +3,7 @@ using VectorEngine.Bench.Commands;
 
 namespace VectorEngine.Bench.Tests;
 
-/// <summary>Bad arguments to bench machine and bench plan --data: a typed error naming the option, and nothing written.</summary>
+/// <summary>Bad arguments to bench machine, bench plan --data and bench plan-check: a typed error naming the option, and nothing written.</summary>
 public sealed class CommandInputTests
 {
     [Theory]
@@ -30,6 +30,24 @@ public sealed class CommandInputTests
                 .Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
         Assert.Equal("data", error.ParamName);
         Assert.Contains("--data", error.Message);
+        Assert.False(File.Exists(json));
+    }
+
+    [Theory]
+    [InlineData("check", "--calibrate", "1000,2000", "--check", "1500")]
+    [InlineData("check", "--calibrate", "1000", "--check", "4000")]
+    [InlineData("target-recall", "--calibrate", "1000,2000", "--check", "4000", "--target-recall", "1.5")]
+    [InlineData("target-recall", "--calibrate", "1000,2000", "--check", "4000", "--efs", "10")]
+    [InlineData("dataset", "--calibrate", "1000,2000", "--check", "4000")]
+    public void Bench_plan_check_refuses_bad_sizes_targets_and_datasets_and_writes_nothing(string parameter, params string[] arguments)
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"plan-check-{Guid.NewGuid():N}.json");
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-dataset-{Guid.NewGuid():N}");
+        var error = Assert.Throws<VectorEngineArgumentException>(() =>
+            new RootCommand { PlanCheckCommand.Create() }
+                .Parse(["plan-check", "--dataset", missing, "--out", json, .. arguments])
+                .Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        Assert.Equal(parameter, error.ParamName);
         Assert.False(File.Exists(json));
     }
 }

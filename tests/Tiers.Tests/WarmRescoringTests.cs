@@ -77,6 +77,31 @@ public sealed class WarmRescoringTests(WarmRescoringTests.WarmCollection warm) :
         AssertExactScores(warm.Collection.Search(new SearchRequest(q, 10) { WithVector = true }), q);
     }
 
+    [Fact]
+    public void A_warm_vector_file_cut_short_is_reported_as_corrupt_and_never_scored()
+    {
+        using var db = new TieredDatabase();
+        Collection collection = db.Create("cut", 1300, Spec("pq"));
+        foreach (SegmentTierInfo segment in collection.GetSegmentTiers())
+        {
+            collection.MoveSegment(segment.SegmentId, SegmentTier.Warm);
+        }
+
+        // A disk that lost the files' tails: the header and four rows are left. Rescoring reads rows with positional
+        // reads (the mapping is not touched by a search without vectors), so a row past the end is a typed error.
+        string[] files = [.. Directory.EnumerateFiles(db.Path, "vectors.bin", SearchOption.AllDirectories)];
+        Assert.Equal(2, files.Length);
+        foreach (string file in files)
+        {
+            using FileStream stream = File.Open(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            stream.SetLength(64 + (4 * 32 * sizeof(float)));
+        }
+
+        float[] q = Data.RandomVectors(3, 1, TieredDatabase.Dim)[0];
+        var error = Assert.Throws<DataCorruptionException>(() => collection.Search(new SearchRequest(q, 10) { WithPayload = false }));
+        Assert.Contains("ends inside row", error.Message);
+    }
+
     /// <summary>
     /// Any limit, oversampling, score threshold and filter: the answer is at most the limit, nearest first, each point
     /// once, each with its exact score, inside the threshold and passing the filter; and unfiltered, unthresholded

@@ -58,7 +58,16 @@ internal static class PlanCheckCommand
     /// <param name="say">Progress lines.</param>
     public static IReadOnlyList<CheckRow> Run(Settings settings, Action<string> say)
     {
-        Dataset data = Dataset.Load(settings.Dataset, settings.Queries);
+        Dataset data;
+        try
+        {
+            data = Dataset.Load(settings.Dataset, settings.Queries);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or UnauthorizedAccessException)
+        {
+            throw new VectorEngineArgumentException($"--dataset: {e.Message}", "dataset");
+        }
+
         if (settings.Check.Max() > data.Base.Length)
         {
             throw new VectorEngineArgumentException($"--check {settings.Check.Max()} is larger than {data.Name}'s {data.Base.Length:N0} points.", "check");
