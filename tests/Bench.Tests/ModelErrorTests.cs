@@ -90,29 +90,7 @@ public sealed class ModelErrorTests
     }
 
     /// <summary>Runs at every size and ef with the given time, a known recall law and linear memory.</summary>
-    private static CostModel Fit(int[] sizes, Func<int, int, double> seconds)
-    {
-        var points = new List<(string, CalibrationPoint)>();
-        foreach (int n in sizes)
-        {
-            foreach (int ef in Efs)
-            {
-                var run = new AnnRun
-                {
-                    Index = "hnsw",
-                    Threads = 1,
-                    K = 10,
-                    Qps = 1 / seconds(n, ef),
-                    RecallAtK = 1 - (0.05 * Math.Pow(ef / 16.0, -2) * Math.Pow(n / 1e4, 0.5)),
-                    IndexBytes = 1_000_000 + (300L * n),
-                    DiskBytes = 600L * n,
-                    VectorBytesPerPoint = 4 * Dim,
-                    SearchParams = new() { ["ef"] = ef },
-                };
-                points.Add(("hnsw", new CalibrationPoint(run, n, Dim)));
-            }
-        }
-
-        return Assert.Single(Calibration.FitAll(points, out _));
-    }
+    private static CostModel Fit(int[] sizes, Func<int, int, double> seconds) =>
+        Assert.Single(Calibration.FitAll(
+            SyntheticCalibration.Runs(sizes, Efs, Dim, seconds, (n, ef) => 1 - (0.05 * Math.Pow(ef / 16.0, -2) * Math.Pow(n / 1e4, 0.5))), out _));
 }

@@ -16,32 +16,8 @@ public sealed class PlannerTests
 
     private static double Recall(int n, int ef) => 1 - (0.05 * Math.Pow(ef / 16.0, -2) * Math.Pow(n / 1e4, 0.5));
 
-    private static CostModel Synthetic()
-    {
-        var points = new List<(string, CalibrationPoint)>();
-        foreach (int n in (int[])[10_000, 20_000, 40_000])
-        {
-            foreach (int ef in (int[])[16, 32, 64])
-            {
-                var run = new AnnRun
-                {
-                    Index = "hnsw",
-                    Threads = 1,
-                    K = 10,
-                    Qps = 1 / Seconds(n, ef),
-                    RecallAtK = Recall(n, ef),
-                    P95Us = 1.5 * Seconds(n, ef) * 1e6,
-                    IndexBytes = 1_000_000 + (300L * n),
-                    DiskBytes = 600L * n,
-                    VectorBytesPerPoint = 4 * Dim,
-                    SearchParams = new() { ["ef"] = ef },
-                };
-                points.Add(("hnsw", new CalibrationPoint(run, n, Dim)));
-            }
-        }
-
-        return Assert.Single(Calibration.FitAll(points, out _));
-    }
+    private static CostModel Synthetic() =>
+        Assert.Single(Calibration.FitAll(SyntheticCalibration.Runs([10_000, 20_000, 40_000], [16, 32, 64], Dim, Seconds, Recall), out _));
 
     [Fact]
     public void The_fit_recovers_a_known_power_law_and_extrapolates_it()
