@@ -3,11 +3,13 @@
 #
 #   bash scripts/cluster.sh up [N=3]     # installs etcd-server when missing, builds the server, starts etcd and N nodes
 #                                        # on 127.0.0.1:6334.. (metrics on 9464..), waits until every node sees N live
+#   bash scripts/cluster.sh up --plan F  # as many nodes as the NODES= line of a `bench plan --apply F` file
 #   bash scripts/cluster.sh status       # pids, ports and the live-node count each node reports
 #   bash scripts/cluster.sh down         # stops what `up` started, by pid (data is kept; rm -rf cluster to drop it)
 #
 # N can be what `bench plan` recommends. ETCD_PORT (default 23790), BASE_PORT (6334) and METRICS_BASE (9464) move them.
 set -euo pipefail
+CALLER_DIR=$PWD
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-cluster}
 ETCD_PORT=${ETCD_PORT:-23790}
@@ -23,6 +25,13 @@ metric() { # metric PORT NAME: the value of an unlabelled metric, or nothing
 
 up() {
   local n=${1:-3}
+  if [ "$n" = "--plan" ]; then
+    local plan=${2:?"up --plan needs the file bench plan --apply wrote"}
+    [[ $plan = /* ]] || plan="$CALLER_DIR/$plan"
+    [ -f "$plan" ] || { echo "no plan file $plan" >&2; exit 2; }
+    n=$(sed -n 's/^NODES=\([0-9][0-9]*\)$/\1/p' "$plan")
+    [ -n "$n" ] || { echo "$plan has no NODES= line" >&2; exit 2; }
+  fi
   if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt 64 ]; then echo "N must be 1 to 64" >&2; exit 2; fi
   mkdir -p "$DIR"
   bash scripts/etcd.sh start "$DIR" "$ETCD_PORT"
@@ -79,8 +88,8 @@ down() {
 }
 
 case "${1:-}" in
-  up) up "${2:-3}" ;;
+  up) shift; up "$@" ;;
   status) status ;;
   down) down ;;
-  *) echo "usage: $0 up [N] | status | down" >&2; exit 2 ;;
+  *) echo "usage: $0 up [N | --plan FILE] | status | down" >&2; exit 2 ;;
 esac

@@ -119,6 +119,22 @@ public sealed partial class HnswIndex
         public bool Use<TScorer>(TScorer scorer)
             where TScorer : struct, IVectorScorer
         {
+            if (HnswSearchStatistics.Counting)
+            {
+                Traverse(new CountingScorer<TScorer>(scorer));
+            }
+            else
+            {
+                Traverse(scorer);
+            }
+
+            return true;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Traverse<TScorer>(TScorer scorer)
+            where TScorer : struct, IVectorScorer
+        {
             (uint entry, int maxLevel) = graph.Entry;
             float distance = scorer.Distance(entry);
             entry = LayerSearch.Descend(graph, scorer, entry, ref distance, maxLevel, 1, (uint)limit, locks: null, context.Links);
@@ -130,8 +146,6 @@ public sealed partial class HnswIndex
             {
                 LayerSearch.Layer0(graph, scorer, filter, entry, distance, beam, limit, context, cancellationToken);
             }
-
-            return true;
         }
     }
 }

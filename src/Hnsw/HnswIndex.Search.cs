@@ -55,28 +55,45 @@ public sealed partial class HnswIndex
         {
             int stride = _store.Stride;
             TScorer scorer = TScorer.Create(context.Query.Load(query, stride), _store.Base, stride);
-            float distance = scorer.Distance(entry);
-            entry = LayerSearch.Descend(_graph, scorer, entry, ref distance, maxLevel, 1, (uint)limit, locks: null, context.Links);
-            if (AcceptsAll(filter))
+            if (HnswSearchStatistics.Counting)
             {
-                LayerSearch.Layer0All(_graph, scorer, entry, distance, ef, limit, context, cancellationToken);
-                foreach (Scored hit in context.Beam.Items)
-                {
-                    results.Add(hit.Distance, hit.Node);
-                }
-
-                return;
+                Traverse(new CountingScorer<TScorer>(scorer), ef, filter, limit, maxLevel, entry, context, results, cancellationToken);
             }
-
-            LayerSearch.Layer0(_graph, scorer, filter, entry, distance, ef, limit, context, cancellationToken);
-            foreach (Scored hit in context.Results.Items)
+            else
             {
-                results.Add(hit.Distance, hit.Node);
+                Traverse(scorer, ef, filter, limit, maxLevel, entry, context, results, cancellationToken);
             }
         }
         finally
         {
             _contexts.Return(context);
+        }
+    }
+
+    /// <summary>The descent and the layer-0 beam search with <paramref name="scorer"/>, results into <paramref name="results"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Traverse<TScorer, TFilter>(TScorer scorer, int ef, TFilter filter, int limit, int maxLevel, uint entry, SearchContext context,
+        TopKCollector results, CancellationToken cancellationToken)
+        where TScorer : struct, IVectorScorer
+        where TFilter : struct, IOffsetFilter
+    {
+        float distance = scorer.Distance(entry);
+        entry = LayerSearch.Descend(_graph, scorer, entry, ref distance, maxLevel, 1, (uint)limit, locks: null, context.Links);
+        if (AcceptsAll(filter))
+        {
+            LayerSearch.Layer0All(_graph, scorer, entry, distance, ef, limit, context, cancellationToken);
+            foreach (Scored hit in context.Beam.Items)
+            {
+                results.Add(hit.Distance, hit.Node);
+            }
+
+            return;
+        }
+
+        LayerSearch.Layer0(_graph, scorer, filter, entry, distance, ef, limit, context, cancellationToken);
+        foreach (Scored hit in context.Results.Items)
+        {
+            results.Add(hit.Distance, hit.Node);
         }
     }
 

@@ -1,4 +1,5 @@
 using VectorEngine.Bench.Commands;
+using VectorEngine.Bench.Machine;
 using VectorEngine.Bench.Planning;
 using VectorEngine.Bench.Synthetic;
 using VectorEngine.Tests.TestKit;
@@ -20,8 +21,12 @@ public sealed class PlanCheckTests
     {
         using TempDirectory dir = Data.TempDir();
         GenCommand.Write(new SyntheticData(SyntheticKind.Clustered, 8_000, 32, seed: 5), dir.Path, queryCount: 100, k: 10, writeBase: true);
-        var settings = new PlanCheckCommand.Settings(dir.Path, [1_000, 2_000, 4_000], [8_000], 0.95, [10, 12, 16, 20, 24, 32, 48], M: 12, EfConstruction: 64, Repeat: 1, Queries: 100, K: 10);
-        CheckRow row = Assert.Single(PlanCheckCommand.Run(settings, _ => { }));
+        var settings = new PlanCheckCommand.Settings(dir.Path, [1_000, 2_000, 4_000], [8_000], 0.95, [10, 12, 16, 20, 24, 32, 48], M: 12, EfConstruction: 64, Repeat: 1, Queries: 100, K: 10)
+        {
+            Rounds = 1,
+            Machine = MachineProbe.Measure(16L << 20, TimeSpan.FromMilliseconds(10)),
+        };
+        CheckRow row = Assert.Single(PlanCheckCommand.Run(settings, _ => { }).Rows);
         Assert.Equal(8_000, row.Points);
         Assert.InRange(row.MemoryError, -0.05, 0.05);
         Assert.NotNull(row.MeasuredKnob);

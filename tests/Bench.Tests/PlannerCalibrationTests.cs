@@ -24,9 +24,9 @@ namespace VectorEngine.Bench.Tests;
 public sealed class PlannerCalibrationTests(ITestOutputHelper output)
 {
     private const int Dimension = 128;
-    private const int HeldBackSize = 16_000;
-    private const int Rounds = 5;
-    private static readonly int[] CalibrationSizes = [4_000, 8_000, 32_000];
+    private const int HeldBackSize = 8_000;
+    private const int Rounds = 3;
+    private static readonly int[] CalibrationSizes = [2_000, 4_000, 16_000];
     private static readonly int[] Efs = [16, 32, 64];
 
     [Fact]

@@ -8,9 +8,16 @@ internal static class SyntheticCalibration
 {
     /// <summary>
     /// One single-thread run per size and ef with the given time and recall, p95 1.5 × the mean, index bytes
-    /// 1 MB + 300 B/point, disk 600 B/point.
+    /// <see cref="IndexBytes"/>, disk 600 B/point.
     /// </summary>
-    public static List<(string Series, CalibrationPoint Point)> Runs(int[] sizes, int[] efs, int dim, Func<int, int, double> seconds, Func<int, int, double> recall)
+    /// <param name="sizes">Index sizes.</param>
+    /// <param name="efs">ef values swept at each size.</param>
+    /// <param name="dim">The vectors' dimension.</param>
+    /// <param name="seconds">Seconds per query by size and ef.</param>
+    /// <param name="recall">Recall by size and ef.</param>
+    /// <param name="visits">Vectors scored per query by size and ef (null: not counted, as a run of another index).</param>
+    public static List<(string Series, CalibrationPoint Point)> Runs(int[] sizes, int[] efs, int dim, Func<int, int, double> seconds, Func<int, int, double> recall,
+        Func<int, int, double>? visits = null)
     {
         var points = new List<(string, CalibrationPoint)>();
         foreach (int n in sizes)
@@ -26,7 +33,8 @@ internal static class SyntheticCalibration
                     Qps = 1 / s,
                     RecallAtK = recall(n, ef),
                     P95Us = 1.5 * s * 1e6,
-                    IndexBytes = 1_000_000 + (300L * n),
+                    IndexBytes = IndexBytes(n),
+                    DistancesPerQuery = visits?.Invoke(n, ef),
                     DiskBytes = 600L * n,
                     VectorBytesPerPoint = 4 * dim,
                     SearchParams = new() { ["ef"] = ef },
@@ -37,4 +45,7 @@ internal static class SyntheticCalibration
 
         return points;
     }
+
+    /// <summary>The index bytes every synthetic run reports at <paramref name="n"/> points.</summary>
+    public static long IndexBytes(int n) => 1_000_000 + (300L * n);
 }

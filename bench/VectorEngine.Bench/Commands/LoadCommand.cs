@@ -4,6 +4,7 @@ using System.Text.Json;
 using Spectre.Console;
 using VectorEngine.Bench.Datasets;
 using VectorEngine.Bench.Load;
+using VectorEngine.Bench.Planning;
 using VectorEngine.Client;
 
 namespace VectorEngine.Bench.Commands;
@@ -30,19 +31,26 @@ internal static class LoadCommand
         var queries = new Option<int?>("--queries") { Description = "Use only the first N dataset queries" };
         var apiKey = new Option<string?>("--api-key") { Description = "API key sent with every call" };
         var output = new Option<FileInfo?>("--out") { Description = "Write the JSON report here" };
+        var plan = new Option<FileInfo?>("--plan") { Description = "A bench plan --apply file: its shards, replicas and ef unless given; after the closed loop, a run paced at its target load; its predictions beside both" };
         var command = new Command("load", "Closed-loop load on a running server: QPS and p50/p95/p99 latency per operation")
         {
-            target, collection, clients, connections, searchApi, duration, mix, dataset, setup, shards, replication, k, ef, queries, apiKey, output,
+            target, collection, clients, connections, searchApi, duration, mix, dataset, setup, shards, replication, k, ef, queries, apiKey, output, plan,
         };
-        command.SetAction(parse => Run(
-            parse.GetValue(target)!, parse.GetValue(collection)!, parse.GetValue(clients), parse.GetValue(connections) ?? parse.GetValue(clients), parse.GetValue(searchApi) == "stream" ? SearchApi.Stream : SearchApi.Unary, parse.GetValue(duration), parse.GetValue(mix)!,
-            parse.GetValue(dataset), parse.GetValue(setup), parse.GetValue(shards), parse.GetValue(replication), parse.GetValue(k), parse.GetValue(ef), parse.GetValue(queries),
-            parse.GetValue(apiKey), parse.GetValue(output)).GetAwaiter().GetResult());
+        command.SetAction(parse =>
+        {
+            // Read first: a bad plan file is refused by name before anything is created or loaded.
+            AppliedPlan? applied = parse.GetValue(plan) is { } file ? AppliedPlan.Read(file.FullName) : null;
+            return Run(
+                parse.GetValue(target)!, parse.GetValue(collection)!, parse.GetValue(clients), parse.GetValue(connections) ?? parse.GetValue(clients), parse.GetValue(searchApi) == "stream" ? SearchApi.Stream : SearchApi.Unary, parse.GetValue(duration), parse.GetValue(mix)!,
+                parse.GetValue(dataset), parse.GetValue(setup), parse.GetValue(shards) ?? applied?.Shards, parse.GetValue(replication) ?? applied?.Replicas, parse.GetValue(k),
+                parse.GetValue(ef) ?? (applied is { Knob: "ef" } ? applied.KnobValue : null), parse.GetValue(queries), parse.GetValue(apiKey), parse.GetValue(output),
+                applied is null ? null : (applied, parse.GetValue(plan)!.FullName)).GetAwaiter().GetResult();
+        });
         return command;
     }
 
     private static async Task<int> Run(string target, string collection, int clients, int connections, SearchApi searchApi, double duration, string mixText, DirectoryInfo? datasetDir,
-        bool setup, int? shards, int? replication, int k, int? ef, int? maxQueries, string? apiKey, FileInfo? output)
+        bool setup, int? shards, int? replication, int k, int? ef, int? maxQueries, string? apiKey, FileInfo? output, (AppliedPlan Plan, string Path)? plan)
     {
         if (clients < 1 || connections < 1 || duration <= 0 || (setup && datasetDir is null))
         {
@@ -90,6 +98,38 @@ internal static class LoadCommand
 
             AnsiConsole.Write(perNode);
         }
+
+        if (plan is { } applied)
+        {
+            // The closed loop above found the saturation; now the plan's own load, paced, for its p95.
+            LoadReport atTarget = await runner.RunAsync(clients, connections, TimeSpan.FromSeconds(duration), mix, searchVectors, k, parameters, info.Dimension, applied.Plan.TargetQps);
+            LoadOp search = atTarget.Ops.FirstOrDefault(o => o.Op == "search") ?? atTarget.Ops[0];
+            report.PlanCheck = new PlanCheck
+            {
+                PlanFile = applied.Path,
+                Layout = $"{applied.Plan.Nodes} node(s), {applied.Plan.Shards} shard(s) x {applied.Plan.Replicas}, {applied.Plan.Index}, {applied.Plan.Knob}={applied.Plan.KnobValue}",
+                PredictedSaturationQps = Math.Round(applied.Plan.SaturationQps, 1),
+                MeasuredSaturationQps = report.TotalQps,
+                TargetQps = applied.Plan.TargetQps,
+                MeasuredQpsAtTarget = atTarget.TotalQps,
+                PredictedP95Ms = Math.Round(applied.Plan.P95Ms, 3),
+                MeasuredP95MsAtTarget = Math.Round(search.P95Us / 1000, 3),
+                PredictedRecall = applied.Plan.Recall,
+                MeasuredRecall = recall,
+                TimeFactor = applied.Plan.TimeFactor,
+                AtTarget = atTarget,
+            };
+            PlanCheck check = report.PlanCheck;
+            var compare = new Table().AddColumns("plan check", "predicted (90%)", "measured", "error");
+            compare.AddRow("QPS, every core busy", Inv($"{check.PredictedSaturationQps:N0} ({check.PredictedSaturationQps / check.TimeFactor:N0}-{check.PredictedSaturationQps * check.TimeFactor:N0})"),
+                Inv($"{check.MeasuredSaturationQps:N0}"), Inv($"{check.SaturationQpsError:+0.0%;-0.0%}"));
+            compare.AddRow(Inv($"p95 ms at {check.TargetQps:N0} QPS"), Inv($"{check.PredictedP95Ms:F2}"), Inv($"{check.MeasuredP95MsAtTarget:F2} (at {check.MeasuredQpsAtTarget:N0} QPS)"), Inv($"{check.P95Error:+0.0%;-0.0%}"));
+            compare.AddRow($"recall@{k}", Inv($"{check.PredictedRecall:F3}"), check.MeasuredRecall is { } measured ? Inv($"{measured:F3}") : "-",
+                check.MeasuredRecall is { } m ? Inv($"{(check.PredictedRecall / m) - 1:+0.0%;-0.0%}") : "-");
+            AnsiConsole.MarkupLineInterpolated($"[bold]{check.Layout}[/] ({applied.Path})");
+            AnsiConsole.Write(compare);
+        }
+
         if (output is not null)
         {
             await File.WriteAllTextAsync(output.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
@@ -97,6 +137,8 @@ internal static class LoadCommand
 
         return 0;
     }
+
+    private static string Inv(FormattableString text) => FormattableString.Invariant(text);
 
     private static Dictionary<string, double> ParseMix(string text)
     {

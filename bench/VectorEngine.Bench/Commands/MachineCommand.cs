@@ -14,8 +14,8 @@ internal static class MachineCommand
     {
         var refresh = new Option<bool>("--refresh") { Description = "Measure again even when a profile of this machine is cached" };
         var cache = new Option<string>("--cache") { Description = "Profile file", DefaultValueFactory = _ => MachineProfileStore.DefaultPath };
-        var largest = new Option<int>("--largest-mib") { Description = "Largest working set to measure (MiB): well beyond the last cache", DefaultValueFactory = _ => 256 };
-        var budget = new Option<int>("--budget-ms") { Description = "Time spent on each working set (ms)", DefaultValueFactory = _ => 40 };
+        var largest = new Option<int>("--largest-mib") { Description = "Largest working set to measure (MiB): well beyond the last cache", DefaultValueFactory = _ => MachineProfileStore.DefaultLargestMiB };
+        var budget = new Option<int>("--budget-ms") { Description = "Time spent on each working set (ms)", DefaultValueFactory = _ => MachineProfileStore.DefaultBudgetMilliseconds };
         var command = new Command("machine", "Measure (once) and show this machine's memory latency and bandwidth per level, cores and SIMD width") { refresh, cache, largest, budget };
         command.SetAction(parse =>
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using VectorEngine.Bench.Datasets;
+using VectorEngine.Bench.Machine;
 using VectorEngine.Bench.Planning;
 using VectorEngine.Bench.Runs;
 using VectorEngine.Hnsw;
@@ -29,23 +30,27 @@ internal static class PlanCheckCommand
         var m = new Option<int>("--m") { Description = "HNSW links per node", DefaultValueFactory = _ => 16 };
         var efConstruction = new Option<int>("--ef-construction") { Description = "HNSW build beam", DefaultValueFactory = _ => 200 };
         var repeat = new Option<int>("--repeat") { Description = "Repetitions of the sitting (sweeps, fit, comparison)", DefaultValueFactory = _ => 2 };
+        var rounds = new Option<int>("--rounds") { Description = "Timing rounds per repetition, every size in turn; each setting keeps its fastest round", DefaultValueFactory = _ => 3 };
         var queries = new Option<int>("--queries") { Description = "Queries (exact ground truth per size)", DefaultValueFactory = _ => 500 };
         var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10 };
-        var output = new Option<FileInfo?>("--out") { Description = "Write the rows as JSON" };
+        var output = new Option<FileInfo?>("--out") { Description = "Write the rows and every sweep as JSON" };
+        var saved = new Option<FileInfo?>("--sweeps") { Description = "Measure nothing: compare again from the sweeps a previous --out saved (the model as it is now, this machine's profile)" };
         var command = new Command("plan-check", "Check the planner's predictions at sizes held back from its calibration, measured in the same sitting")
         {
-            dataset, calibrate, check, target, efs, m, efConstruction, repeat, queries, k, output,
+            dataset, calibrate, check, target, efs, m, efConstruction, repeat, rounds, queries, k, output, saved,
         };
         command.SetAction(parse =>
         {
             var settings = new Settings(parse.GetValue(dataset)!, parse.GetValue(calibrate)!, parse.GetValue(check)!, parse.GetValue(target), parse.GetValue(efs)!,
-                parse.GetValue(m), parse.GetValue(efConstruction), parse.GetValue(repeat), parse.GetValue(queries), parse.GetValue(k));
+                parse.GetValue(m), parse.GetValue(efConstruction), parse.GetValue(repeat), parse.GetValue(queries), parse.GetValue(k)) { Rounds = parse.GetValue(rounds) };
             Validate(settings);
-            IReadOnlyList<CheckRow> rows = Run(settings, line => AnsiConsole.MarkupLineInterpolated($"{line}"));
-            Print(rows, settings.Target);
+            PlanCheckResult result = parse.GetValue(saved) is { } file0
+                ? FromSaved(file0, settings)
+                : Run(settings, line => AnsiConsole.MarkupLineInterpolated($"{line}"));
+            Print(result.Rows, settings.Target);
             if (parse.GetValue(output) is { } file)
             {
-                File.WriteAllText(file.FullName, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+                File.WriteAllText(file.FullName, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             }
 
             return 0;
@@ -56,7 +61,7 @@ internal static class PlanCheckCommand
     /// <summary>Builds every size, then per repetition sweeps them all, fits on the calibration sizes and compares.</summary>
     /// <param name="settings">What to check.</param>
     /// <param name="say">Progress lines.</param>
-    public static IReadOnlyList<CheckRow> Run(Settings settings, Action<string> say)
+    public static PlanCheckResult Run(Settings settings, Action<string> say)
     {
         Dataset data;
         try
@@ -73,10 +78,11 @@ internal static class PlanCheckCommand
             throw new VectorEngineArgumentException($"--check {settings.Check.Max()} is larger than {data.Name}'s {data.Base.Length:N0} points.", "check");
         }
 
+        MachineProfile machine = settings.Machine ?? MachineProfileStore.ForPlanning();
         IndexSpec spec = new HnswParameters { M = settings.M, EfConstruction = settings.EfConstruction }.ToSpec();
         int[] sizes = [.. settings.Calibrate.Concat(settings.Check).Distinct().Order()];
         var built = new List<(int Size, AnnRunner Runner, BuildResult Build, string Directory)>();
-        var rows = new List<CheckRow>();
+        var measured = new List<MeasuredSweep>();
         try
         {
             foreach (int size in sizes)
@@ -89,30 +95,11 @@ internal static class PlanCheckCommand
 
             for (int repetition = 1; repetition <= settings.Repeat; repetition++)
             {
-                var sweeps = new Dictionary<int, List<AnnRun>>();
-                AnnCommand.Pin(1);
-                try
-                {
-                    foreach ((int size, AnnRunner runner, BuildResult build, _) in built)
-                    {
-                        sweeps[size] = [.. settings.Efs.Select(ef => runner.Search(build, settings.K, 1, new SearchParams { Ef = ef }, new() { ["ef"] = ef }))];
-                    }
-                }
-                finally
-                {
-                    AnnCommand.Unpin();
-                }
-
-                CostModel model = Assert(Calibration.FitAll(
-                    settings.Calibrate.SelectMany(size => sweeps[size].Select(run => ("hnsw", new CalibrationPoint(run, size, data.Dimension)))), out IReadOnlyList<string> skipped), skipped);
-                foreach (int size in settings.Check)
-                {
-                    List<AnnRun> runs = sweeps[size];
-                    CheckRow row = HeldBackCheck.Compare(data.Name, repetition, model, size, [.. runs.Select(r => new SweepPoint(Convert.ToInt32(r.SearchParams["ef"], CultureInfo.InvariantCulture), r.RecallAtK, r.Qps))],
-                        runs[0].IndexBytes, settings.Target, settings.K);
-                    rows.Add(row);
-                    say(FormattableString.Invariant($"repetition {repetition}, {size:N0} points: ef {row.PredictedKnob} predicted, {row.MeasuredKnob:F1} measured; QPS {row.PredictedQps:N0} predicted, {row.MeasuredQps:N0} measured"));
-                }
+                Dictionary<int, List<AnnRun>> sweeps = SweepRoundRobin(built.Select(b => (b.Size, b.Runner, b.Build)).ToArray(), settings);
+                measured.AddRange(sweeps.SelectMany(pair => pair.Value.Select(run => new MeasuredSweep(
+                    repetition, pair.Key, Convert.ToInt32(run.SearchParams["ef"], CultureInfo.InvariantCulture), run.RecallAtK, run.Qps, run.IndexBytes,
+                    run.VectorBytesPerPoint, run.DistancesPerQuery))));
+                say($"repetition {repetition} measured");
             }
         }
         finally
@@ -127,7 +114,88 @@ internal static class PlanCheckCommand
             }
         }
 
-        return rows;
+        return Compare(data.Name, data.Dimension, measured, settings, machine);
+    }
+
+    /// <summary>
+    /// Per repetition: fits the model on the calibration sizes' sweeps alone and sets its predictions for the held-back
+    /// sizes beside their sweeps. Also what <c>--sweeps</c> runs on a saved result, so a model change is checked against
+    /// the same measurements.
+    /// </summary>
+    public static PlanCheckResult Compare(string dataset, int dimension, IReadOnlyList<MeasuredSweep> measured, Settings settings, MachineProfile machine)
+    {
+        var rows = new List<CheckRow>();
+        foreach (IGrouping<int, MeasuredSweep> repetition in measured.GroupBy(m => m.Repetition).OrderBy(g => g.Key))
+        {
+            Dictionary<int, MeasuredSweep[]> bySize = repetition.GroupBy(m => m.Points).ToDictionary(g => g.Key, g => g.OrderBy(m => m.Ef).ToArray());
+            if (settings.Calibrate.Concat(settings.Check).FirstOrDefault(size => !bySize.ContainsKey(size)) is int missing and > 0)
+            {
+                throw new VectorEngineArgumentException($"--sweeps: repetition {repetition.Key} has no sweep at {missing:N0} points.", "sweeps");
+            }
+
+            CostModel model = Assert(Calibration.FitAll(
+                settings.Calibrate.SelectMany(size => bySize[size].Select(m => ("hnsw", new CalibrationPoint(m.ToRun(settings.K), size, dimension)))), out IReadOnlyList<string> skipped, machine), skipped);
+            foreach (int size in settings.Check)
+            {
+                MeasuredSweep[] sweep = bySize[size];
+                rows.Add(HeldBackCheck.Compare(dataset, repetition.Key, model, size, [.. sweep.Select(m => new SweepPoint(m.Ef, m.Recall, m.Qps))],
+                    sweep[0].IndexBytes, settings.Target, settings.K));
+            }
+        }
+
+        return new PlanCheckResult(rows, measured) { Dataset = dataset, Dimension = dimension };
+    }
+
+    /// <summary>
+    /// Times every size at every ef, size after size, <see cref="Settings.Rounds"/> times, on one pinned thread, keeping
+    /// each setting's fastest round: a shared machine's slow spell then costs one round of every size alike, instead
+    /// of the sizes measured while it lasted (one round read the same 1M-point sweep 30% apart between repetitions).
+    /// </summary>
+    private static Dictionary<int, List<AnnRun>> SweepRoundRobin((int Size, AnnRunner Runner, BuildResult Build)[] built, Settings settings)
+    {
+        var best = built.ToDictionary(b => b.Size, _ => new AnnRun?[settings.Efs.Length]);
+        AnnCommand.Pin(1);
+        try
+        {
+            for (int round = 0; round < settings.Rounds; round++)
+            {
+                foreach ((int size, AnnRunner runner, BuildResult build) in built)
+                {
+                    for (int e = 0; e < settings.Efs.Length; e++)
+                    {
+                        int ef = settings.Efs[e];
+                        AnnRun run = runner.Search(build, settings.K, 1, new SearchParams { Ef = ef }, new() { ["ef"] = ef });
+                        if (best[size][e] is not { } kept || run.Qps > kept.Qps)
+                        {
+                            best[size][e] = run;
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            AnnCommand.Unpin();
+        }
+
+        return best.ToDictionary(pair => pair.Key, pair => pair.Value.Select(run => run!).ToList());
+    }
+
+    /// <summary>Compares again from a saved result's sweeps.</summary>
+    private static PlanCheckResult FromSaved(FileInfo file, Settings settings)
+    {
+        PlanCheckResult saved;
+        try
+        {
+            saved = JsonSerializer.Deserialize<PlanCheckResult>(File.ReadAllText(file.FullName))
+                ?? throw new InvalidDataException($"{file.FullName} is empty.");
+        }
+        catch (Exception e) when (e is IOException or JsonException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new VectorEngineArgumentException($"--sweeps: {e.Message}", "sweeps");
+        }
+
+        return Compare(saved.Dataset, saved.Dimension, saved.Sweeps, settings, settings.Machine ?? MachineProfileStore.ForPlanning());
     }
 
     private static CostModel Assert(IReadOnlyList<CostModel> models, IReadOnlyList<string> skipped) =>
@@ -140,9 +208,9 @@ internal static class PlanCheckCommand
             throw new VectorEngineArgumentException("--calibrate takes two or more sizes and --check one or more, each larger than every calibration size.", "check");
         }
 
-        if (s.Target is <= 0 or >= 1 || s.Efs.Length < 2 || s.Efs.Any(e => e < 1) || s.Repeat < 1 || s.Queries < 1 || s.K < 1 || s.M < 2 || s.EfConstruction < 1)
+        if (s.Target is <= 0 or >= 1 || s.Efs.Length < 2 || s.Efs.Any(e => e < 1) || s.Repeat < 1 || s.Rounds < 1 || s.Queries < 1 || s.K < 1 || s.M < 2 || s.EfConstruction < 1)
         {
-            throw new VectorEngineArgumentException("--target-recall takes (0, 1); --efs two or more positive values; --repeat, --queries, --k, --m and --ef-construction positive.", "target-recall");
+            throw new VectorEngineArgumentException("--target-recall takes (0, 1); --efs two or more positive values; --repeat, --rounds, --queries, --k, --m and --ef-construction positive.", "target-recall");
         }
     }
 
@@ -172,5 +240,42 @@ internal static class PlanCheckCommand
         [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(v => int.Parse(v, CultureInfo.InvariantCulture))];
 
     /// <summary>What to check.</summary>
-    internal sealed record Settings(string Dataset, int[] Calibrate, int[] Check, double Target, int[] Efs, int M, int EfConstruction, int Repeat, int Queries, int K);
+    internal sealed record Settings(string Dataset, int[] Calibrate, int[] Check, double Target, int[] Efs, int M, int EfConstruction, int Repeat, int Queries, int K)
+    {
+        /// <summary>Timing rounds per repetition (each setting keeps its fastest).</summary>
+        public int Rounds { get; init; } = 3;
+
+        /// <summary>The memory profile to charge by; null: the cached one (measured and saved when there is none).</summary>
+        public MachineProfile? Machine { get; init; }
+    }
+}
+
+/// <summary>What bench plan-check found: the comparisons, and every sweep they rest on (calibration and held back).</summary>
+/// <param name="Rows">Prediction beside measurement, per held-back size and repetition.</param>
+/// <param name="Sweeps">Every size's measured settings, per repetition.</param>
+internal sealed record PlanCheckResult(IReadOnlyList<CheckRow> Rows, IReadOnlyList<MeasuredSweep> Sweeps)
+{
+    /// <summary>The dataset's name.</summary>
+    public string Dataset { get; init; } = string.Empty;
+
+    /// <summary>The vectors' dimension.</summary>
+    public int Dimension { get; init; }
+}
+
+/// <summary>One setting measured at one size in one repetition (the fastest of its timing rounds).</summary>
+internal sealed record MeasuredSweep(int Repetition, int Points, int Ef, double Recall, double Qps, long IndexBytes, double VectorBytesPerPoint, double? DistancesPerQuery)
+{
+    /// <summary>The single-thread run this measurement is, as the calibration reads runs.</summary>
+    public AnnRun ToRun(int k) => new()
+    {
+        Index = "hnsw",
+        Threads = 1,
+        K = k,
+        Qps = Qps,
+        RecallAtK = Recall,
+        IndexBytes = IndexBytes,
+        VectorBytesPerPoint = VectorBytesPerPoint,
+        DistancesPerQuery = DistancesPerQuery,
+        SearchParams = new() { ["ef"] = Ef },
+    };
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using VectorEngine.Bench.Datasets;
+using VectorEngine.Bench.Machine;
 using VectorEngine.Bench.Planning;
 
 namespace VectorEngine.Bench.Commands;
@@ -35,10 +36,11 @@ internal static class PlanCommand
         var utilization = new Option<double>("--cpu-utilization") { Description = "Share of the cores the target load may keep busy", DefaultValueFactory = _ => 0.5 };
         var network = new Option<double>("--network-ms") { Description = "Latency of one network hop, milliseconds", DefaultValueFactory = _ => 1.0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the plans as JSON here" };
+        var apply = new Option<FileInfo?>("--apply") { Description = "Write the recommended layout and its predictions here (KEY=value): scripts/cluster.sh up --plan starts it, bench load --setup --plan loads and checks it" };
         var data = new Option<string?>("--data") { Description = "A sample of your vectors (any dataset bench ann reads: a folder or an .hdf5 file): its hardness is compared with the calibration's" };
         var command = new Command("plan", "Recommend index, quantization, shards, replicas, RAM and disk per node, and node count for a workload")
         {
-            vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, utilization, network, json, data,
+            vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, utilization, network, json, data, apply,
         };
         command.SetAction(parse =>
         {
@@ -61,12 +63,12 @@ internal static class PlanCommand
             FileInfo[] files = parse.GetValue(calibration) ?? [];
             // Read before anything is printed or written: a bad sample is refused by name and changes nothing.
             Dataset? sample = parse.GetValue(data) is { } path ? LoadSample(path) : null;
-            return Run(request, files, parse.GetValue(json), sample);
+            return Run(request, files, parse.GetValue(json), sample, parse.GetValue(apply));
         });
         return command;
     }
 
-    private static int Run(PlanRequest request, FileInfo[] files, FileInfo? json, Dataset? data)
+    private static int Run(PlanRequest request, FileInfo[] files, FileInfo? json, Dataset? data, FileInfo? apply)
     {
         string[] paths = files.Length > 0
             ? files.Select(f => f.FullName).ToArray()
@@ -82,7 +84,8 @@ internal static class PlanCommand
         IReadOnlyList<DeploymentPlan> plans;
         try
         {
-            models = Calibration.Load(paths, out skipped);
+            // The machine's memory profile (measured once, cached) only matters to runs that counted their scored vectors.
+            models = Calibration.Load(paths, out skipped, Calibration.CountsScoredVectors(paths) ? MachineProfileStore.ForPlanning() : null);
             plans = DeploymentPlanner.Plan(request, models);
         }
         catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidDataException or JsonException or IOException)
@@ -145,7 +148,16 @@ internal static class PlanCommand
         }
         DeploymentPlan best = plans[0];
         AnsiConsole.MarkupLineInterpolated($"[bold green]Recommended[/]: {best.Model.Label}, {(best.Model.Knob.Length == 0 ? "exact search" : $"{best.Model.Knob}={best.KnobValue}")}; {best.Shards} shard(s) of {best.PointsPerShard:N0} vectors × {best.Replicas} replicas on {best.Nodes} node(s), each with ≥ {best.RamPerNodeBytes / (1L << 30):F1} GiB RAM for indexes and ≥ {best.DiskPerNodeBytes / (1L << 30):F1} GiB disk.");
-        AnsiConsole.MarkupLineInterpolated($"Try it locally: bash scripts/cluster.sh up {best.Nodes}, then create the collection with shard_number {best.Shards} (bench load --setup --shards {best.Shards}).");
+        if (apply is not null)
+        {
+            AppliedPlan.Of(best, request).Write(apply.FullName);
+            AnsiConsole.MarkupLineInterpolated($"Applied to {apply.FullName}: bash scripts/cluster.sh up --plan {apply.Name}, then bench load --setup --plan {apply.Name} --dataset ... sets its measurements beside these predictions.");
+        }
+        else
+        {
+            AnsiConsole.MarkupLineInterpolated($"Try it locally: bash scripts/cluster.sh up {best.Nodes}, then create the collection with shard_number {best.Shards} (bench load --setup --shards {best.Shards}); or write it with --apply.");
+        }
+
         if (json is not null)
         {
             var rows = plans.Select(p => new Dictionary<string, object>
@@ -219,8 +231,8 @@ internal static class PlanCommand
         yield return shipped
             ? $"Calibration: the one shipped with the CLI ({string.Join(", ", paths.Select(Path.GetFileName))}), measured on a 2-core EPYC VM on fashion-mnist; calibrate on your own machine and data for a plan you can rely on (bench/README.md)."
             : $"Calibration: {string.Join(", ", paths.Select(Path.GetFileName))}.";
-        yield return "Your vectors are as hard to search as the calibration data: the ef/nprobe for a recall comes from its recall curve, extrapolated in n.";
-        yield return "Time per query grows in proportion to the dimension (the distance kernels are linear in it) and with n as fitted; memory per point adds the vector bytes in proportion to the dimension; disk stores float vectors (4 bytes × dim) besides the index.";
+        yield return "Your vectors are as hard to search as the calibration data: the ef/nprobe for a recall comes from its recall curve, extrapolated in n (linearly in ln n where the sweeps cross the target).";
+        yield return "Time per query: for HNSW runs that counted their scored vectors, scored vectors x (code cost + the memory charge of a row at the shard's working set, from this machine's bench machine profile); otherwise a power law in n. Both grow in proportion to the dimension; memory per point adds the vector bytes in proportion to the dimension; disk stores float vectors (4 bytes × dim) besides the index.";
         yield return $"A query searches one replica of every shard; merged recall equals shard recall; p95 = shard p95 + the Erlang C wait for a core at the load on {request.NodeCores}-core nodes + {request.NetworkMs} ms per network hop (1 hop, 2 with more than one shard).";
         yield return "Quantized indexes that rescore (hnsw-int8/pq, ivf-pq by default) keep their codes in RAM and read k × oversampling float rows per query from the segment files: those are counted on disk, not in RAM, and want a disk that serves that many random reads.";
         yield return $"The target load keeps at most {request.CpuUtilization:P0} of the cores busy; indexes fill at most {request.RamFraction:P0} of a node's memory; each shard has room on disk for a merge to rewrite it (2×); at least {request.MinReplicas} replicas, on different nodes.";

@@ -74,10 +74,16 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
         return total / data.Queries.Length;
     }
 
-    /// <summary>Runs the mix for <paramref name="duration"/> with <paramref name="clients"/> clients.</summary>
+    /// <summary>
+    /// Runs the mix for <paramref name="duration"/> with <paramref name="clients"/> clients: each sends its next call
+    /// when the last returns (closed loop), or, with <paramref name="rate"/>, on a schedule that keeps all of them at
+    /// that many calls per second (open loop: a call the schedule wanted while the last was still out is timed from
+    /// when it was due, so a slow server's queue shows in the latencies instead of slowing the load down).
+    /// </summary>
     public async Task<LoadReport> RunAsync(int clients, int connections, TimeSpan duration, Dictionary<string, double> mix, float[][] queries, int k,
-        SearchParams parameters, int dimension)
+        SearchParams parameters, int dimension, double? rate = null)
     {
+        double interval = rate is { } r ? clients / r : 0;
         // Clients share connections round-robin: HTTP/2 multiplexes their calls, and both ends then coalesce frames of
         // concurrent calls into fewer socket reads and writes.
         GrpcChannel[] channels = Enumerable.Range(0, connections).Select(i => GrpcChannel.ForAddress(Addresses[i % Addresses.Length])).ToArray();
@@ -107,6 +113,28 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
                 double draw = random.NextDouble();
                 Op op = draw < searchShare ? Op.Search : draw < searchShare + countShare ? Op.Count : Op.Upsert;
                 long began = Stopwatch.GetTimestamp();
+                if (rate is not null)
+                {
+                    // Clients start staggered across one interval; a call is due interval after the one before.
+                    double due = (interval * c / clients) + (interval * call);
+                    double now = clock.Elapsed.TotalSeconds;
+                    if (due > now)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(due - now));
+                        began = Stopwatch.GetTimestamp();
+                    }
+                    else
+                    {
+                        // Behind schedule: the wait since the call was due is the server's queue, and counts.
+                        began -= (long)((now - due) * Stopwatch.Frequency);
+                    }
+
+                    if (clock.Elapsed >= duration)
+                    {
+                        break;
+                    }
+                }
+
                 try
                 {
                     switch (op)
@@ -157,6 +185,7 @@ internal sealed class LoadRunner(string target, string collection, string? apiKe
             Mix = mix,
             K = k,
             SearchParams = parameters.Ef is { } ef ? new() { ["ef"] = ef } : [],
+            Rate = rate,
             TotalQps = Math.Round(results.Sum(r => r.Latencies.Sum(l => l.Count)) / seconds, 1),
         };
         foreach (Op op in Enum.GetValues<Op>())

@@ -11,9 +11,14 @@ internal static class MachineProbe
     /// <summary>The smallest working set measured: inside any L1.</summary>
     public const long SmallestBytes = 16 << 10;
 
+    /// <summary>Row sizes of the row-read surface: a 64-d float vector's to a 1024-d one's.</summary>
+    public static readonly int[] RowSizes = [256, 1024, 4096];
+
     /// <summary>
     /// Measures the latency curve from 16 KiB to <paramref name="largestBytes"/> (doubling), finds the levels, and reads
-    /// each level's bandwidth; <paramref name="budget"/> is spent on each point.
+    /// each level's bandwidth; then random row reads of each of <see cref="RowSizes"/> from 16 KiB to four times
+    /// <paramref name="largestBytes"/> (an index outgrows the page tables' reach too); <paramref name="budget"/> is spent
+    /// on each point.
     /// </summary>
     public static MachineProfile Measure(long largestBytes, TimeSpan budget, Action<string>? progress = null)
     {
@@ -25,6 +30,17 @@ internal static class MachineProbe
             var sample = new LatencySample(bytes, ns[0], ns[1]);
             curve.Add(sample);
             progress?.Invoke($"{Size(bytes),10}  {sample.Nanoseconds,7:F1} ns  {sample.ParallelNanoseconds,6:F1} ns with 8 in flight");
+        }
+
+        var rows = new List<RowSample>();
+        for (long bytes = SmallestBytes; bytes <= largestBytes * 4; bytes *= 2)
+        {
+            foreach (int rowBytes in RowSizes)
+            {
+                rows.Add(new RowSample(bytes, rowBytes, MemoryProbe.RowNanoseconds(bytes, rowBytes, budget)));
+            }
+
+            progress?.Invoke($"{Size(bytes),10}  random rows of {string.Join(", ", rows.TakeLast(RowSizes.Length).Select(r => $"{r.RowBytes} B: {r.Nanoseconds:F1} ns"))}");
         }
 
         var levels = MemoryLevels.Detect(curve)
@@ -40,6 +56,7 @@ internal static class MachineProbe
             InstructionSets = InstructionSets(),
             MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
             Curve = curve,
+            Rows = rows,
             Levels = levels,
             MemoryReadGigabytesPerSecondAllCores = allCores,
             MeasuredAt = DateTimeOffset.UtcNow,

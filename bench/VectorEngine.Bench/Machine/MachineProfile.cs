@@ -8,7 +8,7 @@ namespace VectorEngine.Bench.Machine;
 internal sealed record MachineProfile
 {
     /// <summary>Current format; a cached profile of another version is measured again.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>Format version.</summary>
     public int Version { get; init; } = CurrentVersion;
@@ -34,6 +34,9 @@ internal sealed record MachineProfile
     /// <summary>The latency curve: working set against nanoseconds per load.</summary>
     public required IReadOnlyList<LatencySample> Curve { get; init; }
 
+    /// <summary>Random row reads (a batch of eight prefetched, each read through): working set and row size against nanoseconds per row.</summary>
+    public required IReadOnlyList<RowSample> Rows { get; init; }
+
     /// <summary>The levels found in <see cref="Curve"/>, innermost first; the last is main memory.</summary>
     public required IReadOnlyList<MemoryLevel> Levels { get; init; }
 
@@ -58,6 +61,12 @@ internal sealed record MachineProfile
 /// <param name="Nanoseconds">Per load, each depending on the one before.</param>
 /// <param name="ParallelNanoseconds">Per load, eight independent chains interleaved.</param>
 internal sealed record LatencySample(long Bytes, double Nanoseconds, double ParallelNanoseconds);
+
+/// <summary>One point of the row-read surface.</summary>
+/// <param name="Bytes">Working set.</param>
+/// <param name="RowBytes">Bytes per row.</param>
+/// <param name="Nanoseconds">Per row read.</param>
+internal sealed record RowSample(long Bytes, int RowBytes, double Nanoseconds);
 
 /// <summary>One level of the memory hierarchy as measured.</summary>
 /// <param name="Name">L1, L2, L3, ... or "memory".</param>

@@ -53,6 +53,16 @@ internal static class MachineProfileStore
         File.Move(temp, path, overwrite: true);
     }
 
+    /// <summary>Working sets <c>bench machine</c> measures up to by default (MiB): well beyond the last cache.</summary>
+    public const int DefaultLargestMiB = 256;
+
+    /// <summary>Time <c>bench machine</c> spends on each working set by default (ms).</summary>
+    public const int DefaultBudgetMilliseconds = 40;
+
+    /// <summary>The profile the planner charges memory by: cached, or measured now with the defaults and saved.</summary>
+    public static MachineProfile ForPlanning() =>
+        LoadOrMeasure(DefaultPath, refresh: false, (long)DefaultLargestMiB << 20, TimeSpan.FromMilliseconds(DefaultBudgetMilliseconds));
+
     /// <summary>The cached profile, or a new measurement (saved) when there is none for this machine or <paramref name="refresh"/>.</summary>
     public static MachineProfile LoadOrMeasure(string path, bool refresh, long largestBytes, TimeSpan budget, Action<string>? progress = null)
     {

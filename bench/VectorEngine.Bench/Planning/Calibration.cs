@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VectorEngine.Bench.Machine;
 using VectorEngine.Bench.Runs;
 
 namespace VectorEngine.Bench.Planning;
@@ -13,7 +14,8 @@ internal static class Calibration
     /// <summary>Reads the files and fits a model per index configuration that has enough runs.</summary>
     /// <param name="files">bench ann JSON files.</param>
     /// <param name="skipped">Configurations that could not be fitted, with the reason.</param>
-    public static IReadOnlyList<CostModel> Load(IEnumerable<string> files, out IReadOnlyList<string> skipped)
+    /// <param name="machine">This machine's memory profile (see <see cref="CostModel.Fit"/>), or null for power laws only.</param>
+    public static IReadOnlyList<CostModel> Load(IEnumerable<string> files, out IReadOnlyList<string> skipped, MachineProfile? machine = null)
     {
         var points = new List<(string Series, CalibrationPoint Point)>();
         foreach (string file in files)
@@ -25,8 +27,12 @@ internal static class Calibration
                 .Select(r => (SeriesOf(r), new CalibrationPoint(r, r.Points ?? report.N, report.Dim))));
         }
 
-        return FitAll(points, out skipped);
+        return FitAll(points, out skipped, machine);
     }
+
+    /// <summary>Whether any of the files' runs counted the vectors their searches scored (HNSW runs of this version on).</summary>
+    public static bool CountsScoredVectors(IEnumerable<string> files) =>
+        files.Any(file => JsonSerializer.Deserialize<AnnReport>(File.ReadAllText(file))?.Runs.Any(r => r.DistancesPerQuery is > 0) == true);
 
     /// <summary>The hardness of each calibration file's dataset, where its report measured one.</summary>
     public static IReadOnlyList<(string Dataset, DataHardness Hardness)> HardnessOf(IEnumerable<string> files) =>
@@ -37,7 +43,7 @@ internal static class Calibration
             .DistinctBy(pair => pair.Dataset)];
 
     /// <summary>Fits a model per series from runs already in memory.</summary>
-    public static IReadOnlyList<CostModel> FitAll(IEnumerable<(string Series, CalibrationPoint Point)> points, out IReadOnlyList<string> skipped)
+    public static IReadOnlyList<CostModel> FitAll(IEnumerable<(string Series, CalibrationPoint Point)> points, out IReadOnlyList<string> skipped, MachineProfile? machine = null)
     {
         var models = new List<CostModel>();
         var reasons = new List<string>();
@@ -46,8 +52,8 @@ internal static class Calibration
             try
             {
                 List<CalibrationPoint> runs = [.. series.Select(p => p.Point)];
-                CostModel model = CostModel.Fit(series.Key, runs);
-                model.Error = ModelError.LeaveSizesOut(series.Key, runs);
+                CostModel model = CostModel.Fit(series.Key, runs, machine);
+                model.Error = ModelError.LeaveSizesOut(series.Key, runs, machine);
                 models.Add(model);
             }
             catch (ArgumentException e)

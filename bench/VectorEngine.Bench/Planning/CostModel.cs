@@ -1,4 +1,5 @@
 using System.Globalization;
+using VectorEngine.Bench.Machine;
 using VectorEngine.Bench.Runs;
 
 namespace VectorEngine.Bench.Planning;
@@ -16,10 +17,15 @@ internal sealed class CostModel
 
     private readonly double[] _time;
     private readonly double[] _miss;
+    private readonly IReadOnlyDictionary<int, SweepPoint[]> _sweeps;
+    private readonly VisitTime? _visitTime;
 
     private CostModel(string series, string index, string knob, int dimension, double[] time, double[] miss, double bytesFixed, double bytesPerPoint,
-        double vectorBytesPerPoint, double diskFixed, double diskPerPoint, double tailRatio, double threadEfficiency, int[] sizes, int[] knobs)
+        double vectorBytesPerPoint, double diskFixed, double diskPerPoint, double tailRatio, double threadEfficiency, int[] sizes, int[] knobs,
+        IReadOnlyDictionary<int, SweepPoint[]> sweeps, VisitTime? visitTime)
     {
+        _sweeps = sweeps;
+        _visitTime = visitTime;
         Series = series;
         Index = index;
         Knob = knob;
@@ -106,9 +112,16 @@ internal sealed class CostModel
             : null;
     }
 
+    /// <summary>How time per query is predicted: "machine" (scored vectors times the memory charge at the working set) or "power law".</summary>
+    public string TimeLaw => _visitTime is null ? "power law" : "machine";
+
     /// <summary>Fits one series' model; every run must be of that series.</summary>
+    /// <param name="series">The index configuration.</param>
+    /// <param name="points">Its calibration runs.</param>
+    /// <param name="machine">This machine's memory profile: with it, and HNSW runs that counted their scored vectors,
+    /// time is charged per scored vector at the working set's place in the memory hierarchy; without, one power law.</param>
     /// <exception cref="ArgumentException">Fewer than two sizes, or fewer than two knob values for an approximate index.</exception>
-    public static CostModel Fit(string series, IReadOnlyList<CalibrationPoint> points)
+    public static CostModel Fit(string series, IReadOnlyList<CalibrationPoint> points, MachineProfile? machine = null)
     {
         CalibrationPoint[] single = points.Where(p => p.Run.Threads == 1 && p.Run.Call == "single").ToArray();
         int[] sizes = single.Select(p => p.Points).Distinct().Order().ToArray();
@@ -157,18 +170,63 @@ internal sealed class CostModel
         return new CostModel(series, single[0].Run.Index, knob, single[0].Dimension, time, miss, Math.Max(0, bytesFixed), bytesPerPoint,
             builds.Select(b => b.Run.VectorBytesPerPoint).Average(), Math.Max(0, diskFixed), diskPerPoint,
             tails.Length == 0 ? 2.0 : tails[tails.Length / 2], efficiencies.Length == 0 ? 1.0 : Math.Min(1, efficiencies[efficiencies.Length / 2]),
-            sizes, knobs);
+            sizes, knobs,
+            knob.Length == 0 ? new Dictionary<int, SweepPoint[]>() : single.GroupBy(p => p.Points).ToDictionary(g => g.Key, g => g.Select(p => new SweepPoint(KnobOf(p.Run, knob), p.Run.RecallAtK, p.Run.Qps)).ToArray()),
+            machine is not null && knob == "ef" ? VisitTime.TryFit(single, machine) : null);
     }
 
     /// <summary>Seconds of one thread per query on an index of <paramref name="points"/> points.</summary>
     public double SecondsPerQuery(double points, int knob, int dimension) =>
-        Math.Exp(Evaluate(_time, points, knob)) * dimension / Dimension;
+        _visitTime is { } visits
+            ? visits.Seconds(points, knob, IndexBytes(points, dimension), (double)dimension / Dimension)
+            : Math.Exp(Evaluate(_time, points, knob)) * dimension / Dimension;
 
     /// <summary>Single-thread queries per second on an index of <paramref name="points"/> points at the calibration dimension.</summary>
     public double Qps(double points, int knob) => 1 / SecondsPerQuery(points, knob, Dimension);
 
-    /// <summary>Predicted recall@k of an index of <paramref name="points"/> points.</summary>
-    public double Recall(double points, int knob) => 1 - Math.Exp(Evaluate(_miss, points, knob));
+    /// <summary>
+    /// Predicted recall@k of an index of <paramref name="points"/> points at <paramref name="knob"/>: the highest recall
+    /// whose knob (<see cref="KnobValue"/>) is at most <paramref name="knob"/>, so that the knob a plan picks for a target
+    /// reaches the recall the plan states.
+    /// </summary>
+    public double Recall(double points, int knob)
+    {
+        if (Knob.Length == 0)
+        {
+            return 1 - Math.Exp(Evaluate(_miss, points, knob));
+        }
+
+        // The knob comes from different laws at different recalls (a sweep line, the near-target fit, the surface),
+        // so it need not rise smoothly across their seams: scan miss rates from 1e-5 up (ratio 1.06) for the first
+        // whose knob fits, then bisect between it and the scan's previous step.
+        const double Step = 1.06;
+        double miss = 1e-5;
+        while (miss < 1 && !(KnobValue(points, 1 - miss) is { } value && value <= knob))
+        {
+            miss *= Step;
+        }
+
+        if (miss >= 1)
+        {
+            return 0;
+        }
+
+        double easy = Math.Log(miss), hard = Math.Log(miss / Step);
+        for (int i = 0; i < 30 && miss > 1e-5; i++)
+        {
+            double middle = (easy + hard) / 2;
+            if (KnobValue(points, 1 - Math.Exp(middle)) is { } value && value <= knob)
+            {
+                easy = middle;
+            }
+            else
+            {
+                hard = middle;
+            }
+        }
+
+        return 1 - Math.Exp(easy);
+    }
 
     /// <summary>Predicted in-memory index bytes.</summary>
     public double IndexBytes(double points, int dimension) =>
@@ -178,7 +236,7 @@ internal sealed class CostModel
     public double DiskBytes(double points, int dimension) =>
         DiskFixed + points * (DiskPerPoint + (4.0 * (dimension - Dimension)));
 
-    /// <summary>The smallest knob value whose predicted recall reaches <paramref name="target"/>, or null (searched up to 16× the largest calibrated value).</summary>
+    /// <summary>The smallest knob value that reaches <paramref name="target"/> at <paramref name="points"/> (<see cref="KnobValue"/> rounded up), or null.</summary>
     public int? KnobFor(double points, double target, int k)
     {
         if (Knob.Length == 0)
@@ -186,16 +244,48 @@ internal sealed class CostModel
             return Recall(points, 0) >= target ? 0 : null;
         }
 
-        int low = Knob == "ef" ? k : 1;
-        for (int value = low; value <= CalibratedKnobs[^1] * 16; value = Math.Max(value + 1, (int)(value * 1.05)))
+        return KnobValue(points, target) is { } value ? Math.Max(Knob == "ef" ? k : 1, (int)Math.Ceiling(value - 1e-9)) : null;
+    }
+
+    /// <summary>
+    /// The knob that reaches <paramref name="target"/> at <paramref name="points"/>, unrounded; null when none up to 16x
+    /// the largest calibrated value does. Where two or more calibration sweeps cross the target between two settings,
+    /// the knob each needed is read off its sweep and extended linearly in ln n: a graph search's path grows with
+    /// log n, and so did the knob (17.6, 21.9, 26.6, 29.3, 33.7, 36.3 for each doubling of jobs-minilm from 750
+    /// points), where a power law in n fitted to the whole recall surface overshot by a third two doublings on.
+    /// Otherwise the power law fitted to the runs near the target (a miss rate within 4x of its), which a surface
+    /// fitted to every run misreads when the target lies at the sweep's edge (fashion-mnist at 0.95: +28% against +2%);
+    /// and without those, the surface.
+    /// </summary>
+    public double? KnobValue(double points, double target)
+    {
+        double? value = KnobLine(target) is { } line
+            ? line.Intercept + (line.Slope * Math.Log(points))
+            : Solve(NearTarget(target) ?? (_miss[0], _miss[1], _miss[2]), points, target);
+        return value is { } v && v > 0 && v <= CalibratedKnobs[^1] * 16 ? v : null;
+    }
+
+    /// <summary>The knob at which ln(1 - recall) = c0 + c1 ln knob + c2 ln n reaches the target; null when recall does not rise with the knob.</summary>
+    private static double? Solve((double C0, double C1, double C2) surface, double points, double target) =>
+        surface.C1 < 0 ? Math.Exp((Math.Log(1 - target) - surface.C0 - (surface.C2 * Math.Log(points))) / surface.C1) : null;
+
+    /// <summary>The recall surface fitted to the calibration runs whose miss rate is within 4x of the target's, when they span two sizes and two knob values.</summary>
+    private (double C0, double C1, double C2)? NearTarget(double target)
+    {
+        double miss = 1 - target;
+        (int Points, SweepPoint Point)[] near = [.. _sweeps
+            .SelectMany(pair => pair.Value.Select(point => (pair.Key, point)))
+            .Where(p => p.point.Recall < MaxInformativeRecall && 1 - p.point.Recall >= miss / 4 && 1 - p.point.Recall <= miss * 4)];
+        if (near.Select(p => p.Points).Distinct().Count() < 2 || near.Select(p => p.Point.Knob).Distinct().Count() < 2 || near.Length < 4)
         {
-            if (Recall(points, value) >= target)
-            {
-                return value;
-            }
+            return null;
         }
 
-        return null;
+        double[] c = MathNet.Numerics.Fit.MultiDim(
+            [.. near.Select(p => new[] { Math.Log(p.Point.Knob), Math.Log(p.Points) })],
+            [.. near.Select(p => Math.Log(1 - p.Point.Recall))],
+            intercept: true);
+        return (c[0], c[1], c[2]);
     }
 
     /// <summary>The fitted formulas, for the planner's assumptions.</summary>
@@ -203,13 +293,31 @@ internal sealed class CostModel
     {
         string knobTerm = Knob.Length == 0 ? string.Empty : Inv($" · {Knob}^{_time[1]:F2}");
         string missKnob = Knob.Length == 0 ? string.Empty : Inv($" · {Knob}^{_miss[1]:F2}");
-        return Inv($"time/query = {Math.Exp(_time[0]) * 1e6:G3} µs{knobTerm} · n^{_time[^1]:F3} · dim/{Dimension}; 1 - recall = {Math.Exp(_miss[0]):G3}{missKnob} · n^{_miss[^1]:F3}; ")
+        string time = _visitTime is { } visits ? visits.Describe() : Inv($"time/query = {Math.Exp(_time[0]) * 1e6:G3} µs{knobTerm} · n^{_time[^1]:F3} · dim/{Dimension}");
+        return time + Inv($"; 1 - recall = {Math.Exp(_miss[0]):G3}{missKnob} · n^{_miss[^1]:F3}; ")
             + Inv($"memory = {BytesPerPoint:F0} B/point ({VectorBytesPerPoint:F0} of them vector data) + {BytesFixed / 1048576:F1} MiB; p95 = {TailRatio:F2} × mean; ")
             + Inv($"{ThreadEfficiency:P0} per-thread efficiency; fitted on n = {string.Join(", ", CalibratedSizes)}")
             + (Knob.Length == 0 ? string.Empty : $", {Knob} = {string.Join(", ", CalibratedKnobs)}");
     }
 
     private static string Inv(FormattableString text) => FormattableString.Invariant(text);
+
+    /// <summary>
+    /// The knob that reaches <paramref name="target"/> as a line in ln n, through the calibration sizes whose sweeps
+    /// cross the target between two settings; null when fewer than two do.
+    /// </summary>
+    private (double Intercept, double Slope)? KnobLine(double target)
+    {
+        (double Log, double Knob)[] crossings = [.. _sweeps
+            .Select(pair => (Log: Math.Log(pair.Key), Crossing: CrossingInside(pair.Value, target)))
+            .Where(pair => pair.Crossing is not null)
+            .Select(pair => (pair.Log, pair.Crossing!.Value))];
+        return crossings.Length >= 2 ? Line([.. crossings.Select(c => c.Log)], [.. crossings.Select(c => c.Knob)]) : null;
+    }
+
+    /// <summary>The knob at which a sweep's recall crosses <paramref name="target"/>, when it does between two of its settings (not at the first or past the last).</summary>
+    private static double? CrossingInside(SweepPoint[] sweep, double target) =>
+        sweep.Length >= 2 && sweep.Min(s => s.Recall) < target && HeldBackCheck.KnobAt(sweep, target) is { } knob ? knob : null;
 
     private double Evaluate(double[] coefficients, double points, int knob) =>
         Knob.Length == 0

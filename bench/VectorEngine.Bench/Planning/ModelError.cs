@@ -1,3 +1,5 @@
+using VectorEngine.Bench.Machine;
+
 namespace VectorEngine.Bench.Planning;
 
 /// <summary>
@@ -23,7 +25,8 @@ internal sealed record ModelError(int Folds, double StepFactor, double TimeLogRm
     /// <summary>The cross-validated error, or null with fewer than three sizes (no fold has two sizes to fit on).</summary>
     /// <param name="series">The series the points belong to.</param>
     /// <param name="points">Its calibration runs.</param>
-    public static ModelError? LeaveSizesOut(string series, IReadOnlyList<CalibrationPoint> points)
+    /// <param name="machine">The memory profile the model charges by, or null.</param>
+    public static ModelError? LeaveSizesOut(string series, IReadOnlyList<CalibrationPoint> points, MachineProfile? machine = null)
     {
         int[] sizes = [.. points.Where(p => p.Run.Threads == 1 && p.Run.Call == "single").Select(p => p.Points).Distinct().Order()];
         if (sizes.Length < 3)
@@ -41,7 +44,7 @@ internal sealed record ModelError(int Folds, double StepFactor, double TimeLogRm
             CostModel model;
             try
             {
-                model = CostModel.Fit(series, [.. points.Where(p => p.Points < size)]);
+                model = CostModel.Fit(series, [.. points.Where(p => p.Points < size)], machine);
             }
             catch (ArgumentException)
             {

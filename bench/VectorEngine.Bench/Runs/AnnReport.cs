@@ -96,6 +96,11 @@ internal sealed class AnnRun
     [JsonPropertyName("p99_us")]
     public double? P99Us { get; init; }
 
+    /// <summary>Vectors an HNSW search scored per query, counted in an untimed pass after a single-thread run (the graph's
+    /// work, apart from what each scored vector costs); null for other indexes and for multi-thread runs.</summary>
+    [JsonPropertyName("distances_per_query")]
+    public double? DistancesPerQuery { get; init; }
+
     /// <summary>On the recall/QPS Pareto frontier of its series (engine, index, build parameters, threads): no run of
     /// the series has both higher recall and higher QPS.</summary>
     [JsonPropertyName("pareto")]

@@ -1,0 +1,127 @@
+using System.Globalization;
+using VectorEngine.Bench.Machine;
+
+namespace VectorEngine.Bench.Planning;
+
+/// <summary>
+/// HNSW time per query as work times price: the vectors the beam scores (counted by the engine, so measured without
+/// timing noise, and smooth in ef and n) times what each costs, which is a constant of the code (distance kernel, beam
+/// upkeep) plus the <see cref="MemoryCharge"/> of the machine at the index's working set. The constant is what the
+/// calibration's timings leave after the charge at their own working sets; a prediction then moves the charge along the
+/// measured memory curve instead of extending a power law across a cache's edge.
+/// </summary>
+internal sealed class VisitTime
+{
+    /// <summary>A sweep point that scored more than this share of the index explored most of it: no growth in n is read from it.</summary>
+    private const double SaturatedShare = 0.25;
+
+    private readonly int[] _efs;
+    private readonly (double Intercept, double PerLogPoint)[] _lines;
+    private readonly MemoryCharge _charge;
+
+    private VisitTime(int[] efs, (double, double)[] lines, double codeNanoseconds, double codePerLogPoint, double rowBytes, MemoryCharge charge)
+    {
+        _efs = efs;
+        _lines = lines;
+        CodeNanoseconds = codeNanoseconds;
+        CodePerLogPoint = codePerLogPoint;
+        RowBytes = rowBytes;
+        _charge = charge;
+    }
+
+    /// <summary>Nanoseconds per scored vector that are not the memory charge, at one point (at the calibration dimension).</summary>
+    public double CodeNanoseconds { get; }
+
+    /// <summary>
+    /// How much that grows per unit of ln n: the beam's other random reads (the visited marks, the neighbour lists)
+    /// and the page walks, which the row charge does not cover (1M text-like points: 142 to 244 ns per scored vector
+    /// from 31k to 1M points, all beyond the cache, where the row charge moved by 20).
+    /// </summary>
+    public double CodePerLogPoint { get; }
+
+    /// <summary>Bytes a scored vector reads: its row and its layer-0 neighbour list.</summary>
+    public double RowBytes { get; }
+
+    /// <summary>
+    /// The law fitted to single-thread runs that counted their scored vectors (all of them must have), or null when any
+    /// did not (another index, or runs from before the engine counted them).
+    /// </summary>
+    /// <remarks>
+    /// At each swept ef the scored vectors grow linearly in ln n (jobs-minilm at ef=32: 342, 427, 489, 530, 574, 614 per
+    /// doubling from 750 points), more steeply the larger ef: so each ef gets its own line, fitted over the sizes that
+    /// did not explore most of their index (a 750-point graph at ef=192 scores nearly all of it). A power law in ef and
+    /// n over the same runs read the held-back sizes up to 45% off; the lines, within 4%.
+    /// </remarks>
+    public static VisitTime? TryFit(IReadOnlyList<CalibrationPoint> single, MachineProfile machine)
+    {
+        if (single.Count == 0 || single.Any(p => p.Run.DistancesPerQuery is not > 0) || single.Select(p => p.Points).Distinct().Count() < 2)
+        {
+            return null;
+        }
+
+        int[] efs = [.. single.Select(Ef).Distinct().Order()];
+        var lines = new (double, double)[efs.Length];
+        for (int i = 0; i < efs.Length; i++)
+        {
+            CalibrationPoint[] atEf = [.. single.Where(p => Ef(p) == efs[i]).OrderBy(p => p.Points)];
+            CalibrationPoint[] open = [.. atEf.Where(p => p.Run.DistancesPerQuery!.Value < SaturatedShare * p.Points)];
+            CalibrationPoint[] used = open.Select(p => p.Points).Distinct().Count() >= 2 ? open : atEf[^Math.Min(2, atEf.Length)..];
+            if (used.Select(p => p.Points).Distinct().Count() < 2)
+            {
+                return null;
+            }
+
+            lines[i] = MathNet.Numerics.Fit.Line([.. used.Select(p => Math.Log(p.Points))], [.. used.Select(p => p.Run.DistancesPerQuery!.Value)]);
+        }
+
+        var charge = new MemoryCharge(machine);
+        double rowBytes = single.Average(p => p.Run.VectorBytesPerPoint) + 64;
+
+        // What each scored vector cost beyond the charge at its own working set, as a line in ln n; a line that falls
+        // (noise: costs do not shrink as an index grows) gives way to the median, which one slow sweep point cannot set.
+        double[] logPoints = [.. single.Select(p => Math.Log(p.Points))];
+        double[] code = [.. single.Select(p => (1e9 / p.Run.Qps / p.Run.DistancesPerQuery!.Value) - charge.Nanoseconds(p.Run.IndexBytes, rowBytes))];
+        (double intercept, double slope) = MathNet.Numerics.Fit.Line(logPoints, code);
+        if (slope < 0)
+        {
+            double[] sorted = [.. code.Order()];
+            intercept = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+            slope = 0;
+        }
+
+        return new VisitTime(efs, lines, intercept, slope, rowBytes, charge);
+    }
+
+    /// <summary>
+    /// Vectors scored per query at <paramref name="points"/> and <paramref name="ef"/>: between swept efs, interpolated
+    /// in log-log; beyond them, the last two efs' power law.
+    /// </summary>
+    public double Visits(double points, int ef)
+    {
+        double At(int i) => Math.Max(1, _lines[i].Intercept + (_lines[i].PerLogPoint * Math.Log(points)));
+        if (_efs.Length == 1 || ef <= _efs[0])
+        {
+            return At(0) * ef / _efs[0];
+        }
+
+        int upper = 1;
+        while (upper < _efs.Length - 1 && ef > _efs[upper])
+        {
+            upper++;
+        }
+
+        double lowLog = Math.Log(At(upper - 1)), highLog = Math.Log(At(upper));
+        double t = (Math.Log(ef) - Math.Log(_efs[upper - 1])) / (Math.Log(_efs[upper]) - Math.Log(_efs[upper - 1]));
+        return Math.Exp(lowLog + (t * (highLog - lowLog)));
+    }
+
+    /// <summary>Seconds per query; <paramref name="dimensionScale"/> scales the code cost and the row with the dimension.</summary>
+    public double Seconds(double points, int ef, double workingSetBytes, double dimensionScale) =>
+        Visits(points, ef) * (Math.Max(0, (CodeNanoseconds + (CodePerLogPoint * Math.Log(points))) * dimensionScale) + _charge.Nanoseconds(workingSetBytes, RowBytes * dimensionScale)) * 1e-9;
+
+    /// <summary>The law, for the planner's assumptions.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"scored vectors/query linear in ln n per ef (ef={_efs[0]}: {_lines[0].Intercept:F0} + {_lines[0].PerLogPoint:F1} ln n; ef={_efs[^1]}: {_lines[^1].Intercept:F0} + {_lines[^1].PerLogPoint:F1} ln n), each {CodeNanoseconds:F1} + {CodePerLogPoint:F1} ln n ns + the memory charge of a {RowBytes:F0}-byte row at the working set");
+
+    private static int Ef(CalibrationPoint p) => Convert.ToInt32(p.Run.SearchParams["ef"].ToString(), CultureInfo.InvariantCulture);
+}
