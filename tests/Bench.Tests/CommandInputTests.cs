@@ -39,6 +39,7 @@ public sealed class CommandInputTests
     [InlineData("target-recall", "--calibrate", "1000,2000", "--check", "4000", "--target-recall", "1.5")]
     [InlineData("target-recall", "--calibrate", "1000,2000", "--check", "4000", "--efs", "10")]
     [InlineData("dataset", "--calibrate", "1000,2000", "--check", "4000")]
+    [InlineData("sweeps", "--calibrate", "1000,2000", "--check", "4000", "--sweeps", "no-such-sweeps.json")]
     public void Bench_plan_check_refuses_bad_sizes_targets_and_datasets_and_writes_nothing(string parameter, params string[] arguments)
     {
         string json = Path.Combine(Path.GetTempPath(), $"plan-check-{Guid.NewGuid():N}.json");
@@ -49,5 +50,17 @@ public sealed class CommandInputTests
                 .Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
         Assert.Equal(parameter, error.ParamName);
         Assert.False(File.Exists(json));
+    }
+
+    /// <summary>bench load --plan with a file that is not there: refused by name before any server is called.</summary>
+    [Fact]
+    public void Bench_load_refuses_a_plan_file_it_cannot_read_before_calling_anything()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-plan-{Guid.NewGuid():N}.env");
+        var error = Assert.Throws<VectorEngineArgumentException>(() =>
+            new RootCommand { LoadCommand.Create() }
+                .Parse(["load", "--target", "127.0.0.1:1", "--collection", "jobs", "--plan", missing])
+                .Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        Assert.Equal("plan", error.ParamName);
     }
 }
