@@ -18,6 +18,7 @@ var root = new RootCommand("VectorEngine benchmark and demo CLI")
     TiersCommand.Create(),
     MachineCommand.Create(),
     PlanCheckCommand.Create(),
+    HardnessCommand.Create(),
 };
 try
 {

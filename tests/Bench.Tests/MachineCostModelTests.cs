@@ -50,6 +50,31 @@ public sealed class MachineCostModelTests
         Assert.Equal(2 + (320 / 80.0), charge.Nanoseconds(1e6, 320), 9);
     }
 
+    /// <summary>
+    /// At another dimension only the kernel and the row move: with the machine's kernel curve (2 ns + 0.02 ns per
+    /// dimension here), a model calibrated at 64-d predicts 16-d and 256-d with the code cost shifted by the kernel's
+    /// difference and the row charge read at the new row size, exactly; without the curve it scales the code in proportion.
+    /// </summary>
+    [Fact]
+    public void At_another_dimension_the_code_cost_moves_by_the_kernel_curve()
+    {
+        static double Kernel(int d) => 2 + (0.02 * d);
+        MachineProfile machine = Machine() with { Kernels = [.. new[] { 16, 64, 256, 1024 }.Select(d => new KernelSample(d, Kernel(d)))] };
+        var charge = new MemoryCharge(machine);
+        double Visits(int n, int ef) => ef * (2 + (0.3 * Math.Log(n)));
+        double Seconds(int n, int ef, int d) => Visits(n, ef) * (CodeNanoseconds - Kernel(Dim) + Kernel(d) + charge.Nanoseconds((1e6 * d / Dim) + (n * (300 + (4.0 * (d - Dim)))), (4 * d) + (64.0 * d / Dim))) * 1e-9;
+        var runs = SyntheticCalibration.Runs([2_000, 4_000, 8_000], Efs, Dim, (n, ef) => Seconds(n, ef, Dim), (n, ef) => 0.9, Visits);
+
+        CostModel model = Assert.Single(Calibration.FitAll(runs, out _, machine));
+        foreach (int d in new[] { 16, 256 })
+        {
+            Assert.Equal(1, model.SecondsPerQuery(64_000, 40, d) / Seconds(64_000, 40, d), 6);
+        }
+
+        CostModel proportional = Assert.Single(Calibration.FitAll(runs, out _, Machine()));
+        Assert.True(proportional.SecondsPerQuery(64_000, 40, 16) < 0.8 * model.SecondsPerQuery(64_000, 40, 16), "in proportion, a fixed cost per visit shrinks with the dimension");
+    }
+
     /// <summary>Runs that did not count their scored vectors (another index, older files) keep the power law.</summary>
     [Fact]
     public void Without_counted_vectors_the_power_law_stays()

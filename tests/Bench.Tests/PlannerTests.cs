@@ -126,6 +126,39 @@ public sealed class PlannerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => DeploymentPlanner.Plan(new PlanRequest { Vectors = 10, Dimension = Dim, TargetRecall = 0.9, P95Ms = 5, Qps = 10, CpuUtilization = 1 }, [model]));
     }
 
+    /// <summary>
+    /// A shard beyond the segment cap is several segments searched in turn: 10M points under a 1M cap are ten 1M-point
+    /// segments, whose knob, recall and memory are a 1M index's and whose time is ten of its searches; the engine's
+    /// default cap is min(1M, 2 GiB / 4·dim).
+    /// </summary>
+    [Fact]
+    public void A_shard_of_several_segments_costs_a_search_of_each()
+    {
+        CostModel model = Synthetic();
+        var request = new PlanRequest { Vectors = 10_000_000, Dimension = Dim, TargetRecall = 0.95, P95Ms = 1_000, Qps = 1, MinReplicas = 1, SegmentPoints = 1_000_000 };
+        DeploymentPlan plan = DeploymentPlanner.For(request, model, shards: 1)!;
+        int knob = model.KnobFor(1_000_000, 0.95, k: 10)!.Value;
+
+        Assert.Equal(10, plan.Segments);
+        Assert.Equal(1_000_000, plan.PointsPerSegment);
+        Assert.Equal(knob, plan.KnobValue);
+        Assert.True(knob < model.KnobFor(10_000_000, 0.95, k: 10), "a segment needs a smaller knob than one index of all the points");
+        Assert.Equal(model.Recall(1_000_000, knob), plan.Recall, 12);
+        Assert.Equal(10 * model.IndexBytes(1_000_000, Dim) / request.RamFraction, plan.RamPerNodeBytes, 1.0);
+        Assert.Equal(request.NodeCores * request.CpuUtilization * model.ThreadEfficiency / (10 * model.SecondsPerQuery(1_000_000, knob, Dim)), plan.CapacityQps, 1e-6);
+
+        Assert.Equal(1_000_000, (request with { SegmentPoints = null }).SegmentCap);
+        Assert.Equal((2L << 30) / (4 * 1536), (request with { SegmentPoints = null, Dimension = 1536 }).SegmentCap);
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeploymentPlanner.Plan(request with { SegmentPoints = 0 }, [model]));
+
+        // At a given knob the plan states the recall there instead of meeting the target.
+        DeploymentPlan atKnob = DeploymentPlanner.For(request with { Knob = 20, TargetRecall = 0.999 }, model, shards: 1)!;
+        Assert.Equal(20, atKnob.KnobValue);
+        Assert.Equal(model.Recall(1_000_000, 20), atKnob.Recall, 12);
+        Assert.True(atKnob.Recall < 0.999);
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeploymentPlanner.Plan(request with { Knob = 0 }, [model]));
+    }
+
     [Fact]
     public void Erlang_c_matches_the_closed_forms()
     {

@@ -50,4 +50,30 @@ public sealed class SyntheticDataTests
         Assert.Throws<VectorEngineArgumentException>(() => new SyntheticData(SyntheticKind.Clustered, 0, 16, 1));
         Assert.Throws<VectorEngineArgumentException>(() => new SyntheticData(SyntheticKind.Clustered, 10, 1, 1));
     }
+
+    /// <summary>
+    /// A set written with --shape-n holds the first rows of the larger set exactly (its clusters follow the larger
+    /// count: 1,000 at 10M rows), so a calibration on it is on the scale run's own data; a shape below --n is refused.
+    /// </summary>
+    [Fact]
+    public void A_shaped_prefix_holds_the_larger_sets_first_rows()
+    {
+        var large = new SyntheticData(SyntheticKind.TextLike, 10_000_000, 48, 1);
+        var shaped = new SyntheticData(SyntheticKind.TextLike, 5_000, 48, 1, shapeCount: 10_000_000);
+        var unshaped = new SyntheticData(SyntheticKind.TextLike, 5_000, 48, 1);
+        float[] whole = new float[48], prefix = new float[48], small = new float[48];
+        int differing = 0;
+        for (int row = 0; row < 200; row++)
+        {
+            large.Base(row, whole);
+            shaped.Base(row, prefix);
+            unshaped.Base(row, small);
+            Assert.Equal(whole, prefix);
+            differing += whole.SequenceEqual(small) ? 0 : 1;
+        }
+
+        // The first clusters are drawn alike whatever the count, and Zipf weights put many rows in them: most rows, not all, differ.
+        Assert.True(differing > 100, $"{differing} of 200 rows differ from the 5,000-row set's");
+        Assert.Equal("shape-n", Assert.Throws<VectorEngineArgumentException>(() => new SyntheticData(SyntheticKind.TextLike, 5_000, 48, 1, shapeCount: 4_000)).ParamName);
+    }
 }

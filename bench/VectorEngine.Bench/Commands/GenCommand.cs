@@ -21,10 +21,11 @@ internal static class GenCommand
         var k = new Option<int>("--k") { Description = "Ground-truth neighbours per query", DefaultValueFactory = _ => 100 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write (created)", Required = true };
         var noBase = new Option<bool>("--no-base") { Description = "Write queries and ground truth only (the base is regenerated from the seed by whoever needs it: bench tiers)" };
-        var command = new Command("gen", "Write a deterministic synthetic dataset with exact ground truth") { kind, n, dim, seed, queries, k, output, noBase };
+        var shape = new Option<long?>("--shape-n") { Description = "Write the first --n rows of the set this many rows make (its distribution: the cluster count grows with the rows), with ground truth over those --n: the calibration sizes of a larger set" };
+        var command = new Command("gen", "Write a deterministic synthetic dataset with exact ground truth") { kind, n, dim, seed, queries, k, output, noBase, shape };
         command.SetAction(parse =>
         {
-            var data = new SyntheticData(parse.GetValue(kind), parse.GetValue(n), parse.GetValue(dim), parse.GetValue(seed));
+            var data = new SyntheticData(parse.GetValue(kind), parse.GetValue(n), parse.GetValue(dim), parse.GetValue(seed), parse.GetValue(shape));
             Write(data, parse.GetValue(output)!.FullName, parse.GetValue(queries), parse.GetValue(k), !parse.GetValue(noBase));
             return 0;
         });

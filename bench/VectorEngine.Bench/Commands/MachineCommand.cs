@@ -46,6 +46,11 @@ internal static class MachineCommand
         }
 
         AnsiConsole.Write(table);
+        if (profile.Kernels.Count > 0)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Distance kernel (squared L2, vectors in L1): {string.Join(", ", profile.Kernels.Select(k => $"{k.Dimension}-d {k.Nanoseconds:F1} ns"))}");
+        }
+
         AnsiConsole.MarkupLineInterpolated($"Main memory, all {profile.LogicalCores} cores reading: {profile.MemoryReadGigabytesPerSecondAllCores:F1} GB/s");
     }
 }

@@ -16,7 +16,8 @@ namespace VectorEngine.Bench.Commands;
 /// (calibration and held back) is built once; then, per repetition, each is swept on one pinned thread, the model is
 /// fitted on the calibration sizes' sweeps alone, and its predictions for the held-back sizes (the knob for the recall
 /// target, QPS there, index bytes) are set beside what the same repetition measured. Repetitions show the spread a
-/// shared machine adds.
+/// shared machine adds. With <c>--check-dataset</c> the held-back sizes come from another dataset, and the model is
+/// first moved to it by the hardness law (<see cref="DataShift"/>): the check of <c>bench plan --data</c>.
 /// </summary>
 internal static class PlanCheckCommand
 {
@@ -34,16 +35,23 @@ internal static class PlanCheckCommand
         var queries = new Option<int>("--queries") { Description = "Queries (exact ground truth per size)", DefaultValueFactory = _ => 500 };
         var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 10 };
         var output = new Option<FileInfo?>("--out") { Description = "Write the rows and every sweep as JSON" };
+        var checkDataset = new Option<string?>("--check-dataset") { Description = "Take the held-back sizes from this dataset instead, and move the model to it by its hardness (as bench plan --data does)" };
+        var hardnessLaw = new Option<string?>("--hardness-law") { Description = "The law --check-dataset moves the model by (bench hardness --out); default: the one shipped with the CLI" };
         var saved = new Option<FileInfo?>("--sweeps") { Description = "Measure nothing: compare again from the sweeps a previous --out saved (the model as it is now, this machine's profile)" };
         var command = new Command("plan-check", "Check the planner's predictions at sizes held back from its calibration, measured in the same sitting")
         {
-            dataset, calibrate, check, target, efs, m, efConstruction, repeat, rounds, queries, k, output, saved,
+            dataset, calibrate, check, target, efs, m, efConstruction, repeat, rounds, queries, k, output, saved, checkDataset, hardnessLaw,
         };
         command.SetAction(parse =>
         {
             var settings = new Settings(parse.GetValue(dataset)!, parse.GetValue(calibrate)!, parse.GetValue(check)!, parse.GetValue(target), parse.GetValue(efs)!,
-                parse.GetValue(m), parse.GetValue(efConstruction), parse.GetValue(repeat), parse.GetValue(queries), parse.GetValue(k)) { Rounds = parse.GetValue(rounds) };
+                parse.GetValue(m), parse.GetValue(efConstruction), parse.GetValue(repeat), parse.GetValue(queries), parse.GetValue(k)) { Rounds = parse.GetValue(rounds), CheckDataset = parse.GetValue(checkDataset) };
             Validate(settings);
+            if (parse.GetValue(checkDataset) is not null || parse.GetValue(hardnessLaw) is not null)
+            {
+                settings = settings with { Law = LawFor(parse.GetValue(hardnessLaw)) };
+            }
+
             PlanCheckResult result = parse.GetValue(saved) is { } file0
                 ? FromSaved(file0, settings)
                 : Run(settings, line => AnsiConsole.MarkupLineInterpolated($"{line}"));
@@ -63,19 +71,21 @@ internal static class PlanCheckCommand
     /// <param name="say">Progress lines.</param>
     public static PlanCheckResult Run(Settings settings, Action<string> say)
     {
-        Dataset data;
-        try
+        Dataset data = Load(settings.Dataset, settings.Queries, "dataset");
+        Dataset checkData = settings.CheckDataset is { } other ? Load(other, settings.Queries, "check-dataset") : data;
+        if (settings.Check.Max() > checkData.Base.Length)
         {
-            data = Dataset.Load(settings.Dataset, settings.Queries);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or UnauthorizedAccessException)
-        {
-            throw new VectorEngineArgumentException($"--dataset: {e.Message}", "dataset");
+            throw new VectorEngineArgumentException($"--check {settings.Check.Max()} is larger than {checkData.Name}'s {checkData.Base.Length:N0} points.", "check");
         }
 
-        if (settings.Check.Max() > data.Base.Length)
+        if (settings.Calibrate.Max() > data.Base.Length)
         {
-            throw new VectorEngineArgumentException($"--check {settings.Check.Max()} is larger than {data.Name}'s {data.Base.Length:N0} points.", "check");
+            throw new VectorEngineArgumentException($"--calibrate {settings.Calibrate.Max()} is larger than {data.Name}'s {data.Base.Length:N0} points.", "calibrate");
+        }
+
+        if (settings.CheckDataset is not null && settings.Law is null)
+        {
+            throw new VectorEngineArgumentException("--check-dataset needs a hardness law (--hardness-law, or the one shipped with the CLI).", "hardness-law");
         }
 
         MachineProfile machine = settings.Machine ?? MachineProfileStore.ForPlanning();
@@ -88,7 +98,7 @@ internal static class PlanCheckCommand
             foreach (int size in sizes)
             {
                 string directory = Path.Combine(Path.GetTempPath(), "vectorengine-plan-check-" + Guid.NewGuid().ToString("N"));
-                var runner = new AnnRunner(data.Prefix(size), "hnsw", spec, null, null);
+                var runner = new AnnRunner((settings.Check.Contains(size) ? checkData : data).Prefix(size), "hnsw", spec, null, null);
                 built.Add((size, runner, runner.Build(directory), directory));
                 say($"built {size:N0} points");
             }
@@ -114,16 +124,57 @@ internal static class PlanCheckCommand
             }
         }
 
-        return Compare(data.Name, data.Dimension, measured, settings, machine);
+        PlanCheckResult result = Compare(data.Name, data.Dimension, measured, settings, machine, CheckOf(data, checkData));
+        return result;
     }
+
+    /// <summary>
+    /// The other dataset's name, dimension and both hardnesses, or null when the check is on the calibration's data.
+    /// Both are estimated against as many points (the smaller base, at most the default 20,000): an estimate against
+    /// fewer points reads a wider neighbourhood (clustered 32-d data: LID p90 12.7 against 2,000 points).
+    /// </summary>
+    private static CrossCheck? CheckOf(Dataset data, Dataset checkData)
+    {
+        if (ReferenceEquals(data, checkData))
+        {
+            return null;
+        }
+
+        int reference = Math.Min(Math.Min(data.Base.Length, checkData.Base.Length), 20_000);
+        return new CrossCheck(checkData.Name, checkData.Dimension,
+            DataHardness.Estimate(data.Base, data.Metric == DistanceMetric.Cosine, reference: reference),
+            DataHardness.Estimate(checkData.Base, checkData.Metric == DistanceMetric.Cosine, reference: reference));
+    }
+
+    private static Dataset Load(string path, int queries, string option)
+    {
+        try
+        {
+            return Dataset.Load(path, queries);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or UnauthorizedAccessException)
+        {
+            throw new VectorEngineArgumentException($"--{option}: {e.Message}", option);
+        }
+    }
+
+    private static HardnessLaw LawFor(string? path) =>
+        path is not null ? HardnessLaw.Load(path)
+        : File.Exists(HardnessCommand.DefaultLawPath) ? HardnessLaw.Load(HardnessCommand.DefaultLawPath)
+        : throw new VectorEngineArgumentException($"--check-dataset needs a hardness law: none at {HardnessCommand.DefaultLawPath}; pass --hardness-law.", "hardness-law");
 
     /// <summary>
     /// Per repetition: fits the model on the calibration sizes' sweeps alone and sets its predictions for the held-back
     /// sizes beside their sweeps. Also what <c>--sweeps</c> runs on a saved result, so a model change is checked against
     /// the same measurements.
     /// </summary>
-    public static PlanCheckResult Compare(string dataset, int dimension, IReadOnlyList<MeasuredSweep> measured, Settings settings, MachineProfile machine)
+    public static PlanCheckResult Compare(string dataset, int dimension, IReadOnlyList<MeasuredSweep> measured, Settings settings, MachineProfile machine, CrossCheck? cross = null)
     {
+        if (cross is not null && settings.Law is null)
+        {
+            throw new VectorEngineArgumentException("A check on another dataset needs a hardness law (--hardness-law, or the one shipped with the CLI).", "hardness-law");
+        }
+
         var rows = new List<CheckRow>();
         foreach (IGrouping<int, MeasuredSweep> repetition in measured.GroupBy(m => m.Repetition).OrderBy(g => g.Key))
         {
@@ -135,15 +186,20 @@ internal static class PlanCheckCommand
 
             CostModel model = Assert(Calibration.FitAll(
                 settings.Calibrate.SelectMany(size => bySize[size].Select(m => ("hnsw", new CalibrationPoint(m.ToRun(settings.K), size, dimension)))), out IReadOnlyList<string> skipped, machine), skipped);
+            if (cross is not null)
+            {
+                model = model.ForData(settings.Law!, cross.Hardness, cross.CheckHardness);
+            }
+
             foreach (int size in settings.Check)
             {
                 MeasuredSweep[] sweep = bySize[size];
-                rows.Add(HeldBackCheck.Compare(dataset, repetition.Key, model, size, [.. sweep.Select(m => new SweepPoint(m.Ef, m.Recall, m.Qps))],
-                    sweep[0].IndexBytes, settings.Target, settings.K));
+                rows.Add(HeldBackCheck.Compare(cross?.Dataset ?? dataset, repetition.Key, model, size, [.. sweep.Select(m => new SweepPoint(m.Ef, m.Recall, m.Qps))],
+                    sweep[0].IndexBytes, settings.Target, settings.K, cross?.Dimension ?? dimension));
             }
         }
 
-        return new PlanCheckResult(rows, measured) { Dataset = dataset, Dimension = dimension };
+        return new PlanCheckResult(rows, measured) { Dataset = dataset, Dimension = dimension, Cross = cross };
     }
 
     /// <summary>
@@ -195,7 +251,12 @@ internal static class PlanCheckCommand
             throw new VectorEngineArgumentException($"--sweeps: {e.Message}", "sweeps");
         }
 
-        return Compare(saved.Dataset, saved.Dimension, saved.Sweeps, settings, settings.Machine ?? MachineProfileStore.ForPlanning());
+        if (saved.Cross is not null && settings.Law is null)
+        {
+            settings = settings with { Law = LawFor(null) };
+        }
+
+        return Compare(saved.Dataset, saved.Dimension, saved.Sweeps, settings, settings.Machine ?? MachineProfileStore.ForPlanning(), saved.Cross);
     }
 
     private static CostModel Assert(IReadOnlyList<CostModel> models, IReadOnlyList<string> skipped) =>
@@ -234,7 +295,8 @@ internal static class PlanCheckCommand
         AnsiConsole.Write(table);
     }
 
-    private static string Percent(double? error) => error is { } e ? e.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "-";
+    /// <summary>A signed percentage; an error that rounds to zero prints as 0.0% (the section format would print "-+0.0%" for a tiny negative one).</summary>
+    private static string Percent(double? error) => error is { } e ? Math.Round(e, 3) is 0 ? "0.0%" : e.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "-";
 
     private static int[] ParseInts(System.CommandLine.Parsing.ArgumentResult result) =>
         [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(v => int.Parse(v, CultureInfo.InvariantCulture))];
@@ -247,6 +309,12 @@ internal static class PlanCheckCommand
 
         /// <summary>The memory profile to charge by; null: the cached one (measured and saved when there is none).</summary>
         public MachineProfile? Machine { get; init; }
+
+        /// <summary>Where the held-back sizes come from when not from <see cref="Dataset"/>.</summary>
+        public string? CheckDataset { get; init; }
+
+        /// <summary>The hardness law a check on another dataset moves the model by.</summary>
+        public HardnessLaw? Law { get; init; }
     }
 }
 
@@ -260,7 +328,17 @@ internal sealed record PlanCheckResult(IReadOnlyList<CheckRow> Rows, IReadOnlyLi
 
     /// <summary>The vectors' dimension.</summary>
     public int Dimension { get; init; }
+
+    /// <summary>The other dataset the held-back sizes came from, or null.</summary>
+    public CrossCheck? Cross { get; init; }
 }
+
+/// <summary>A check on another dataset than the calibration's: its name and dimension, and both datasets' hardness.</summary>
+/// <param name="Dataset">The other dataset.</param>
+/// <param name="Dimension">Its dimension.</param>
+/// <param name="Hardness">The calibration data's hardness.</param>
+/// <param name="CheckHardness">The other dataset's.</param>
+internal sealed record CrossCheck(string Dataset, int Dimension, DataHardness Hardness, DataHardness CheckHardness);
 
 /// <summary>One setting measured at one size in one repetition (the fastest of its timing rounds).</summary>
 internal sealed record MeasuredSweep(int Repetition, int Points, int Ef, double Recall, double Qps, long IndexBytes, double VectorBytesPerPoint, double? DistancesPerQuery)

@@ -37,10 +37,13 @@ internal static class PlanCommand
         var network = new Option<double>("--network-ms") { Description = "Latency of one network hop, milliseconds", DefaultValueFactory = _ => 1.0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the plans as JSON here" };
         var apply = new Option<FileInfo?>("--apply") { Description = "Write the recommended layout and its predictions here (KEY=value): scripts/cluster.sh up --plan starts it, bench load --setup --plan loads and checks it" };
-        var data = new Option<string?>("--data") { Description = "A sample of your vectors (any dataset bench ann reads: a folder or an .hdf5 file): its hardness is compared with the calibration's" };
+        var data = new Option<string?>("--data") { Description = "A sample of your vectors (any dataset bench ann reads: a folder or an .hdf5 file): the calibration's ef and scored vectors are moved to its hardness" };
+        var knob = new Option<int?>("--knob") { Description = "Plan at this ef / nprobe instead of the smallest that reaches --target-recall; the plan then states the recall predicted there" };
+        var segmentPoints = new Option<long?>("--segment-points") { Description = "Most vectors per sealed segment (each searched in turn); default: the engine's merge cap, min(1M, 2 GiB / (4 x dim))", CustomParser = r => ParseCount(r) };
+        var hardnessLaw = new Option<string?>("--hardness-law") { Description = "The law --data moves a calibration by (bench hardness --out); default: the one fitted on the project's datasets, shipped with the CLI" };
         var command = new Command("plan", "Recommend index, quantization, shards, replicas, RAM and disk per node, and node count for a workload")
         {
-            vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, utilization, network, json, data, apply,
+            vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, utilization, network, json, data, apply, hardnessLaw, segmentPoints, knob,
         };
         command.SetAction(parse =>
         {
@@ -59,16 +62,20 @@ internal static class PlanCommand
                 RamFraction = parse.GetValue(ramFraction),
                 CpuUtilization = parse.GetValue(utilization),
                 NetworkMs = parse.GetValue(network),
+                SegmentPoints = parse.GetValue(segmentPoints),
+                Knob = parse.GetValue(knob),
             };
             FileInfo[] files = parse.GetValue(calibration) ?? [];
             // Read before anything is printed or written: a bad sample is refused by name and changes nothing.
             Dataset? sample = parse.GetValue(data) is { } path ? LoadSample(path) : null;
-            return Run(request, files, parse.GetValue(json), sample, parse.GetValue(apply));
+            HardnessLaw? law = parse.GetValue(hardnessLaw) is { } lawPath ? HardnessLaw.Load(lawPath)
+                : sample is not null && File.Exists(HardnessCommand.DefaultLawPath) ? HardnessLaw.Load(HardnessCommand.DefaultLawPath) : null;
+            return Run(request, files, parse.GetValue(json), sample, parse.GetValue(apply), law);
         });
         return command;
     }
 
-    private static int Run(PlanRequest request, FileInfo[] files, FileInfo? json, Dataset? data, FileInfo? apply)
+    private static int Run(PlanRequest request, FileInfo[] files, FileInfo? json, Dataset? data, FileInfo? apply, HardnessLaw? law)
     {
         string[] paths = files.Length > 0
             ? files.Select(f => f.FullName).ToArray()
@@ -82,10 +89,17 @@ internal static class PlanCommand
         IReadOnlyList<CostModel> models;
         IReadOnlyList<string> skipped;
         IReadOnlyList<DeploymentPlan> plans;
+        HardnessComparison hardness;
         try
         {
             // The machine's memory profile (measured once, cached) only matters to runs that counted their scored vectors.
             models = Calibration.Load(paths, out skipped, Calibration.CountsScoredVectors(paths) ? MachineProfileStore.ForPlanning() : null);
+            hardness = HardnessComparison.Of(paths, data, law);
+            if (hardness.Shift is { } shift)
+            {
+                models = [.. models.Select(m => m.ForData(shift.Law, shift.From, shift.To))];
+            }
+
             plans = DeploymentPlanner.Plan(request, models);
         }
         catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidDataException or JsonException or IOException)
@@ -102,7 +116,7 @@ internal static class PlanCommand
         AnsiConsole.MarkupLineInterpolated($"[bold]Workload[/]: {request.Vectors:N0} vectors × {request.Dimension} dims, recall@{request.K} ≥ {request.TargetRecall}, p95 ≤ {request.P95Ms} ms at {request.Qps:N0} QPS; nodes of {request.NodeCores} cores, {request.NodeRamBytes / (double)(1L << 30):N0} GiB RAM, {request.NodeDiskBytes / (double)(1L << 30):N0} GiB disk.");
         AnsiConsole.WriteLine();
         AnsiConsole.MarkupLine("[bold]Assumptions[/]");
-        foreach (string line in Assumptions(request, files.Length == 0, paths))
+        foreach (string line in Assumptions(request, files.Length == 0, paths, hardness.Shift is not null))
         {
             AnsiConsole.MarkupLineInterpolated($"- {line}");
         }
@@ -118,7 +132,10 @@ internal static class PlanCommand
             AnsiConsole.MarkupLineInterpolated($"- [yellow]not used[/]: {reason}");
         }
 
-        PrintHardness(Calibration.HardnessOf(paths), data);
+        foreach (string line in hardness.Lines(request.TargetRecall))
+        {
+            AnsiConsole.MarkupLineInterpolated($"- {line}");
+        }
 
         AnsiConsole.WriteLine();
         if (plans.Count == 0)
@@ -131,7 +148,8 @@ internal static class PlanCommand
         foreach (DeploymentPlan plan in plans)
         {
             PlanRange range = PlanRange.Of(plan);
-            table.AddRow(plan.Model.Label, plan.Model.Knob.Length == 0 ? "exact" : Inv($"{plan.Model.Knob}={plan.KnobValue} ({range.KnobLow}-{range.KnobHigh})"), plan.Shards.ToString(CultureInfo.InvariantCulture),
+            table.AddRow(plan.Model.Label, plan.Model.Knob.Length == 0 ? "exact" : Inv($"{plan.Model.Knob}={plan.KnobValue} ({range.KnobLow}-{range.KnobHigh})"),
+                plan.Segments == 1 ? plan.Shards.ToString(CultureInfo.InvariantCulture) : Inv($"{plan.Shards} ({plan.Segments} segments each)"),
                 plan.Replicas.ToString(CultureInfo.InvariantCulture), plan.Nodes.ToString(CultureInfo.InvariantCulture), plan.LimitedBy, plan.Recall.ToString("F3", CultureInfo.InvariantCulture),
                 Inv($"{plan.P95Ms:F2} ({plan.P95Ms / range.TimeFactor:F2}-{plan.P95Ms * range.TimeFactor:F2})"),
                 Inv($"{plan.CapacityQps:N0} ({plan.CapacityQps / range.TimeFactor:N0}-{plan.CapacityQps * range.TimeFactor:N0})"),
@@ -163,7 +181,7 @@ internal static class PlanCommand
             var rows = plans.Select(p => new Dictionary<string, object>
             {
                 ["series"] = p.Model.Series, ["index"] = p.Model.Index, ["knob"] = p.Model.Knob, ["knob_value"] = p.KnobValue, ["shards"] = p.Shards,
-                ["replicas"] = p.Replicas, ["nodes"] = p.Nodes, ["limited_by"] = p.LimitedBy, ["points_per_shard"] = p.PointsPerShard,
+                ["replicas"] = p.Replicas, ["segments_per_shard"] = p.Segments, ["nodes"] = p.Nodes, ["limited_by"] = p.LimitedBy, ["points_per_shard"] = p.PointsPerShard,
                 ["recall"] = Math.Round(p.Recall, 4), ["p95_ms"] = Math.Round(p.P95Ms, 3), ["capacity_qps"] = Math.Round(p.CapacityQps),
                 ["ram_per_node_bytes"] = Math.Round(p.RamPerNodeBytes), ["disk_per_node_bytes"] = Math.Round(p.DiskPerNodeBytes),
                 ["time_factor_90"] = Math.Round(PlanRange.Of(p).TimeFactor, 3), ["knob_low_90"] = PlanRange.Of(p).KnobLow, ["knob_high_90"] = PlanRange.Of(p).KnobHigh,
@@ -180,27 +198,6 @@ internal static class PlanCommand
         : Inv($"cross-validation ({error.Folds} held-out size(s), each {error.StepFactor:F1}x beyond the sizes fitted): time per query off by {Math.Exp(error.TimeLogRms) - 1:P0} rms (bias {Math.Exp(error.TimeLogBias) - 1:+0%;-0%}), ef/nprobe for a recall by {Math.Exp(error.KnobLogRms) - 1:P0}, memory by at most {error.MemoryRelative:P1}; 90% ranges below widen with each further step");
 
     private static string Inv(FormattableString text) => FormattableString.Invariant(text);
-
-    /// <summary>The calibration's data and the user's side by side: a plan assumes the user's is no harder.</summary>
-    private static void PrintHardness(IReadOnlyList<(string Dataset, DataHardness Hardness)> calibration, Dataset? sample)
-    {
-        foreach ((string dataset, DataHardness h) in calibration)
-        {
-            AnsiConsole.MarkupLineInterpolated($"- calibration data {dataset}: {Describe(h)}");
-        }
-
-        if (sample is null)
-        {
-            return;
-        }
-
-        DataHardness yours = DataHardness.Estimate(sample.Base, sample.Metric == DistanceMetric.Cosine);
-        AnsiConsole.MarkupLineInterpolated($"- your data {sample.Name}: {Describe(yours)}");
-        if (calibration.Count > 0 && yours.LidMean > 1.2 * calibration.Max(c => c.Hardness.LidMean))
-        {
-            AnsiConsole.MarkupLineInterpolated($"- [yellow]your data is harder than the calibration's (local intrinsic dimension {yours.LidMean:F1} against at most {calibration.Max(c => c.Hardness.LidMean):F1}): the ef below is likely too low and the QPS too high; calibrate on your own data (bench ann --points on a sample of it)[/]");
-        }
-    }
 
     /// <summary>The user's sample for --data; anything unreadable or too small is a typed error naming the option.</summary>
     public static Dataset LoadSample(string path)
@@ -223,16 +220,16 @@ internal static class PlanCommand
         return sample;
     }
 
-    private static string Describe(DataHardness h) =>
-        $"local intrinsic dimension {h.LidMean:F1} (p90 {h.LidP90:F1}), relative contrast {h.RelativeContrast:F2}, near-duplicates {h.NearDuplicateShare:P1}, norm spread {h.NormSpread:F2} ({h.Sample} points against {h.Reference:N0})";
-
-    private static IEnumerable<string> Assumptions(PlanRequest request, bool shipped, string[] paths)
+    private static IEnumerable<string> Assumptions(PlanRequest request, bool shipped, string[] paths, bool moved)
     {
         yield return shipped
             ? $"Calibration: the one shipped with the CLI ({string.Join(", ", paths.Select(Path.GetFileName))}), measured on a 2-core EPYC VM on fashion-mnist; calibrate on your own machine and data for a plan you can rely on (bench/README.md)."
             : $"Calibration: {string.Join(", ", paths.Select(Path.GetFileName))}.";
-        yield return "Your vectors are as hard to search as the calibration data: the ef/nprobe for a recall comes from its recall curve, extrapolated in n (linearly in ln n where the sweeps cross the target).";
-        yield return "Time per query: for HNSW runs that counted their scored vectors, scored vectors x (code cost + the memory charge of a row at the shard's working set, from this machine's bench machine profile); otherwise a power law in n. Both grow in proportion to the dimension; memory per point adds the vector bytes in proportion to the dimension; disk stores float vectors (4 bytes × dim) besides the index.";
+        yield return moved
+            ? "Your vectors' HNSW ef for a recall and scored vectors per ef are the calibration's, extrapolated in n (linearly in ln n where the sweeps cross the target), then moved by the hardness law: each scales as a power of the data's LID p90 ratio (below); IVF's nprobe is not moved."
+            : "Your vectors are as hard to search as the calibration data: the ef/nprobe for a recall comes from its recall curve, extrapolated in n (linearly in ln n where the sweeps cross the target).";
+        yield return "Time per query: for HNSW runs that counted their scored vectors, scored vectors x (code cost + the memory charge of a row at the shard's working set, from this machine's bench machine profile); otherwise a power law in n. At another dimension the row grows with it and, where the profile has the distance kernel's curve, the code cost moves by the kernel's difference (otherwise both grow in proportion); memory per point adds the vector bytes in proportion to the dimension; disk stores float vectors (4 bytes × dim) besides the index.";
+        yield return $"A shard holds sealed segments of at most {request.SegmentCap:N0} vectors{(request.SegmentPoints is null ? " (the engine's merge cap)" : string.Empty)}, each its own index that a query searches in turn: knob, recall and time are a segment's, time times the segments.";
         yield return $"A query searches one replica of every shard; merged recall equals shard recall; p95 = shard p95 + the Erlang C wait for a core at the load on {request.NodeCores}-core nodes + {request.NetworkMs} ms per network hop (1 hop, 2 with more than one shard).";
         yield return "Quantized indexes that rescore (hnsw-int8/pq, ivf-pq by default) keep their codes in RAM and read k × oversampling float rows per query from the segment files: those are counted on disk, not in RAM, and want a disk that serves that many random reads.";
         yield return $"The target load keeps at most {request.CpuUtilization:P0} of the cores busy; indexes fill at most {request.RamFraction:P0} of a node's memory; each shard has room on disk for a merge to rewrite it (2×); at least {request.MinReplicas} replicas, on different nodes.";

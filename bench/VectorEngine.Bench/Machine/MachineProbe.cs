@@ -14,6 +14,9 @@ internal static class MachineProbe
     /// <summary>Row sizes of the row-read surface: a 64-d float vector's to a 1024-d one's.</summary>
     public static readonly int[] RowSizes = [256, 1024, 4096];
 
+    /// <summary>Dimensions the kernel curve is measured at.</summary>
+    public static readonly int[] KernelDimensions = [16, 32, 64, 128, 256, 384, 512, 768, 1024, 1536, 2048];
+
     /// <summary>
     /// Measures the latency curve from 16 KiB to <paramref name="largestBytes"/> (doubling), finds the levels, and reads
     /// each level's bandwidth; then random row reads of each of <see cref="RowSizes"/> from 16 KiB to four times
@@ -47,6 +50,8 @@ internal static class MachineProbe
             .Select(l => new MemoryLevel(l.Name, l.Capacity, l.Nanoseconds, l.ParallelNanoseconds, MemoryProbe.ReadGigabytesPerSecond(l.ProbeBytes, 1, budget * 2)))
             .ToList();
         double allCores = MemoryProbe.ReadGigabytesPerSecond(largestBytes, Environment.ProcessorCount, budget * 2);
+        KernelSample[] kernels = [.. KernelDimensions.Select(d => new KernelSample(d, KernelProbe.Nanoseconds(d, budget)))];
+        progress?.Invoke($"distance kernel in L1: {string.Join(", ", kernels.Select(k => $"{k.Dimension}-d {k.Nanoseconds:F1} ns"))}");
         return new MachineProfile
         {
             Key = CurrentKey(),
@@ -58,6 +63,7 @@ internal static class MachineProbe
             Curve = curve,
             Rows = rows,
             Levels = levels,
+            Kernels = kernels,
             MemoryReadGigabytesPerSecondAllCores = allCores,
             MeasuredAt = DateTimeOffset.UtcNow,
             Seconds = clock.Elapsed.TotalSeconds,

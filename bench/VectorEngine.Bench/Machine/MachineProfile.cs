@@ -8,7 +8,7 @@ namespace VectorEngine.Bench.Machine;
 internal sealed record MachineProfile
 {
     /// <summary>Current format; a cached profile of another version is measured again.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>Format version.</summary>
     public int Version { get; init; } = CurrentVersion;
@@ -40,6 +40,9 @@ internal sealed record MachineProfile
     /// <summary>The levels found in <see cref="Curve"/>, innermost first; the last is main memory.</summary>
     public required IReadOnlyList<MemoryLevel> Levels { get; init; }
 
+    /// <summary>The engine's distance kernel on vectors already in L1, by dimension (empty in profiles of version 2).</summary>
+    public IReadOnlyList<KernelSample> Kernels { get; init; } = [];
+
     /// <summary>Main-memory read bandwidth with every core reading (GB/s).</summary>
     public required double MemoryReadGigabytesPerSecondAllCores { get; init; }
 
@@ -67,6 +70,11 @@ internal sealed record LatencySample(long Bytes, double Nanoseconds, double Para
 /// <param name="RowBytes">Bytes per row.</param>
 /// <param name="Nanoseconds">Per row read.</param>
 internal sealed record RowSample(long Bytes, int RowBytes, double Nanoseconds);
+
+/// <summary>One point of the kernel curve.</summary>
+/// <param name="Dimension">Floats per vector.</param>
+/// <param name="Nanoseconds">Per squared-L2 distance between two vectors in L1.</param>
+internal sealed record KernelSample(int Dimension, double Nanoseconds);
 
 /// <summary>One level of the memory hierarchy as measured.</summary>
 /// <param name="Name">L1, L2, L3, ... or "memory".</param>

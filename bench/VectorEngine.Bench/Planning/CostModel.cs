@@ -19,6 +19,7 @@ internal sealed class CostModel
     private readonly double[] _miss;
     private readonly IReadOnlyDictionary<int, SweepPoint[]> _sweeps;
     private readonly VisitTime? _visitTime;
+    private DataShift? _shift;
 
     private CostModel(string series, string index, string knob, int dimension, double[] time, double[] miss, double bytesFixed, double bytesPerPoint,
         double vectorBytesPerPoint, double diskFixed, double diskPerPoint, double tailRatio, double threadEfficiency, int[] sizes, int[] knobs,
@@ -109,8 +110,42 @@ internal sealed class CostModel
 
         return Knob.Length > 0 && knob > 2 * CalibratedKnobs[^1]
             ? $"{Knob}={knob} is more than twice the largest calibrated ({CalibratedKnobs[^1]})"
-            : null;
+            : _shift?.OutsideLaw;
     }
+
+    /// <summary>The move from the calibration's data to the user's (<see cref="ForData"/>), or null: the user's is assumed as hard.</summary>
+    public DataShift? Shift => _shift;
+
+    /// <summary>
+    /// This model moved to data of another hardness: the knob for a recall and the vectors scored per knob scale by
+    /// <paramref name="law"/> from <paramref name="calibration"/>'s LID p90 to <paramref name="yours"/>'s. HNSW only:
+    /// the law was measured on HNSW sweeps; other indexes are returned unchanged.
+    /// </summary>
+    public CostModel ForData(HardnessLaw law, DataHardness calibration, DataHardness yours)
+    {
+        if (Knob != "ef")
+        {
+            return this;
+        }
+
+        var moved = (CostModel)MemberwiseClone();
+        moved._shift = new DataShift(law, calibration, yours);
+        return moved;
+    }
+
+    /// <summary>
+    /// The 90% multiplicative range of time per query at <paramref name="points"/>: the cross-validated error (wider with
+    /// each step beyond the calibration) and, for a moved model, the hardness law's transfer error, added in log space.
+    /// </summary>
+    public double TimeRange(double points, double target, int knob) =>
+        Combine(Error?.TimeFactor(points, CalibratedSizes[^1]) ?? 1, _shift?.TimeRange(target, Math.Max(1, knob)) ?? 1);
+
+    /// <summary>The 90% multiplicative range of the knob for <paramref name="target"/> at <paramref name="points"/>, as <see cref="TimeRange"/>.</summary>
+    public double KnobRange(double points, double target) =>
+        Combine(Error?.KnobFactor(points, CalibratedSizes[^1]) ?? 1, _shift?.KnobRange(target) ?? 1);
+
+    /// <summary>Two independent multiplicative ranges as one: their logs added in quadrature.</summary>
+    private static double Combine(double a, double b) => Math.Exp(Math.Sqrt((Math.Log(a) * Math.Log(a)) + (Math.Log(b) * Math.Log(b))));
 
     /// <summary>How time per query is predicted: "machine" (scored vectors times the memory charge at the working set) or "power law".</summary>
     public string TimeLaw => _visitTime is null ? "power law" : "machine";
@@ -177,9 +212,10 @@ internal sealed class CostModel
 
     /// <summary>Seconds of one thread per query on an index of <paramref name="points"/> points.</summary>
     public double SecondsPerQuery(double points, int knob, int dimension) =>
-        _visitTime is { } visits
-            ? visits.Seconds(points, knob, IndexBytes(points, dimension), (double)dimension / Dimension)
-            : Math.Exp(Evaluate(_time, points, knob)) * dimension / Dimension;
+        (_visitTime is { } visits
+            ? visits.Seconds(points, knob, IndexBytes(points, dimension), dimension)
+            : Math.Exp(Evaluate(_time, points, knob)) * dimension / Dimension)
+        * (_shift?.VisitFactor(Math.Max(1, knob)) ?? 1);
 
     /// <summary>Single-thread queries per second on an index of <paramref name="points"/> points at the calibration dimension.</summary>
     public double Qps(double points, int knob) => 1 / SecondsPerQuery(points, knob, Dimension);
@@ -259,9 +295,18 @@ internal sealed class CostModel
     /// </summary>
     public double? KnobValue(double points, double target)
     {
+        // Recall at a knob only falls as n grows: a calibrated size no larger than n whose whole sweep stayed below the
+        // target says n does not reach it within the swept knobs either, whatever a line through smaller sizes says.
+        // (HNSW over PQ codes with a fixed rescoring depth levels off: 0.963 at 31k points, 0.917 at 250k, at ef=512.)
+        if (Knob.Length > 0 && _sweeps.Any(pair => pair.Key <= points && pair.Value.Length > 0 && pair.Value.Max(s => s.Recall) < target))
+        {
+            return null;
+        }
+
         double? value = KnobLine(target) is { } line
             ? line.Intercept + (line.Slope * Math.Log(points))
             : Solve(NearTarget(target) ?? (_miss[0], _miss[1], _miss[2]), points, target);
+        value *= _shift?.KnobFactor(target) ?? 1;
         return value is { } v && v > 0 && v <= CalibratedKnobs[^1] * 16 ? v : null;
     }
 

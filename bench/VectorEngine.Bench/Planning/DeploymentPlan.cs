@@ -13,6 +13,11 @@ namespace VectorEngine.Bench.Planning;
 /// <param name="RamPerNodeBytes">Memory a node needs for the index replicas it holds, with headroom.</param>
 /// <param name="DiskPerNodeBytes">Disk a node needs for the replicas it holds, with room for a merge to rewrite a shard.</param>
 /// <param name="LimitedBy">What set the node count: "cpu", "memory", "disk" or "replicas".</param>
+/// <param name="Segments">Sealed segments a shard holds, each searched in turn (1: one index per shard).</param>
 internal sealed record DeploymentPlan(
     CostModel Model, int KnobValue, int Shards, int Replicas, int Nodes, long PointsPerShard, double Recall, double P95Ms, double CapacityQps,
-    double RamPerNodeBytes, double DiskPerNodeBytes, string LimitedBy);
+    double RamPerNodeBytes, double DiskPerNodeBytes, string LimitedBy, int Segments = 1)
+{
+    /// <summary>Vectors per segment: the index size the knob, recall and time per segment are predicted at.</summary>
+    public long PointsPerSegment => (PointsPerShard + Segments - 1) / Segments;
+}

@@ -8,7 +8,9 @@ namespace VectorEngine.Bench.Planning;
 /// <remarks>
 /// A query goes to one replica of every shard and the answers are merged: each shard's top-k holds the true neighbours
 /// that live on it with the shard's recall, so the merged recall is the shard recall, and the work per query is the sum
-/// over shards while its latency is that of one shard plus the network hops.
+/// over shards while its latency is that of one shard plus the network hops. A shard beyond the segment cap is several
+/// sealed segments, each its own index searched in turn: the knob, recall and time are those of a segment, the time
+/// times the segments (the tiers run's 10M points in 58 segments took 58 segment searches per query, not one of 10M).
 /// </remarks>
 internal static class DeploymentPlanner
 {
@@ -44,13 +46,17 @@ internal static class DeploymentPlanner
     public static DeploymentPlan? For(PlanRequest request, CostModel model, int shards)
     {
         long perShard = (request.Vectors + shards - 1) / shards;
-        if (model.KnobFor(perShard, request.TargetRecall, request.K) is not { } knob)
+        int segments = (int)Math.Min(int.MaxValue, (perShard + request.SegmentCap - 1) / request.SegmentCap);
+        long perSegment = (perShard + segments - 1) / segments;
+        int? chosen = model.Knob.Length == 0 ? model.KnobFor(perSegment, request.TargetRecall, request.K)
+            : request.Knob ?? model.KnobFor(perSegment, request.TargetRecall, request.K);
+        if (chosen is not { } knob)
         {
             return null;
         }
 
-        double seconds = model.SecondsPerQuery(perShard, knob, request.Dimension);
-        double shardRam = model.IndexBytes(perShard, request.Dimension) / request.RamFraction;
+        double seconds = segments * model.SecondsPerQuery(perSegment, knob, request.Dimension);
+        double shardRam = segments * model.IndexBytes(perSegment, request.Dimension) / request.RamFraction;
         double nodeRam = request.NodeRamBytes;
         if (shardRam > nodeRam)
         {
@@ -60,7 +66,7 @@ internal static class DeploymentPlanner
         // Every query costs one search on every shard; a node's cores run them at the measured per-thread efficiency.
         double coreSeconds = request.Qps * shards * seconds / model.ThreadEfficiency;
         int nodesForCpu = (int)Math.Ceiling(coreSeconds / request.CpuUtilization / request.NodeCores);
-        double shardDisk = 2 * model.DiskBytes(perShard, request.Dimension);
+        double shardDisk = 2 * segments * model.DiskBytes(perSegment, request.Dimension);
         int replicas = Math.Max(request.MinReplicas, 1);
         int replicasPerNodeByRam = (int)Math.Min(int.MaxValue, nodeRam / shardRam);
         int replicasPerNodeByDisk = (int)Math.Min(int.MaxValue, request.NodeDiskBytes / Math.Max(shardDisk, 1));
@@ -99,8 +105,8 @@ internal static class DeploymentPlanner
         string limitedBy = nodes == nodesForCpu ? "cpu" : nodes == nodesForRam ? "memory" : nodes == nodesForDisk ? "disk" : "replicas";
         double copiesPerNode = Math.Ceiling((double)shards * replicas / nodes);
         double capacity = nodes * request.NodeCores * request.CpuUtilization * model.ThreadEfficiency / (shards * seconds);
-        return new DeploymentPlan(model, knob, shards, replicas, nodes, perShard, model.Recall(perShard, knob), p95Ms, capacity,
-            copiesPerNode * shardRam, copiesPerNode * shardDisk, limitedBy);
+        return new DeploymentPlan(model, knob, shards, replicas, nodes, perShard, model.Recall(perSegment, knob), p95Ms, capacity,
+            copiesPerNode * shardRam, copiesPerNode * shardDisk, limitedBy, segments);
     }
 
     /// <summary>Fewer nodes; then less memory per node (beyond 5%); then fewer shards (less fan-out per query).</summary>
@@ -126,6 +132,8 @@ internal static class DeploymentPlanner
         Require(request.P95Ms > 0, nameof(request.P95Ms), "--p95-ms must be positive.");
         Require(request.Qps > 0, nameof(request.Qps), "--qps must be positive.");
         Require(request.K > 0, nameof(request.K), "--k must be positive.");
+        Require(request.SegmentPoints is null or > 0, nameof(request.SegmentPoints), "--segment-points must be positive.");
+        Require(request.Knob is null or > 0, nameof(request.Knob), "--knob must be positive.");
         Require(request.NodeCores > 0 && request.NodeRamBytes > 0 && request.NodeDiskBytes > 0, "node", "Node cores, memory and disk must be positive.");
         Require(request.RamFraction is > 0 and <= 1 && request.CpuUtilization is > 0 and < 1, "fractions", "--ram-fraction takes (0, 1], --cpu-utilization (0, 1).");
     }

@@ -92,18 +92,18 @@ internal static class HeldBackCheck
         return sorted[^1].Qps;
     }
 
-    /// <summary>The model's prediction at a held-back size beside the sweep measured there.</summary>
-    public static CheckRow Compare(string dataset, int repetition, CostModel model, int points, IReadOnlyList<SweepPoint> measured, long measuredBytes, double target, int k)
+    /// <summary>The model's prediction at a held-back size beside the sweep measured there (vectors of <paramref name="dimension"/>; the calibration's by default).</summary>
+    public static CheckRow Compare(string dataset, int repetition, CostModel model, int points, IReadOnlyList<SweepPoint> measured, long measuredBytes, double target, int k, int dimension = 0)
     {
+        dimension = dimension > 0 ? dimension : model.Dimension;
         int? knob = model.KnobFor(points, target, k);
         double? measuredKnob = KnobAt(measured, target);
-        double largest = model.CalibratedSizes[^1];
         return new CheckRow(
             dataset, points, repetition, knob, measuredKnob,
-            knob is { } value ? model.Qps(points, value) : 0,
+            knob is { } value ? 1 / model.SecondsPerQuery(points, value, dimension) : 0,
             measuredKnob is { } m ? QpsAt(measured, m) : null,
-            measuredKnob is { } at ? 1 / model.SecondsPerQuery(points, Math.Max(1, (int)Math.Round(at)), model.Dimension) : null,
-            model.IndexBytes(points, model.Dimension), measuredBytes,
-            model.Error?.TimeFactor(points, largest) ?? 1, model.Error?.KnobFactor(points, largest) ?? 1);
+            measuredKnob is { } at ? 1 / model.SecondsPerQuery(points, Math.Max(1, (int)Math.Round(at)), dimension) : null,
+            model.IndexBytes(points, dimension), measuredBytes,
+            model.TimeRange(points, target, knob ?? 1), model.KnobRange(points, target));
     }
 }

@@ -41,4 +41,33 @@ internal sealed record PlanRequest
 
     /// <summary>Latency one network hop adds (client to node, coordinator to shard), milliseconds.</summary>
     public double NetworkMs { get; init; } = 1.0;
+
+    /// <summary>
+    /// Most vectors a sealed segment holds, or null for the engine's default: the merge optimizer's cap,
+    /// min(<see cref="VectorDatabaseOptions.MaxSegmentPoints"/>, <see cref="VectorDatabaseOptions.MaxSegmentBytes"/> / 4·dim).
+    /// A shard larger than that is several segments, each an index of its own that every query searches.
+    /// </summary>
+    public long? SegmentPoints { get; init; }
+
+    /// <summary>
+    /// The search knob (ef / nprobe) to plan at, or null to take the smallest that reaches <see cref="TargetRecall"/>:
+    /// with it the plan states the recall predicted there instead of meeting the target (a deployment already running at
+    /// ef=256 asks what it costs and delivers at 10M).
+    /// </summary>
+    public int? Knob { get; init; }
+
+    /// <summary>The segment cap that applies: <see cref="SegmentPoints"/> or the engine's default.</summary>
+    public long SegmentCap
+    {
+        get
+        {
+            if (SegmentPoints is { } points)
+            {
+                return points;
+            }
+
+            var defaults = new VectorDatabaseOptions();
+            return Math.Max(1, Math.Min(defaults.MaxSegmentPoints, defaults.MaxSegmentBytes / (4L * Math.Max(1, Dimension))));
+        }
+    }
 }

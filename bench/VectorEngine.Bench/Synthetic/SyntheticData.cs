@@ -31,7 +31,13 @@ internal sealed class SyntheticData
     private readonly int _rank;
     private readonly float _noise;
 
-    public SyntheticData(SyntheticKind kind, long count, int dimension, int seed)
+    /// <param name="kind">The shape.</param>
+    /// <param name="count">Base rows.</param>
+    /// <param name="dimension">Dimension.</param>
+    /// <param name="seed">Seed.</param>
+    /// <param name="shapeCount">The row count whose distribution the rows follow (the cluster count grows with it), when not
+    /// <paramref name="count"/>: the first 250,000 rows of the 10M-row set are then the tiers run's own first rows.</param>
+    public SyntheticData(SyntheticKind kind, long count, int dimension, int seed, long? shapeCount = null)
     {
         if (dimension is < 2 or > 4096)
         {
@@ -47,7 +53,12 @@ internal sealed class SyntheticData
         Count = count;
         Dimension = dimension;
         Seed = seed;
-        int clusters = kind == SyntheticKind.Gaussian ? 1 : (int)Math.Clamp(count / 10_000, 8, 1024);
+        if (shapeCount < count)
+        {
+            throw new VectorEngineArgumentException($"--shape-n must be at least --n; got {shapeCount} and {count}.", "shape-n");
+        }
+
+        int clusters = kind == SyntheticKind.Gaussian ? 1 : (int)Math.Clamp((shapeCount ?? count) / 10_000, 8, 1024);
         _rank = kind switch
         {
             SyntheticKind.Gaussian => dimension,
