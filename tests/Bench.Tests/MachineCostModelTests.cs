@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using VectorEngine.Bench.Commands;
 using VectorEngine.Bench.Machine;
 using VectorEngine.Bench.Planning;
 
@@ -73,6 +74,36 @@ public sealed class MachineCostModelTests
 
         CostModel proportional = Assert.Single(Calibration.FitAll(runs, out _, Machine()));
         Assert.True(proportional.SecondsPerQuery(64_000, 40, 16) < 0.8 * model.SecondsPerQuery(64_000, 40, 16), "in proportion, a fixed cost per visit shrinks with the dimension");
+    }
+
+    /// <summary>
+    /// plan-check compares each repetition under the machine profile measured in it, and a saved result carries those
+    /// profiles: the same sweeps read under a machine whose memory is dearer beyond its cache predict a slower held-back
+    /// size, and the result's JSON brings both profiles back.
+    /// </summary>
+    [Fact]
+    public void Each_repetition_is_compared_under_the_profile_measured_in_it()
+    {
+        MachineProfile cheap = Machine();
+        MachineProfile dear = cheap with { Rows = [.. cheap.Rows.Select(r => r with { Nanoseconds = r.Bytes > (4L << 20) ? r.Nanoseconds * 3 : r.Nanoseconds })] };
+        int[] calibrate = [2_000, 4_000, 8_000];
+        var sweeps = new List<MeasuredSweep>();
+        foreach (int repetition in new[] { 1, 2 })
+        {
+            foreach (int n in calibrate.Append(64_000))
+            {
+                sweeps.AddRange(Efs.Select(ef => new MeasuredSweep(repetition, n, ef, 1 - (0.05 * 32 / ef), 1e6 / ef, SyntheticCalibration.IndexBytes(n), 4 * Dim, ef * (2 + (0.3 * Math.Log(n))))));
+            }
+        }
+
+        var settings = new PlanCheckCommand.Settings("x", calibrate, [64_000], 0.95, Efs, M: 16, EfConstruction: 100, Repeat: 2, Queries: 100, K: 10);
+        SittingProfile[] profiles = [new(1, cheap), new(2, dear)];
+        PlanCheckResult result = PlanCheckCommand.Compare("x", Dim, sweeps, settings, cheap, profiles: profiles);
+        Assert.True(result.Rows[1].PredictedQps < 0.9 * result.Rows[0].PredictedQps, $"{result.Rows[0].PredictedQps} then {result.Rows[1].PredictedQps}");
+
+        PlanCheckResult saved = System.Text.Json.JsonSerializer.Deserialize<PlanCheckResult>(System.Text.Json.JsonSerializer.Serialize(result))!;
+        Assert.Equal([1, 2], saved.Profiles.Select(p => p.Repetition));
+        Assert.Equal(result.Rows.Select(r => r.PredictedQps), PlanCheckCommand.Compare("x", Dim, saved.Sweeps, settings, cheap, profiles: saved.Profiles).Rows.Select(r => r.PredictedQps));
     }
 
     /// <summary>Runs that did not count their scored vectors (another index, older files) keep the power law.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 using Spectre.Console;
 using VectorEngine.Bench.Datasets;
@@ -37,15 +38,16 @@ internal static class PlanCheckCommand
         var output = new Option<FileInfo?>("--out") { Description = "Write the rows and every sweep as JSON" };
         var checkDataset = new Option<string?>("--check-dataset") { Description = "Take the held-back sizes from this dataset instead, and move the model to it by its hardness (as bench plan --data does)" };
         var hardnessLaw = new Option<string?>("--hardness-law") { Description = "The law --check-dataset moves the model by (bench hardness --out); default: the one shipped with the CLI" };
+        var cachedProfile = new Option<bool>("--cached-profile") { Description = "Use the cached machine profile (bench machine) instead of measuring it in each repetition, or instead of the profiles a --sweeps file saved" };
         var saved = new Option<FileInfo?>("--sweeps") { Description = "Measure nothing: compare again from the sweeps a previous --out saved (the model as it is now, this machine's profile)" };
         var command = new Command("plan-check", "Check the planner's predictions at sizes held back from its calibration, measured in the same sitting")
         {
-            dataset, calibrate, check, target, efs, m, efConstruction, repeat, rounds, queries, k, output, saved, checkDataset, hardnessLaw,
+            dataset, calibrate, check, target, efs, m, efConstruction, repeat, rounds, queries, k, output, saved, checkDataset, hardnessLaw, cachedProfile,
         };
         command.SetAction(parse =>
         {
             var settings = new Settings(parse.GetValue(dataset)!, parse.GetValue(calibrate)!, parse.GetValue(check)!, parse.GetValue(target), parse.GetValue(efs)!,
-                parse.GetValue(m), parse.GetValue(efConstruction), parse.GetValue(repeat), parse.GetValue(queries), parse.GetValue(k)) { Rounds = parse.GetValue(rounds), CheckDataset = parse.GetValue(checkDataset) };
+                parse.GetValue(m), parse.GetValue(efConstruction), parse.GetValue(repeat), parse.GetValue(queries), parse.GetValue(k)) { Rounds = parse.GetValue(rounds), CheckDataset = parse.GetValue(checkDataset), ProfileEachRepetition = !parse.GetValue(cachedProfile) };
             Validate(settings);
             if (parse.GetValue(checkDataset) is not null || parse.GetValue(hardnessLaw) is not null)
             {
@@ -89,6 +91,7 @@ internal static class PlanCheckCommand
         }
 
         MachineProfile machine = settings.Machine ?? MachineProfileStore.ForPlanning();
+        var profiles = new List<SittingProfile>();
         IndexSpec spec = new HnswParameters { M = settings.M, EfConstruction = settings.EfConstruction }.ToSpec();
         int[] sizes = [.. settings.Calibrate.Concat(settings.Check).Distinct().Order()];
         var built = new List<(int Size, AnnRunner Runner, BuildResult Build, string Directory)>();
@@ -109,6 +112,17 @@ internal static class PlanCheckCommand
                 measured.AddRange(sweeps.SelectMany(pair => pair.Value.Select(run => new MeasuredSweep(
                     repetition, pair.Key, Convert.ToInt32(run.SearchParams["ef"], CultureInfo.InvariantCulture), run.RecallAtK, run.Qps, run.IndexBytes,
                     run.VectorBytesPerPoint, run.DistancesPerQuery))));
+
+                // The machine's memory is measured again in each repetition, right after its sweeps: the shared VM's row
+                // costs between 16 and 64 MiB moved predictions by up to 30% between profiles measured minutes apart,
+                // and a check should set its prediction beside a measurement of the same minutes.
+                if (settings.Machine is null && settings.ProfileEachRepetition)
+                {
+                    long largest = sweeps.Values.SelectMany(runs => runs).Max(run => run.IndexBytes);
+                    long probe = Math.Clamp((long)BitOperations.RoundUpToPowerOf2((ulong)largest) / 2, 16L << 20, (long)MachineProfileStore.DefaultLargestMiB << 20);
+                    profiles.Add(new SittingProfile(repetition, MachineProbe.Measure(probe, TimeSpan.FromMilliseconds(MachineProfileStore.DefaultBudgetMilliseconds))));
+                }
+
                 say($"repetition {repetition} measured");
             }
         }
@@ -124,8 +138,7 @@ internal static class PlanCheckCommand
             }
         }
 
-        PlanCheckResult result = Compare(data.Name, data.Dimension, measured, settings, machine, CheckOf(data, checkData));
-        return result;
+        return Compare(data.Name, data.Dimension, measured, settings, machine, CheckOf(data, checkData), profiles);
     }
 
     /// <summary>
@@ -168,7 +181,8 @@ internal static class PlanCheckCommand
     /// sizes beside their sweeps. Also what <c>--sweeps</c> runs on a saved result, so a model change is checked against
     /// the same measurements.
     /// </summary>
-    public static PlanCheckResult Compare(string dataset, int dimension, IReadOnlyList<MeasuredSweep> measured, Settings settings, MachineProfile machine, CrossCheck? cross = null)
+    public static PlanCheckResult Compare(string dataset, int dimension, IReadOnlyList<MeasuredSweep> measured, Settings settings, MachineProfile machine, CrossCheck? cross = null,
+        IReadOnlyList<SittingProfile>? profiles = null)
     {
         if (cross is not null && settings.Law is null)
         {
@@ -185,7 +199,8 @@ internal static class PlanCheckCommand
             }
 
             CostModel model = Assert(Calibration.FitAll(
-                settings.Calibrate.SelectMany(size => bySize[size].Select(m => ("hnsw", new CalibrationPoint(m.ToRun(settings.K), size, dimension)))), out IReadOnlyList<string> skipped, machine), skipped);
+                settings.Calibrate.SelectMany(size => bySize[size].Select(m => ("hnsw", new CalibrationPoint(m.ToRun(settings.K), size, dimension)))), out IReadOnlyList<string> skipped,
+                profiles?.FirstOrDefault(p => p.Repetition == repetition.Key)?.Profile ?? machine), skipped);
             if (cross is not null)
             {
                 model = model.ForData(settings.Law!, cross.Hardness, cross.CheckHardness);
@@ -199,7 +214,7 @@ internal static class PlanCheckCommand
             }
         }
 
-        return new PlanCheckResult(rows, measured) { Dataset = dataset, Dimension = dimension, Cross = cross };
+        return new PlanCheckResult(rows, measured) { Dataset = dataset, Dimension = dimension, Cross = cross, Profiles = profiles ?? [] };
     }
 
     /// <summary>
@@ -256,7 +271,8 @@ internal static class PlanCheckCommand
             settings = settings with { Law = LawFor(null) };
         }
 
-        return Compare(saved.Dataset, saved.Dimension, saved.Sweeps, settings, settings.Machine ?? MachineProfileStore.ForPlanning(), saved.Cross);
+        return Compare(saved.Dataset, saved.Dimension, saved.Sweeps, settings, settings.Machine ?? MachineProfileStore.ForPlanning(), saved.Cross,
+            settings.ProfileEachRepetition ? saved.Profiles : null);
     }
 
     private static CostModel Assert(IReadOnlyList<CostModel> models, IReadOnlyList<string> skipped) =>
@@ -315,6 +331,12 @@ internal static class PlanCheckCommand
 
         /// <summary>The hardness law a check on another dataset moves the model by.</summary>
         public HardnessLaw? Law { get; init; }
+
+        /// <summary>
+        /// Measure the machine's memory again in every repetition (unless <see cref="Machine"/> is given), and compare
+        /// saved sweeps with the profiles saved beside them; false: the cached profile throughout.
+        /// </summary>
+        public bool ProfileEachRepetition { get; init; } = true;
     }
 }
 
@@ -331,7 +353,15 @@ internal sealed record PlanCheckResult(IReadOnlyList<CheckRow> Rows, IReadOnlyLi
 
     /// <summary>The other dataset the held-back sizes came from, or null.</summary>
     public CrossCheck? Cross { get; init; }
+
+    /// <summary>The machine profile measured in each repetition (empty: the cached one was used).</summary>
+    public IReadOnlyList<SittingProfile> Profiles { get; init; } = [];
 }
+
+/// <summary>The machine profile measured in one repetition of a check.</summary>
+/// <param name="Repetition">The repetition (1-based).</param>
+/// <param name="Profile">What was measured right after its sweeps.</param>
+internal sealed record SittingProfile(int Repetition, MachineProfile Profile);
 
 /// <summary>A check on another dataset than the calibration's: its name and dimension, and both datasets' hardness.</summary>
 /// <param name="Dataset">The other dataset.</param>
