@@ -36,11 +36,29 @@ internal static class Calibration
 
     /// <summary>The hardness of each calibration file's dataset, where its report measured one.</summary>
     public static IReadOnlyList<(string Dataset, DataHardness Hardness)> HardnessOf(IEnumerable<string> files) =>
-        [.. files
-            .Select(file => JsonSerializer.Deserialize<AnnReport>(File.ReadAllText(file)))
-            .Where(report => report?.Hardness is not null)
-            .Select(report => (report!.Dataset, report.Hardness!))
-            .DistinctBy(pair => pair.Dataset)];
+        [.. HardnessOf(files, law: null).Select(c => (c.Dataset, c.Hardness))];
+
+    /// <summary>
+    /// The hardness of each calibration file's dataset: measured with the report, or else its dataset's row of
+    /// <paramref name="law"/>'s table (the shipped calibration was written before reports measured hardness).
+    /// </summary>
+    public static IReadOnlyList<(string Dataset, DataHardness Hardness, string Source)> HardnessOf(IEnumerable<string> files, HardnessLaw? law)
+    {
+        var found = new List<(string, DataHardness, string)>();
+        foreach (AnnReport report in files.Select(f => JsonSerializer.Deserialize<AnnReport>(File.ReadAllText(f))).OfType<AnnReport>().DistinctBy(r => r.Dataset))
+        {
+            if (report.Hardness is { } measured)
+            {
+                found.Add((report.Dataset, measured, "measured with the calibration"));
+            }
+            else if (law?.RowFor(report.Dataset) is { } row)
+            {
+                found.Add((report.Dataset, row.Hardness, "from the hardness table"));
+            }
+        }
+
+        return found;
+    }
 
     /// <summary>Fits a model per series from runs already in memory.</summary>
     public static IReadOnlyList<CostModel> FitAll(IEnumerable<(string Series, CalibrationPoint Point)> points, out IReadOnlyList<string> skipped, MachineProfile? machine = null)

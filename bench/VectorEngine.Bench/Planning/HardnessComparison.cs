@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using VectorEngine.Bench.Datasets;
-using VectorEngine.Bench.Runs;
 
 namespace VectorEngine.Bench.Planning;
 
@@ -37,18 +35,7 @@ internal sealed class HardnessComparison
     /// </summary>
     public static HardnessComparison Of(IReadOnlyList<string> calibrationFiles, Dataset? sample, HardnessLaw? law)
     {
-        var calibration = new List<(string, DataHardness, string)>();
-        foreach (AnnReport report in calibrationFiles.Select(f => JsonSerializer.Deserialize<AnnReport>(File.ReadAllText(f))).OfType<AnnReport>().DistinctBy(r => r.Dataset))
-        {
-            if (report.Hardness is { } measured)
-            {
-                calibration.Add((report.Dataset, measured, "measured with the calibration"));
-            }
-            else if (law?.RowFor(report.Dataset) is { } row)
-            {
-                calibration.Add((report.Dataset, row.Hardness, "from the hardness table"));
-            }
-        }
+        IReadOnlyList<(string Dataset, DataHardness Hardness, string Source)> calibration = Calibration.HardnessOf(calibrationFiles, law);
 
         if (sample is null)
         {
@@ -60,7 +47,7 @@ internal sealed class HardnessComparison
             : calibration.Count == 0 ? "the calibration's reports measured no hardness and the hardness table has no row for their data"
             : calibration.Count > 1 ? $"the calibration spans {calibration.Count} datasets; calibrate on one to have it moved"
             : null;
-        DataShift? shift = notMoved is null ? new DataShift(law!, calibration[0].Item2, yours) : null;
+        DataShift? shift = notMoved is null ? new DataShift(law!, calibration[0].Hardness, yours) : null;
         return new HardnessComparison(calibration, sample.Name, yours, shift, notMoved);
     }
 
