@@ -143,7 +143,7 @@ public sealed class MachineCostModelTests
     /// Rows cost (2 ns + bytes / 80 GB/s) up to 4 MiB and (20 ns + bytes / 25 GB/s) from 32 MiB on, geometrically in
     /// between; 16 KiB to 1 GiB, rows of 256, 1024 and 4096 bytes.
     /// </summary>
-    private static MachineProfile Machine()
+    internal static MachineProfile Machine()
     {
         static double Row(long bytes, int rowBytes)
         {

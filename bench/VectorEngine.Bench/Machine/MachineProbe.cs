@@ -72,7 +72,7 @@ internal static class MachineProbe
 
     /// <summary>The cache key of this machine as it is now.</summary>
     public static string CurrentKey() =>
-        $"{CpuModel()} | {Environment.ProcessorCount} cores | {SimdBits}-bit | {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30} GiB";
+        $"{CpuModel()} | {Environment.ProcessorCount} cores | {SimdBits()}-bit | {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30} GiB";
 
     public static string Size(double bytes) => bytes switch
     {

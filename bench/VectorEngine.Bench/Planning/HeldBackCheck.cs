@@ -35,6 +35,9 @@ internal sealed record CheckRow(
     /// <summary>Predicted index bytes over measured, less 1.</summary>
     public double MemoryError => (PredictedBytes / MeasuredBytes) - 1;
 
+    /// <summary>True when the measured knob lies inside the stated 90% range (the predicted knob divided and multiplied by <see cref="KnobFactor"/>).</summary>
+    public bool? KnobInRange => PredictedKnob is { } p && MeasuredKnob is { } m ? m >= p / KnobFactor && m <= p * KnobFactor : null;
+
     /// <summary>True when the measured QPS lies inside the stated 90% range.</summary>
     public bool? QpsInRange => MeasuredQps is { } m ? m >= PredictedQps / TimeFactor && m <= PredictedQps * TimeFactor : null;
 }
