@@ -101,6 +101,9 @@ public sealed class MachineProfileTests
             Assert.Equal(measured.Curve, cached.Curve);
             Assert.Equal(measured.MeasuredAt, MachineProfileStore.LoadOrMeasure(path, refresh: false, 1 << 20, TimeSpan.FromMilliseconds(2)).MeasuredAt);
 
+            // The key names the machine in plain words (it once printed the SIMD width as a delegate's type name).
+            Assert.Matches(@"^.+ \| \d+ cores \| \d+-bit \| \d+ GiB$", measured.Key);
+
             MachineProfileStore.Save(path, measured with { Key = "another machine" });
             Assert.Null(MachineProfileStore.TryLoad(path));
             MachineProfileStore.Save(path, measured with { Version = MachineProfile.CurrentVersion + 1 });
