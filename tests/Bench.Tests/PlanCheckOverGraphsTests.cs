@@ -41,6 +41,13 @@ public sealed class PlanCheckOverGraphsTests
             Assert.Equal(same[2].Qps, m.Qps, 9);
             Assert.Equal(same.Average(s => s.DistancesPerQuery!.Value), m.DistancesPerQuery!.Value, 9);
         }
+
+        // A saved result keeps how it was measured and its sweeps; the mean row is made again from them, not saved as sweeps.
+        PlanCheckResult result = Compare(sweeps) with { Measured = new CheckSettings(16, 100, 1_000, 10, 2, Rebuild: true) };
+        PlanCheckResult saved = System.Text.Json.JsonSerializer.Deserialize<PlanCheckResult>(System.Text.Json.JsonSerializer.Serialize(result))!;
+        Assert.Equal(result.Measured, saved.Measured);
+        Assert.Equal(sweeps.Count, saved.Sweeps.Count);
+        Assert.Equal([1, 2, 3, 0], Compare(saved.Sweeps).Rows.Select(r => r.Repetition));
     }
 
     /// <summary>

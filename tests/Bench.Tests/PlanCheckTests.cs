@@ -26,7 +26,9 @@ public sealed class PlanCheckTests(Xunit.Abstractions.ITestOutputHelper output)
             Rounds = 1,
             Machine = MachineProbe.Measure(16L << 20, TimeSpan.FromMilliseconds(10)),
         };
-        CheckRow row = Assert.Single(PlanCheckCommand.Run(settings, _ => { }).Rows);
+        PlanCheckResult result = PlanCheckCommand.Run(settings, _ => { });
+        Assert.Equal(new CheckSettings(M: 12, EfConstruction: 64, Queries: 100, K: 10, Rounds: 1, Rebuild: false), result.Measured);
+        CheckRow row = Assert.Single(result.Rows);
         Assert.Equal(8_000, row.Points);
         Assert.InRange(row.MemoryError, -0.05, 0.05);
         Assert.NotNull(row.MeasuredKnob);

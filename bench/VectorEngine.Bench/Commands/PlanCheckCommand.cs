@@ -138,7 +138,10 @@ internal static class PlanCheckCommand
             Release(built);
         }
 
-        return Compare(data.Name, data.Dimension, measured, settings, machine, CheckOf(data, checkData), profiles);
+        return Compare(data.Name, data.Dimension, measured, settings, machine, CheckOf(data, checkData), profiles) with
+        {
+            Measured = new CheckSettings(settings.M, settings.EfConstruction, checkData.Queries.Length, settings.K, settings.Rounds, settings.Rebuild),
+        };
     }
 
     /// <summary>Disposes the built databases and deletes their directories.</summary>
@@ -325,7 +328,7 @@ internal static class PlanCheckCommand
         }
 
         return Compare(saved.Dataset, saved.Dimension, saved.Sweeps, settings, settings.Machine ?? MachineProfileStore.ForPlanning(), saved.Cross,
-            settings.ProfileEachRepetition ? saved.Profiles : null);
+            settings.ProfileEachRepetition ? saved.Profiles : null) with { Measured = saved.Measured };
     }
 
     private static CostModel Assert(IReadOnlyList<CostModel> models, IReadOnlyList<string> skipped) =>
@@ -412,7 +415,19 @@ internal sealed record PlanCheckResult(IReadOnlyList<CheckRow> Rows, IReadOnlyLi
 
     /// <summary>The machine profile measured in each repetition (empty: the cached one was used).</summary>
     public IReadOnlyList<SittingProfile> Profiles { get; init; } = [];
+
+    /// <summary>How the sweeps were measured; kept through <c>--sweeps</c> replays; null in results saved before it was recorded.</summary>
+    public CheckSettings? Measured { get; init; }
 }
+
+/// <summary>How a check's sweeps were measured: a sweep's recall depends on the graph's build settings and the queries taken.</summary>
+/// <param name="M">HNSW links per node.</param>
+/// <param name="EfConstruction">HNSW build beam.</param>
+/// <param name="Queries">Queries searched (the held-back data's, after --queries).</param>
+/// <param name="K">Neighbours per query.</param>
+/// <param name="Rounds">Timing rounds per repetition.</param>
+/// <param name="Rebuild">Whether each repetition built new graphs (level seed 100 + repetition - 1).</param>
+internal sealed record CheckSettings(int M, int EfConstruction, int Queries, int K, int Rounds, bool Rebuild);
 
 /// <summary>The machine profile measured in one repetition of a check.</summary>
 /// <param name="Repetition">The repetition (1-based).</param>
