@@ -227,8 +227,22 @@ public sealed class ClusterHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Where each node's last output lines go when the harness is disposed: a test's output helper, which xUnit prints
+    /// when the test fails, so that a failure seen only in CI keeps the nodes' side (they log warnings and above).
+    /// </summary>
+    public Action<string>? Log { get; set; }
+
     public async ValueTask DisposeAsync()
     {
+        if (Log is { } log)
+        {
+            for (int i = 0; i < _nodes.Length; i++)
+            {
+                log($"--- {_nodes[i].Id}: last output lines ---{Environment.NewLine}{Output(i)}");
+            }
+        }
+
         for (int i = 0; i < _nodes.Length; i++)
         {
             Kill(i);

@@ -11,7 +11,7 @@ namespace VectorEngine.Cluster.Tests;
 /// Three server processes and etcd on loopback: a 6-shard collection written from 4 concurrent writers through every
 /// node answers exactly as one embedded database holding the same points.
 /// </summary>
-public sealed class ShardedCollectionTests
+public sealed class ShardedCollectionTests(Xunit.Abstractions.ITestOutputHelper testOutput)
 {
     private const int Dimension = 24;
     private const int Points = 30_000;
@@ -21,6 +21,7 @@ public sealed class ShardedCollectionTests
     public async Task A_six_shard_collection_answers_like_a_single_node_database()
     {
         await using ClusterHarness cluster = await ClusterHarness.StartAsync(3);
+        cluster.Log = testOutput.WriteLine;
         var collections = new Api.V1.Collections.CollectionsClient(cluster.Channel(0));
         CreateCollection create = new CollectionOptions(Dimension, DistanceMetric.Cosine)
         {
@@ -142,6 +143,7 @@ public sealed class ShardedCollectionTests
     public async Task Bad_cluster_input_is_refused_and_changes_nothing()
     {
         await using ClusterHarness cluster = await ClusterHarness.StartAsync(2);
+        cluster.Log = testOutput.WriteLine;
         var collections = new Api.V1.Collections.CollectionsClient(cluster.Channel(0));
         CreateCollection Create(string name, uint? shards, string? key)
         {
