@@ -265,10 +265,8 @@ internal static class PlanCheckCommand
 
         return [.. settings.Select(g =>
         {
-            double[] qps = [.. g.Select(m => m.Qps).Order()];
-            double median = qps.Length % 2 == 1 ? qps[qps.Length / 2] : (qps[(qps.Length / 2) - 1] + qps[qps.Length / 2]) / 2;
             double[] visits = [.. g.Where(m => m.DistancesPerQuery is not null).Select(m => m.DistancesPerQuery!.Value)];
-            return new MeasuredSweep(0, g.Key.Points, g.Key.Ef, g.Average(m => m.Recall), median, (long)Math.Round(g.Average(m => (double)m.IndexBytes)),
+            return new MeasuredSweep(0, g.Key.Points, g.Key.Ef, g.Average(m => m.Recall), Reports.Statistics.Median(g.Select(m => m.Qps)), (long)Math.Round(g.Average(m => (double)m.IndexBytes)),
                 g.Average(m => m.VectorBytesPerPoint), visits.Length == g.Count() ? visits.Average() : null);
         })];
     }

@@ -41,19 +41,13 @@ internal static class MemoryLevels
         {
             List<LatencySample> points = plateaus[p];
             bool memory = p == plateaus.Count - 1;
-            double ns = Median(points.Select(s => s.Nanoseconds));
-            double parallel = Median(points.Select(s => s.ParallelNanoseconds));
+            double ns = Reports.Statistics.Median(points.Select(s => s.Nanoseconds));
+            double parallel = Reports.Statistics.Median(points.Select(s => s.ParallelNanoseconds));
             long capacity = memory ? long.MaxValue : points[^1].Bytes;
             long probe = memory ? points[^1].Bytes : points[points.Count / 2].Bytes;
             levels.Add((memory ? "memory" : $"L{p + 1}", capacity, ns, parallel, probe));
         }
 
         return levels;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
