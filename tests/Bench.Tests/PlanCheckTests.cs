@@ -32,6 +32,8 @@ public sealed class PlanCheckTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(8_000, row.Points);
         Assert.InRange(row.MemoryError, -0.05, 0.05);
         Assert.NotNull(row.MeasuredKnob);
+        Assert.All(result.Sweeps, s => Assert.Equal(s.Points == 8_000 ? 100 : null, s.Hits?.Length));
+        Assert.InRange(row.MeasuredKnob.Value, row.MeasuredKnobSpread!.Low!.Value, row.MeasuredKnobSpread.High ?? double.MaxValue);
         Assert.True(row.KnobError is > -0.4 and < 0.4 && row.QpsError is > -0.5 and < 0.5 && row.TimeModelError is > -0.5 and < 0.5, row.ToString());
         Assert.True(row.TimeFactor >= 1);
     }

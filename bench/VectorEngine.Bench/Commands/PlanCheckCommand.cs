@@ -41,15 +41,16 @@ internal static class PlanCheckCommand
         var hardnessLaw = new Option<string?>("--hardness-law") { Description = "The law --check-dataset moves the model by (bench hardness --out); default: the one shipped with the CLI" };
         var cachedProfile = new Option<bool>("--cached-profile") { Description = "Use the cached machine profile (bench machine) instead of measuring it in each repetition, or instead of the profiles a --sweeps file saved" };
         var rebuild = new Option<bool>("--rebuild") { Description = "Build every size anew in each repetition, with another HNSW level seed (100, 101, ...): the spread then includes the graph's own, not only the timing's" };
+        var shuffle = new Option<int?>("--shuffle") { Description = "Take every size as a random sample of the data (its rows in the order this seed shuffles them, sizes nested) instead of its first rows: a file kept in time order is not a sample of itself" };
         var saved = new Option<FileInfo?>("--sweeps") { Description = "Measure nothing: compare again from the sweeps a previous --out saved (the model as it is now, this machine's profile)" };
         var command = new Command("plan-check", "Check the planner's predictions at sizes held back from its calibration, measured in the same sitting")
         {
-            dataset, calibrate, check, target, efs, m, efConstruction, repeat, rounds, queries, k, output, saved, checkDataset, hardnessLaw, cachedProfile, rebuild,
+            dataset, calibrate, check, target, efs, m, efConstruction, repeat, rounds, queries, k, output, saved, checkDataset, hardnessLaw, cachedProfile, rebuild, shuffle,
         };
         command.SetAction(parse =>
         {
             var settings = new Settings(parse.GetValue(dataset)!, parse.GetValue(calibrate)!, parse.GetValue(check)!, parse.GetValue(target), parse.GetValue(efs)!,
-                parse.GetValue(m), parse.GetValue(efConstruction), parse.GetValue(repeat), parse.GetValue(queries), parse.GetValue(k)) { Rounds = parse.GetValue(rounds), CheckDataset = parse.GetValue(checkDataset), ProfileEachRepetition = !parse.GetValue(cachedProfile), Rebuild = parse.GetValue(rebuild) };
+                parse.GetValue(m), parse.GetValue(efConstruction), parse.GetValue(repeat), parse.GetValue(queries), parse.GetValue(k)) { Rounds = parse.GetValue(rounds), CheckDataset = parse.GetValue(checkDataset), ProfileEachRepetition = !parse.GetValue(cachedProfile), Rebuild = parse.GetValue(rebuild), Shuffle = parse.GetValue(shuffle) };
             Validate(settings);
             if (parse.GetValue(checkDataset) is not null || parse.GetValue(hardnessLaw) is not null)
             {
@@ -59,7 +60,7 @@ internal static class PlanCheckCommand
             PlanCheckResult result = parse.GetValue(saved) is { } file0
                 ? FromSaved(file0, settings)
                 : Run(settings, line => AnsiConsole.MarkupLineInterpolated($"{line}"));
-            Print(result.Rows, settings.Target);
+            PlanCheckTable.Print(result.Rows, settings.Target);
             if (parse.GetValue(output) is { } file)
             {
                 File.WriteAllText(file.FullName, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
@@ -75,8 +76,8 @@ internal static class PlanCheckCommand
     /// <param name="say">Progress lines.</param>
     public static PlanCheckResult Run(Settings settings, Action<string> say)
     {
-        Dataset data = Load(settings.Dataset, settings.Queries, "dataset");
-        Dataset checkData = settings.CheckDataset is { } other ? Load(other, settings.Queries, "check-dataset") : data;
+        Dataset data = Sample(Load(settings.Dataset, settings.Queries, "dataset"), settings.Shuffle);
+        Dataset checkData = settings.CheckDataset is { } other ? Sample(Load(other, settings.Queries, "check-dataset"), settings.Shuffle) : data;
         if (settings.Check.Max() > checkData.Base.Length)
         {
             throw new VectorEngineArgumentException($"--check {settings.Check.Max()} is larger than {checkData.Name}'s {checkData.Base.Length:N0} points.", "check");
@@ -118,7 +119,10 @@ internal static class PlanCheckCommand
                 Dictionary<int, List<AnnRun>> sweeps = SweepRoundRobin(built.Select(b => (b.Size, b.Runner, b.Build)).ToArray(), settings);
                 measured.AddRange(sweeps.SelectMany(pair => pair.Value.Select(run => new MeasuredSweep(
                     repetition, pair.Key, Convert.ToInt32(run.SearchParams["ef"], CultureInfo.InvariantCulture), run.RecallAtK, run.Qps, run.IndexBytes,
-                    run.VectorBytesPerPoint, run.DistancesPerQuery))));
+                    run.VectorBytesPerPoint, run.DistancesPerQuery)
+                {
+                    Hits = settings.Check.Contains(pair.Key) ? run.HitsPerQuery : null,
+                })));
 
                 // The machine's memory is measured again in each repetition, right after its sweeps: the shared VM's row
                 // costs between 16 and 64 MiB moved predictions by up to 30% between profiles measured minutes apart,
@@ -140,7 +144,7 @@ internal static class PlanCheckCommand
 
         return Compare(data.Name, data.Dimension, measured, settings, machine, CheckOf(data, checkData), profiles) with
         {
-            Measured = new CheckSettings(settings.M, settings.EfConstruction, checkData.Queries.Length, settings.K, settings.Rounds, settings.Rebuild),
+            Measured = new CheckSettings(settings.M, settings.EfConstruction, checkData.Queries.Length, settings.K, settings.Rounds, settings.Rebuild, settings.Shuffle),
         };
     }
 
@@ -176,6 +180,8 @@ internal static class PlanCheckCommand
             DataHardness.Estimate(data.Base, data.Metric == DistanceMetric.Cosine, reference: reference),
             DataHardness.Estimate(checkData.Base, checkData.Metric == DistanceMetric.Cosine, reference: reference));
     }
+
+    private static Dataset Sample(Dataset data, int? shuffle) => shuffle is { } seed ? data.Shuffled(seed) : data;
 
     private static Dataset Load(string path, int queries, string option)
     {
@@ -226,7 +232,24 @@ internal static class PlanCheckCommand
             rows.AddRange(under[0].Select((_, i) => under.Select(r => r[i]).OrderBy(r => r.PredictedQps).ElementAt((under.Length - 1) / 2)));
         }
 
+        rows = [.. rows.Select(row => row with { MeasuredKnobSpread = SpreadOverQueries(measured, row, settings) })];
         return new PlanCheckResult(rows, measured) { Dataset = dataset, Dimension = dimension, Cross = cross, Profiles = profiles ?? [] };
+    }
+
+    /// <summary>
+    /// The measured knob's range over resamples of the queries: of the row's own graph, or for the row over graphs, of
+    /// the recall averaged over all of them (the same queries searched each); null when a sweep kept no hits.
+    /// </summary>
+    private static KnobSpread? SpreadOverQueries(IReadOnlyList<MeasuredSweep> measured, CheckRow row, Settings settings)
+    {
+        MeasuredSweep[] sweeps = [.. measured.Where(m => m.Points == row.Points && (row.Repetition == 0 || m.Repetition == row.Repetition))];
+        if (sweeps.Length == 0 || sweeps.Any(m => m.Hits is null) || sweeps.Select(m => m.Hits!.Length).Distinct().Count() != 1)
+        {
+            return null;
+        }
+
+        IReadOnlyList<QueryHits>[] graphs = [.. sweeps.GroupBy(m => m.Repetition).Select(g => (IReadOnlyList<QueryHits>)[.. g.Select(m => new QueryHits(m.Ef, m.Hits!))])];
+        return QueryBootstrap.KnobRange(graphs, settings.K, settings.Target);
     }
 
     /// <summary>Fits the model on one repetition's calibration sweeps and compares its predictions at the held-back sizes.</summary>
@@ -345,29 +368,6 @@ internal static class PlanCheckCommand
         }
     }
 
-    private static void Print(IReadOnlyList<CheckRow> rows, double target)
-    {
-        if (Console.IsOutputRedirected)
-        {
-            AnsiConsole.Profile.Width = 200;
-        }
-
-        var table = new Table().AddColumns("data", "points", "rep", $"ef for {target} pred (90%)", "meas", "err", "QPS pred (90%)", "meas", "err", "err at meas. ef", "index MiB pred", "meas", "err");
-        foreach (CheckRow r in rows)
-        {
-            table.AddRow(r.Dataset, r.Points.ToString("N0", CultureInfo.InvariantCulture), r.Repetition == 0 ? "mean" : r.Repetition.ToString(CultureInfo.InvariantCulture),
-                r.PredictedKnob is { } knob ? FormattableString.Invariant($"{knob} ({knob / r.KnobFactor:F0}-{knob * r.KnobFactor:F0})") : "none", r.MeasuredKnob?.ToString("F1", CultureInfo.InvariantCulture) ?? "not reached", Percent(r.KnobError),
-                FormattableString.Invariant($"{r.PredictedQps:N0} ({r.PredictedQps / r.TimeFactor:N0}-{r.PredictedQps * r.TimeFactor:N0})"),
-                r.MeasuredQps?.ToString("N0", CultureInfo.InvariantCulture) ?? "-", Percent(r.QpsError), Percent(r.TimeModelError),
-                (r.PredictedBytes / 1048576).ToString("F1", CultureInfo.InvariantCulture), (r.MeasuredBytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture), Percent(r.MemoryError));
-        }
-
-        AnsiConsole.Write(table);
-    }
-
-    /// <summary>A signed percentage; an error that rounds to zero prints as 0.0% (the section format would print "-+0.0%" for a tiny negative one).</summary>
-    private static string Percent(double? error) => error is { } e ? Math.Round(e, 3) is 0 ? "0.0%" : e.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) : "-";
-
     private static int[] ParseInts(System.CommandLine.Parsing.ArgumentResult result) =>
         [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(v => int.Parse(v, CultureInfo.InvariantCulture))];
 
@@ -394,65 +394,8 @@ internal static class PlanCheckCommand
 
         /// <summary>Build every size anew in each repetition with the next HNSW level seed, so that the measured knob's spread over graphs shows.</summary>
         public bool Rebuild { get; init; }
+
+        /// <summary>The seed that orders the rows before every size takes its first ones (a random sample); null: the file's order.</summary>
+        public int? Shuffle { get; init; }
     }
-}
-
-/// <summary>What bench plan-check found: the comparisons, and every sweep they rest on (calibration and held back).</summary>
-/// <param name="Rows">Prediction beside measurement, per held-back size and repetition.</param>
-/// <param name="Sweeps">Every size's measured settings, per repetition.</param>
-internal sealed record PlanCheckResult(IReadOnlyList<CheckRow> Rows, IReadOnlyList<MeasuredSweep> Sweeps)
-{
-    /// <summary>The dataset's name.</summary>
-    public string Dataset { get; init; } = string.Empty;
-
-    /// <summary>The vectors' dimension.</summary>
-    public int Dimension { get; init; }
-
-    /// <summary>The other dataset the held-back sizes came from, or null.</summary>
-    public CrossCheck? Cross { get; init; }
-
-    /// <summary>The machine profile measured in each repetition (empty: the cached one was used).</summary>
-    public IReadOnlyList<SittingProfile> Profiles { get; init; } = [];
-
-    /// <summary>How the sweeps were measured; kept through <c>--sweeps</c> replays; null in results saved before it was recorded.</summary>
-    public CheckSettings? Measured { get; init; }
-}
-
-/// <summary>How a check's sweeps were measured: a sweep's recall depends on the graph's build settings and the queries taken.</summary>
-/// <param name="M">HNSW links per node.</param>
-/// <param name="EfConstruction">HNSW build beam.</param>
-/// <param name="Queries">Queries searched (the held-back data's, after --queries).</param>
-/// <param name="K">Neighbours per query.</param>
-/// <param name="Rounds">Timing rounds per repetition.</param>
-/// <param name="Rebuild">Whether each repetition built new graphs (level seed 100 + repetition - 1).</param>
-internal sealed record CheckSettings(int M, int EfConstruction, int Queries, int K, int Rounds, bool Rebuild);
-
-/// <summary>The machine profile measured in one repetition of a check.</summary>
-/// <param name="Repetition">The repetition (1-based).</param>
-/// <param name="Profile">What was measured right after its sweeps.</param>
-internal sealed record SittingProfile(int Repetition, MachineProfile Profile);
-
-/// <summary>A check on another dataset than the calibration's: its name and dimension, and both datasets' hardness.</summary>
-/// <param name="Dataset">The other dataset.</param>
-/// <param name="Dimension">Its dimension.</param>
-/// <param name="Hardness">The calibration data's hardness.</param>
-/// <param name="CheckHardness">The other dataset's.</param>
-internal sealed record CrossCheck(string Dataset, int Dimension, DataHardness Hardness, DataHardness CheckHardness);
-
-/// <summary>One setting measured at one size in one repetition (the fastest of its timing rounds).</summary>
-internal sealed record MeasuredSweep(int Repetition, int Points, int Ef, double Recall, double Qps, long IndexBytes, double VectorBytesPerPoint, double? DistancesPerQuery)
-{
-    /// <summary>The single-thread run this measurement is, as the calibration reads runs.</summary>
-    public AnnRun ToRun(int k) => new()
-    {
-        Index = "hnsw",
-        Threads = 1,
-        K = k,
-        Qps = Qps,
-        RecallAtK = Recall,
-        IndexBytes = IndexBytes,
-        VectorBytesPerPoint = VectorBytesPerPoint,
-        DistancesPerQuery = DistancesPerQuery,
-        SearchParams = new() { ["ef"] = Ef },
-    };
 }

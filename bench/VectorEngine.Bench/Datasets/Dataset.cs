@@ -24,6 +24,18 @@ internal sealed class Dataset
         points >= Base.Length ? this : new Dataset { Name = Name, Metric = Metric, Base = Base[..points], Queries = Queries, GroundTruth = null };
 
     /// <summary>
+    /// The same vectors in a seeded random order, without ground truth (its row numbers no longer hold): each prefix is
+    /// then a random sample, nested in the next. A file kept in time order is not a sample of itself: of jobs-minilm's
+    /// 1,000 queries, 140 have a repost (cosine distance under 0.05) among its first 12,000 postings, 326 among all 23,849.
+    /// </summary>
+    public Dataset Shuffled(int seed)
+    {
+        float[][] rows = [.. Base];
+        new Random(seed).Shuffle(rows);
+        return new Dataset { Name = Name, Metric = Metric, Base = rows, Queries = Queries, GroundTruth = null };
+    }
+
+    /// <summary>
     /// Loads a dataset: a folder in the ../shared/data layout (dataset.json naming .fvecs / .bvecs / .npy vectors and
     /// .ivecs / .npy ground truth, each optionally .gz), or an ann-benchmarks .hdf5 file.
     /// </summary>

@@ -150,6 +150,9 @@ internal sealed class CostModel
     /// <summary>How time per query is predicted: "machine" (scored vectors times the memory charge at the working set) or "power law".</summary>
     public string TimeLaw => _visitTime is null ? "power law" : "machine";
 
+    /// <summary>How much more a scored vector costs per unit of ln ef under the machine law (<see cref="VisitTime.EfExponent"/>); null under the power law.</summary>
+    public double? EfExponent => _visitTime?.EfExponent;
+
     /// <summary>Fits one series' model; every run must be of that series.</summary>
     /// <param name="series">The index configuration.</param>
     /// <param name="points">Its calibration runs.</param>

@@ -38,6 +38,12 @@ internal sealed record CheckRow(
     /// <summary>True when the measured knob lies inside the stated 90% range (the predicted knob divided and multiplied by <see cref="KnobFactor"/>).</summary>
     public bool? KnobInRange => PredictedKnob is { } p && MeasuredKnob is { } m ? m >= p / KnobFactor && m <= p * KnobFactor : null;
 
+    /// <summary>
+    /// How far the measured knob would move with other queries (<see cref="QueryBootstrap"/>); null when the sweeps kept
+    /// no per-query hits (results saved before they did).
+    /// </summary>
+    public KnobSpread? MeasuredKnobSpread { get; init; }
+
     /// <summary>True when the measured QPS lies inside the stated 90% range.</summary>
     public bool? QpsInRange => MeasuredQps is { } m ? m >= PredictedQps / TimeFactor && m <= PredictedQps * TimeFactor : null;
 }

@@ -101,6 +101,13 @@ internal sealed class AnnRun
     [JsonPropertyName("distances_per_query")]
     public double? DistancesPerQuery { get; init; }
 
+    /// <summary>
+    /// Per query, in query order, how many of its k true neighbours the search returned (null when k is over 255): what
+    /// <c>bench plan-check</c> resamples the queries by. Not written to the report (a thousand numbers per setting).
+    /// </summary>
+    [JsonIgnore]
+    public byte[]? HitsPerQuery { get; init; }
+
     /// <summary>On the recall/QPS Pareto frontier of its series (engine, index, build parameters, threads): no run of
     /// the series has both higher recall and higher QPS.</summary>
     [JsonPropertyName("pareto")]

@@ -242,7 +242,8 @@ internal sealed class AnnRunner
             SearchParams = searchParamsJson,
             Threads = threads,
             K = k,
-            RecallAtK = Math.Round(Recall(found, truth, k, _dataset.Base.Length), 5),
+            RecallAtK = Math.Round(Recall(found, truth, k, _dataset.Base.Length, out byte[]? hits), 5),
+            HitsPerQuery = hits,
             Qps = Math.Round(calls / seconds, 1),
             P50Us = Math.Round(Percentile(latencies, 0.50), 1),
             P95Us = Math.Round(Percentile(latencies, 0.95), 1),
@@ -300,15 +301,24 @@ internal sealed class AnnRunner
         }
     }
 
-    /// <summary>Recall against row numbers; ids at or past <paramref name="n"/> are churned copies of row id - n.</summary>
-    private static double Recall(IReadOnlyList<ScoredPoint>[] found, int[][] truth, int k, int n)
+    /// <summary>
+    /// Recall against row numbers; ids at or past <paramref name="n"/> are churned copies of row id - n.
+    /// <paramref name="hits"/>: each query's true neighbours found, or null when k does not fit a byte.
+    /// </summary>
+    private static double Recall(IReadOnlyList<ScoredPoint>[] found, int[][] truth, int k, int n, out byte[]? hits)
     {
         double total = 0;
+        hits = k <= byte.MaxValue ? new byte[found.Length] : null;
         for (int q = 0; q < found.Length; q++)
         {
             var expected = new HashSet<int>(truth[q].Take(k));
             int denominator = Math.Max(1, Math.Min(k, expected.Count));
-            total += found[q].Count(p => expected.Contains((int)(p.Id.Number % (ulong)n))) / (double)denominator;
+            int matched = found[q].Count(p => expected.Contains((int)(p.Id.Number % (ulong)n)));
+            total += matched / (double)denominator;
+            if (hits is not null)
+            {
+                hits[q] = (byte)matched;
+            }
         }
 
         return total / found.Length;
