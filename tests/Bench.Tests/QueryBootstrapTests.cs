@@ -114,6 +114,11 @@ public sealed class QueryBootstrapTests
 
         List<MeasuredSweep> withoutHits = [.. sweeps.Select(s => s with { Hits = null })];
         Assert.All(PlanCheckCommand.Compare("x", 64, withoutHits, settings, MachineCostModelTests.Machine()).Rows, r => Assert.Null(r.MeasuredKnobSpread));
+
+        // A saved file whose repetitions swept other efs at the held-back size still compares; only the row over graphs has no range.
+        List<MeasuredSweep> uneven = [.. sweeps.Where(s => !(s.Repetition == 2 && s.Points == 64_000 && s.Ef == Knobs[^1]))];
+        CheckRow[] rows = [.. PlanCheckCommand.Compare("x", 64, uneven, settings, MachineCostModelTests.Machine()).Rows];
+        Assert.Equal([true, true, false], rows.Select(r => r.MeasuredKnobSpread is not null));
     }
 
     /// <summary>

@@ -249,7 +249,8 @@ internal static class PlanCheckCommand
         }
 
         IReadOnlyList<QueryHits>[] graphs = [.. sweeps.GroupBy(m => m.Repetition).Select(g => (IReadOnlyList<QueryHits>)[.. g.Select(m => new QueryHits(m.Ef, m.Hits!))])];
-        return QueryBootstrap.KnobRange(graphs, settings.K, settings.Target);
+        int[] efs = [.. graphs[0].Select(h => h.Knob).Order()];
+        return graphs.All(g => g.Select(h => h.Knob).Order().SequenceEqual(efs)) ? QueryBootstrap.KnobRange(graphs, settings.K, settings.Target) : null;
     }
 
     /// <summary>Fits the model on one repetition's calibration sweeps and compares its predictions at the held-back sizes.</summary>
