@@ -161,6 +161,36 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <summary>A collection as stored in etcd now (for a node whose watch has not delivered it yet), or null.</summary>
     public Task<ClusterCollection?> ReadCollectionAsync(string name, CancellationToken cancellationToken) => _catalog.GetAsync(name, cancellationToken);
 
+    /// <summary>A fault for tests: this node's view of the collections lags etcd until the handle is disposed.</summary>
+    internal IDisposable HoldCollectionView() => _collectionWatch.Hold();
+
+    /// <summary>
+    /// Brings this node's view up to a collection read from etcd a moment ago, ahead of its watch: the newer incarnation
+    /// or map version replaces the one seen; an absence removes the entry only if it is no newer than the incarnation
+    /// the reader had routed with (a create the watch delivered since is kept).
+    /// </summary>
+    internal void Observe(string name, long routedIncarnation, ClusterCollection? stored)
+    {
+        bool changed = false;
+        ImmutableInterlocked.Update(ref _collections, view =>
+        {
+            changed = false;
+            bool known = view.TryGetValue(name, out ClusterCollection? seen);
+            if (stored is null)
+            {
+                changed = known && seen!.Incarnation <= routedIncarnation;
+                return changed ? view.Remove(name) : view;
+            }
+
+            changed = !known || seen!.Incarnation < stored.Incarnation || (seen.Incarnation == stored.Incarnation && seen.Map.Version < stored.Map.Version);
+            return changed ? view.SetItem(name, stored) : view;
+        });
+        if (changed)
+        {
+            CollectionsChanged?.Invoke();
+        }
+    }
+
     /// <summary>
     /// Replaces a collection's shard assignments (a promotion, a move) if it is still at the version it was read at;
     /// null when another change came first. This node's view has the change at once.
@@ -250,15 +280,15 @@ public sealed class ClusterNode : IAsyncDisposable
             }
         }
 
-        // Swapped in with a compare-and-swap, never backwards: a change this node stored itself (a promotion, a move)
-        // may be newer than the watch's event, and may land while this runs.
+        // Swapped in with a compare-and-swap, never backwards: a change this node stored or read itself (a promotion, a
+        // move, a name created again) may be newer than the watch's event, and may land while this runs.
         ImmutableInterlocked.Update(ref _collections, view =>
         {
             var builder = ImmutableDictionary.CreateBuilder<string, ClusterCollection>(StringComparer.Ordinal);
             foreach (ClusterCollection collection in parsed)
             {
                 builder[collection.Name] = view.TryGetValue(collection.Name, out ClusterCollection? seen)
-                    && seen.Incarnation == collection.Incarnation && seen.Map.Version > collection.Map.Version ? seen : collection;
+                    && (seen.Incarnation > collection.Incarnation || (seen.Incarnation == collection.Incarnation && seen.Map.Version > collection.Map.Version)) ? seen : collection;
             }
 
             return builder.ToImmutable();

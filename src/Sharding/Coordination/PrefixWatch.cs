@@ -21,7 +21,10 @@ internal sealed class PrefixWatch : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstSnapshot = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _holding = new();
     private Task _loop = Task.CompletedTask;
+    private bool _held;
+    private Dictionary<string, KeyValue>? _pending;
 
     public PrefixWatch(KV.KVClient kv, Watch.WatchClient watch, string prefix, Action<IReadOnlyDictionary<string, KeyValue>> changed, ILogger logger)
     {
@@ -136,9 +139,50 @@ internal sealed class PrefixWatch : IAsyncDisposable
         throw new InvalidOperationException($"etcd closed the watch of {_prefix}.");
     }
 
+    /// <summary>
+    /// A fault for tests: the watch lags etcd (as on a loaded machine) until the returned handle is disposed, which
+    /// delivers the newest snapshot held back. The consumer keeps the view it had.
+    /// </summary>
+    internal IDisposable Hold()
+    {
+        lock (_holding)
+        {
+            _held = true;
+        }
+
+        return new Release(this);
+    }
+
     private void Deliver(Dictionary<string, KeyValue> current)
     {
-        _changed(new Dictionary<string, KeyValue>(current, StringComparer.Ordinal));
+        var snapshot = new Dictionary<string, KeyValue>(current, StringComparer.Ordinal);
+        lock (_holding)
+        {
+            if (_held)
+            {
+                _pending = snapshot;
+                return;
+            }
+
+            _changed(snapshot);
+        }
+
         _firstSnapshot.TrySetResult();
+    }
+
+    private sealed class Release(PrefixWatch watch) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (watch._holding)
+            {
+                watch._held = false;
+                if (watch._pending is { } pending)
+                {
+                    watch._pending = null;
+                    watch._changed(pending);
+                }
+            }
+        }
     }
 }

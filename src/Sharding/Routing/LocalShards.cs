@@ -9,7 +9,9 @@ namespace VectorEngine.Sharding.Routing;
 /// <summary>
 /// The shards this node holds, as local collections of its database, and the operations peers (and this node's own
 /// router) run on them. Every call names the collection's incarnation it was routed with: a call routed with the map
-/// of a dropped incarnation is refused (Unavailable, safe to retry) rather than landing in shards about to be dropped.
+/// of a dropped incarnation is refused (Unavailable, safe to retry) once this node has seen the drop. Before it has,
+/// the dropped incarnation's copy here still takes writes: the router confirms the incarnation in etcd before it
+/// acknowledges one (<see cref="ShardRouter"/>), so such a write is run again on the new incarnation, never lost.
 /// A shard the cluster assigned here that has no local collection yet (a write that arrived before this node's watch
 /// delivered the new collection) is created on first use, from the definition in etcd.
 /// Each local shard is a <see cref="ShardReplica"/>: writes go through its primary's replication log, reads are
