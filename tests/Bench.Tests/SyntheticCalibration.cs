@@ -16,8 +16,9 @@ internal static class SyntheticCalibration
     /// <param name="seconds">Seconds per query by size and ef.</param>
     /// <param name="recall">Recall by size and ef.</param>
     /// <param name="visits">Vectors scored per query by size and ef (null: not counted, as a run of another index).</param>
+    /// <param name="index">The index the runs are of (and their series).</param>
     public static List<(string Series, CalibrationPoint Point)> Runs(int[] sizes, int[] efs, int dim, Func<int, int, double> seconds, Func<int, int, double> recall,
-        Func<int, int, double>? visits = null)
+        Func<int, int, double>? visits = null, string index = "hnsw")
     {
         var points = new List<(string, CalibrationPoint)>();
         foreach (int n in sizes)
@@ -27,7 +28,7 @@ internal static class SyntheticCalibration
                 double s = seconds(n, ef);
                 var run = new AnnRun
                 {
-                    Index = "hnsw",
+                    Index = index,
                     Threads = 1,
                     K = 10,
                     Qps = 1 / s,
@@ -39,7 +40,7 @@ internal static class SyntheticCalibration
                     VectorBytesPerPoint = 4 * dim,
                     SearchParams = new() { ["ef"] = ef },
                 };
-                points.Add(("hnsw", new CalibrationPoint(run, n, dim)));
+                points.Add((index, new CalibrationPoint(run, n, dim)));
             }
         }
 

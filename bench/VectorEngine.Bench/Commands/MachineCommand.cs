@@ -16,9 +16,16 @@ internal static class MachineCommand
         var cache = new Option<string>("--cache") { Description = "Profile file", DefaultValueFactory = _ => MachineProfileStore.DefaultPath };
         var largest = new Option<int>("--largest-mib") { Description = "Largest working set to measure (MiB): well beyond the last cache", DefaultValueFactory = _ => MachineProfileStore.DefaultLargestMiB };
         var budget = new Option<int>("--budget-ms") { Description = "Time spent on each working set (ms)", DefaultValueFactory = _ => MachineProfileStore.DefaultBudgetMilliseconds };
-        var command = new Command("machine", "Measure (once) and show this machine's memory latency and bandwidth per level, cores and SIMD width") { refresh, cache, largest, budget };
+        var disk = new Option<string?>("--disk-dir") { Description = "A folder on the disk your data will live on: the disk probe writes a 512 MiB file there (default: the profile's folder)" };
+        var child = new Option<string?>(DiskProbe.ChildOption) { Hidden = true };
+        var command = new Command("machine", "Measure (once) and show this machine's memory latency and bandwidth per level, cores, SIMD width and disk reads") { refresh, cache, largest, budget, disk, child };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(child) is { } probeDirectory)
+            {
+                return DiskProbe.RunPressuredChild(probeDirectory);
+            }
+
             int largestMiB = parse.GetValue(largest);
             int budgetMs = parse.GetValue(budget);
             if (largestMiB < 1 || budgetMs < 1)
@@ -29,7 +36,7 @@ internal static class MachineCommand
             string path = parse.GetValue(cache)!;
             bool cached = !parse.GetValue(refresh) && MachineProfileStore.TryLoad(path) is not null;
             MachineProfile profile = MachineProfileStore.LoadOrMeasure(path, parse.GetValue(refresh), (long)largestMiB << 20, TimeSpan.FromMilliseconds(budgetMs),
-                line => AnsiConsole.WriteLine(line));
+                line => AnsiConsole.WriteLine(line), parse.GetValue(disk));
             Print(profile, cached ? $"cached in {path}" : $"measured in {profile.Seconds:F1} s, saved to {path}");
             return 0;
         });
@@ -52,5 +59,10 @@ internal static class MachineCommand
         }
 
         AnsiConsole.MarkupLineInterpolated($"Main memory, all {profile.LogicalCores} cores reading: {profile.MemoryReadGigabytesPerSecondAllCores:F1} GB/s");
+        if (profile.Disk is { } disk)
+        {
+            string full = disk.FullCacheMissMicros is { } f ? $" ({f:F1} with the page cache full)" : string.Empty;
+            AnsiConsole.MarkupLineInterpolated($"Warm rescoring reads ({disk.Batch} float rows of {disk.RowBytes} B asked for at once): {disk.MissMicros:F1} µs per row from disk{full}, {disk.HitMicros:F1} µs from the page cache");
+        }
     }
 }

@@ -131,7 +131,7 @@ internal static class PlanCheckCommand
                 {
                     long largest = sweeps.Values.SelectMany(runs => runs).Max(run => run.IndexBytes);
                     long probe = Math.Clamp((long)BitOperations.RoundUpToPowerOf2((ulong)largest) / 2, 16L << 20, (long)MachineProfileStore.DefaultLargestMiB << 20);
-                    profiles.Add(new SittingProfile(repetition, MachineProbe.Measure(probe, TimeSpan.FromMilliseconds(MachineProfileStore.DefaultBudgetMilliseconds))));
+                    profiles.Add(new SittingProfile(repetition, MachineProbe.Measure(probe, TimeSpan.FromMilliseconds(MachineProfileStore.DefaultBudgetMilliseconds), measureDisk: false)));
                 }
 
                 say($"repetition {repetition} measured");

@@ -100,6 +100,12 @@ internal static class PlanCommand
                 models = [.. models.Select(m => m.ForData(shift.Law, shift.From, shift.To))];
             }
 
+            // Product-quantized indexes read float rows to rescore: priced from this machine's disk where it was measured.
+            if (models.Any(RescoreReads.Applies))
+            {
+                request = request with { Disk = MachineProfileStore.ForPlanning().Disk };
+            }
+
             plans = DeploymentPlanner.Plan(request, models);
         }
         catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidDataException or JsonException or IOException)
@@ -157,6 +163,11 @@ internal static class PlanCommand
         }
 
         AnsiConsole.Write(table);
+        foreach (DeploymentPlan plan in plans.Where(p => p.RescoreRowsPerQuery > 0))
+        {
+            AnsiConsole.MarkupLineInterpolated($"{plan.Model.Label}: {plan.RescoreRowsPerQuery:N0} float rows read per query to rescore, {plan.RescoreCachedShare:P0} of them from the page cache: {plan.RescoreMs:F2} ms of each shard's search.");
+        }
+
         foreach (DeploymentPlan plan in plans)
         {
             if (PlanRange.Of(plan).OutsideSupport is { } why)
@@ -186,6 +197,7 @@ internal static class PlanCommand
                 ["ram_per_node_bytes"] = Math.Round(p.RamPerNodeBytes), ["disk_per_node_bytes"] = Math.Round(p.DiskPerNodeBytes),
                 ["time_factor_90"] = Math.Round(PlanRange.Of(p).TimeFactor, 3), ["knob_low_90"] = PlanRange.Of(p).KnobLow, ["knob_high_90"] = PlanRange.Of(p).KnobHigh,
                 ["outside_support"] = PlanRange.Of(p).OutsideSupport ?? string.Empty,
+                ["rescore_rows_per_query"] = p.RescoreRowsPerQuery, ["rescore_cached_share"] = Math.Round(p.RescoreCachedShare, 4), ["rescore_ms"] = Math.Round(p.RescoreMs, 3),
             });
             File.WriteAllText(json.FullName, JsonSerializer.Serialize(new { request, plans = rows }, new JsonSerializerOptions { WriteIndented = true }));
         }
@@ -232,6 +244,9 @@ internal static class PlanCommand
         yield return $"A shard holds sealed segments of at most {request.SegmentCap:N0} vectors{(request.SegmentPoints is null ? " (the engine's merge cap)" : string.Empty)}, each its own index that a query searches in turn: knob, recall and time are a segment's, time times the segments.";
         yield return $"A query searches one replica of every shard; merged recall equals shard recall; p95 = shard p95 + the Erlang C wait for a core at the load on {request.NodeCores}-core nodes + {request.NetworkMs} ms per network hop (1 hop, 2 with more than one shard).";
         yield return "Quantized indexes that rescore (hnsw-int8/pq, ivf-pq by default) keep their codes in RAM and read k × oversampling float rows per query from the segment files: those are counted on disk, not in RAM, and want a disk that serves that many random reads.";
+        yield return request.Disk is { } disk
+            ? Inv($"hnsw-pq reads k × {RescoreReads.PqOversampling} float rows per segment and query; a node's memory beyond its resident indexes caches that share of its rows, and each row costs {disk.HitMicros:F1} µs from the page cache or {disk.MissMicros:F1} µs from disk (bench machine, {disk.Batch} rows asked for at once). Int8 and IVF rows are priced as the calibration read them.")
+            : "Rescoring rows are priced as the calibration read them (from the page cache): no disk probe in this machine's profile.";
         yield return $"The target load keeps at most {request.CpuUtilization:P0} of the cores busy; indexes fill at most {request.RamFraction:P0} of a node's memory; each shard has room on disk for a merge to rewrite it (2×); at least {request.MinReplicas} replicas, on different nodes.";
     }
 

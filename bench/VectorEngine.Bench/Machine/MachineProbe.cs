@@ -23,7 +23,12 @@ internal static class MachineProbe
     /// <paramref name="largestBytes"/> (an index outgrows the page tables' reach too); <paramref name="budget"/> is spent
     /// on each point.
     /// </summary>
-    public static MachineProfile Measure(long largestBytes, TimeSpan budget, Action<string>? progress = null)
+    /// <param name="largestBytes">The largest working set of the latency curve.</param>
+    /// <param name="budget">Time per working set.</param>
+    /// <param name="progress">Where each measured point is reported.</param>
+    /// <param name="diskDirectory">A folder on the disk the data will live on (the disk probe writes 512 MiB there); null for the profile's own folder.</param>
+    /// <param name="measureDisk">False to leave the disk out (a profile per sitting of in-memory searches).</param>
+    public static MachineProfile Measure(long largestBytes, TimeSpan budget, Action<string>? progress = null, string? diskDirectory = null, bool measureDisk = true)
     {
         var clock = Stopwatch.StartNew();
         var curve = new List<LatencySample>();
@@ -52,6 +57,17 @@ internal static class MachineProbe
         double allCores = MemoryProbe.ReadGigabytesPerSecond(largestBytes, Environment.ProcessorCount, budget * 2);
         KernelSample[] kernels = [.. KernelDimensions.Select(d => new KernelSample(d, KernelProbe.Nanoseconds(d, budget)))];
         progress?.Invoke($"distance kernel in L1: {string.Join(", ", kernels.Select(k => $"{k.Dimension}-d {k.Nanoseconds:F1} ns"))}");
+        DiskSample? disk = null;
+        if (measureDisk)
+        {
+            string folder = diskDirectory ?? Path.GetDirectoryName(MachineProfileStore.DefaultPath)!;
+            disk = DiskProbe.Measure(folder, fullCacheMiss: DiskProbe.MissMicrosWithFullCache(folder, typeof(MachineProbe).Assembly.Location));
+            if (disk is not null)
+            {
+                progress?.Invoke($"disk, {disk.Batch} rows of {disk.RowBytes} B asked for at once: {disk.MissMicros:F1} µs per row from disk ({disk.FullCacheMissMicros?.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) ?? "-"} with the page cache full), {disk.HitMicros:F1} µs from the page cache");
+            }
+        }
+
         return new MachineProfile
         {
             Key = CurrentKey(),
@@ -64,6 +80,7 @@ internal static class MachineProbe
             Rows = rows,
             Levels = levels,
             Kernels = kernels,
+            Disk = disk,
             MemoryReadGigabytesPerSecondAllCores = allCores,
             MeasuredAt = DateTimeOffset.UtcNow,
             Seconds = clock.Elapsed.TotalSeconds,

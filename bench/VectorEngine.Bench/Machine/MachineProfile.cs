@@ -3,12 +3,13 @@ namespace VectorEngine.Bench.Machine;
 /// <summary>
 /// What <c>bench machine</c> measured about this machine: cores, SIMD width, and the memory hierarchy as a search sees
 /// it (latency, latency with eight loads in flight, and read bandwidth of each level, with the capacity each level
-/// really offers this process). The cost model charges a query by the level its working set lives in.
+/// really offers this process), and the disk as a warm segment's rescoring reads it. The cost model charges a query by
+/// the level its working set lives in, and a warm tier's float rows by where they are read from.
 /// </summary>
 internal sealed record MachineProfile
 {
     /// <summary>Current format; a cached profile of another version is measured again.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     /// <summary>Format version.</summary>
     public int Version { get; init; } = CurrentVersion;
@@ -42,6 +43,12 @@ internal sealed record MachineProfile
 
     /// <summary>The engine's distance kernel on vectors already in L1, by dimension (empty in profiles of version 2).</summary>
     public IReadOnlyList<KernelSample> Kernels { get; init; } = [];
+
+    /// <summary>
+    /// A warm segment's rescoring reads on the disk the profile was measured on (version 4 on; null off Linux): what a
+    /// float row costs read from disk and from the page cache.
+    /// </summary>
+    public DiskSample? Disk { get; init; }
 
     /// <summary>Main-memory read bandwidth with every core reading (GB/s).</summary>
     public required double MemoryReadGigabytesPerSecondAllCores { get; init; }

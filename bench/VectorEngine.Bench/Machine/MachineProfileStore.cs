@@ -64,14 +64,22 @@ internal static class MachineProfileStore
         LoadOrMeasure(DefaultPath, refresh: false, (long)DefaultLargestMiB << 20, TimeSpan.FromMilliseconds(DefaultBudgetMilliseconds));
 
     /// <summary>The cached profile, or a new measurement (saved) when there is none for this machine or <paramref name="refresh"/>.</summary>
-    public static MachineProfile LoadOrMeasure(string path, bool refresh, long largestBytes, TimeSpan budget, Action<string>? progress = null)
+    /// <param name="path">The profile file.</param>
+    /// <param name="refresh">Measure even when a profile of this machine is cached.</param>
+    /// <param name="largestBytes">The largest working set of the latency curve.</param>
+    /// <param name="budget">Time per working set.</param>
+    /// <param name="progress">Where each measured point is reported.</param>
+    /// <param name="diskDirectory">Where the disk probe writes its file; null for the profile's folder.</param>
+    /// <param name="measureDisk">False to leave the disk probe out.</param>
+    public static MachineProfile LoadOrMeasure(string path, bool refresh, long largestBytes, TimeSpan budget, Action<string>? progress = null, string? diskDirectory = null,
+        bool measureDisk = true)
     {
         if (!refresh && TryLoad(path) is { } cached)
         {
             return cached;
         }
 
-        MachineProfile profile = MachineProbe.Measure(largestBytes, budget, progress);
+        MachineProfile profile = MachineProbe.Measure(largestBytes, budget, progress, diskDirectory ?? Path.GetDirectoryName(Path.GetFullPath(path)), measureDisk);
         Save(path, profile);
         return profile;
     }

@@ -20,4 +20,13 @@ internal sealed record DeploymentPlan(
 {
     /// <summary>Vectors per segment: the index size the knob, recall and time per segment are predicted at.</summary>
     public long PointsPerSegment => (PointsPerShard + Segments - 1) / Segments;
+
+    /// <summary>Float rows a query reads to rescore (product-quantized indexes with a measured disk; else 0).</summary>
+    public double RescoreRowsPerQuery { get; init; }
+
+    /// <summary>The share of those rows a node's page cache holds (1 when it holds them all, or none are read).</summary>
+    public double RescoreCachedShare { get; init; } = 1;
+
+    /// <summary>Of a shard's search time, milliseconds spent reading rescoring rows.</summary>
+    public double RescoreMs { get; init; }
 }

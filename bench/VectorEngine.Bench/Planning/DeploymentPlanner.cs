@@ -55,19 +55,16 @@ internal static class DeploymentPlanner
             return null;
         }
 
-        double seconds = segments * model.SecondsPerQuery(perSegment, knob, request.Dimension);
-        double shardRam = segments * model.IndexBytes(perSegment, request.Dimension) / request.RamFraction;
+        double searchSeconds = segments * model.SecondsPerQuery(perSegment, knob, request.Dimension);
+        double shardResident = segments * model.IndexBytes(perSegment, request.Dimension);
+        double shardRam = shardResident / request.RamFraction;
         double nodeRam = request.NodeRamBytes;
         if (shardRam > nodeRam)
         {
             return null;
         }
 
-        // Every query costs one search on every shard; a node's cores run them at the measured per-thread efficiency.
-        double coreSeconds = request.Qps * shards * seconds / model.ThreadEfficiency;
-        int nodesForCpu = (int)Math.Ceiling(coreSeconds / request.CpuUtilization / request.NodeCores);
         double shardDisk = 2 * segments * model.DiskBytes(perSegment, request.Dimension);
-        int replicas = Math.Max(request.MinReplicas, 1);
         int replicasPerNodeByRam = (int)Math.Min(int.MaxValue, nodeRam / shardRam);
         int replicasPerNodeByDisk = (int)Math.Min(int.MaxValue, request.NodeDiskBytes / Math.Max(shardDisk, 1));
         if (replicasPerNodeByDisk == 0)
@@ -75,21 +72,49 @@ internal static class DeploymentPlanner
             return null;
         }
 
-        int nodes, nodesForRam, nodesForDisk;
-        while (true)
+        // Rescoring reads depend on the page cache a node has per copy, which depends on the node count, which depends
+        // on the time: start from every row on disk and price again at the node count that gives, until it settles.
+        bool reads = request.Disk is not null && RescoreReads.Applies(model);
+        double cachedShare = reads ? 0 : 1;
+        double seconds;
+        int replicas, nodes, nodesForRam, nodesForDisk, nodesForCpu;
+        double coreSeconds;
+        for (int pass = 0; ; pass++)
         {
-            nodesForRam = (int)Math.Ceiling((double)shards * replicas / replicasPerNodeByRam);
-            nodesForDisk = (int)Math.Ceiling((double)shards * replicas / replicasPerNodeByDisk);
-            nodes = Math.Max(Math.Max(nodesForCpu, replicas), Math.Max(nodesForRam, nodesForDisk));
+            seconds = searchSeconds + (reads ? RescoreReads.Seconds(request.Disk!, segments, request.K, cachedShare) : 0);
+            replicas = Math.Max(request.MinReplicas, 1);
+            while (true)
+            {
+                // Every query costs one search on every shard; a node's cores run them at the measured per-thread efficiency.
+                coreSeconds = request.Qps * shards * seconds / model.ThreadEfficiency;
+                nodesForCpu = (int)Math.Ceiling(coreSeconds / request.CpuUtilization / request.NodeCores);
+                nodesForRam = (int)Math.Ceiling((double)shards * replicas / replicasPerNodeByRam);
+                nodesForDisk = (int)Math.Ceiling((double)shards * replicas / replicasPerNodeByDisk);
+                nodes = Math.Max(Math.Max(nodesForCpu, replicas), Math.Max(nodesForRam, nodesForDisk));
 
-            // A node serves load only for the shards it holds: with more nodes than shard copies, add replicas until
-            // every node holds one.
-            if ((long)shards * replicas >= nodes)
+                // A node serves load only for the shards it holds: with more nodes than shard copies, add replicas until
+                // every node holds one.
+                if ((long)shards * replicas >= nodes)
+                {
+                    break;
+                }
+
+                replicas = (int)Math.Ceiling((double)nodes / shards);
+            }
+
+            if (!reads)
             {
                 break;
             }
 
-            replicas = (int)Math.Ceiling((double)nodes / shards);
+            double copies = Math.Ceiling((double)shards * replicas / nodes);
+            double share = RescoreReads.CachedShare(nodeRam, copies * shardResident, copies * RescoreReads.FloatBytes(perShard, request.Dimension));
+            if (Math.Abs(share - cachedShare) < 1e-6 || pass == 20)
+            {
+                break;
+            }
+
+            cachedShare = share;
         }
 
         // Latency at the target load: a shard's p95 search, the p95 wait for a core on its node, and the hops (client to
@@ -106,7 +131,12 @@ internal static class DeploymentPlanner
         double copiesPerNode = Math.Ceiling((double)shards * replicas / nodes);
         double capacity = nodes * request.NodeCores * request.CpuUtilization * model.ThreadEfficiency / (shards * seconds);
         return new DeploymentPlan(model, knob, shards, replicas, nodes, perShard, model.Recall(perSegment, knob), p95Ms, capacity,
-            copiesPerNode * shardRam, copiesPerNode * shardDisk, limitedBy, segments);
+            copiesPerNode * shardRam, copiesPerNode * shardDisk, limitedBy, segments)
+        {
+            RescoreRowsPerQuery = reads ? RescoreReads.RowsPerQuery(segments, request.K) : 0,
+            RescoreCachedShare = cachedShare,
+            RescoreMs = (seconds - searchSeconds) * 1000,
+        };
     }
 
     /// <summary>Fewer nodes; then less memory per node (beyond 5%); then fewer shards (less fan-out per query).</summary>

@@ -56,6 +56,12 @@ internal sealed record PlanRequest
     /// </summary>
     public int? Knob { get; init; }
 
+    /// <summary>
+    /// This machine's rescoring reads (<c>bench machine</c>), or null to price them as the calibration did (from memory):
+    /// with it, product-quantized plans pay for the rows a node's page cache cannot hold.
+    /// </summary>
+    public Machine.DiskSample? Disk { get; init; }
+
     /// <summary>The segment cap that applies: <see cref="SegmentPoints"/> or the engine's default.</summary>
     public long SegmentCap
     {
