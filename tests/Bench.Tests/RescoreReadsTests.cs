@@ -30,8 +30,9 @@ public sealed class RescoreReadsTests
         });
 
     [Fact]
-    public void The_cached_share_is_what_memory_the_resident_indexes_leave_over_the_rows()
+    public void The_cached_share_is_what_memory_the_engine_process_leaves_over_the_rows()
     {
+        Assert.Equal((1.3 * 1e9) + (180 << 20), RescoreReads.ProcessBytes(1e9), 6);
         Assert.Equal(0.25, RescoreReads.CachedShare(4e9, 2e9, 8e9), 12);
         Assert.Equal(1, RescoreReads.CachedShare(4e9, 1e9, 2e9));
         Assert.Equal(0, RescoreReads.CachedShare(4e9, 5e9, 2e9));
@@ -60,11 +61,12 @@ public sealed class RescoreReadsTests
         Assert.Equal(1, cached.RescoreCachedShare);
         Assert.Equal(200 * Disk.HitMicros / 1000, cached.RescoreMs, 9);
 
-        // A node of 12 GB: the indexes' resident bytes leave the rest of it for the 15.4 GB of rows.
+        // A node of 12 GB: the engine process (1.3 x the indexes' bytes on its heap, 180 MiB of runtime) leaves the rest of
+        // it for the 15.4 GB of rows.
         long ram = 12_000_000_000;
         double resident = 10 * model.IndexBytes(1_000_000, Dim);
         DeploymentPlan tight = DeploymentPlanner.For(request with { Disk = Disk, NodeRamBytes = ram }, model, shards: 1)!;
-        double share = (ram - resident) / RescoreReads.FloatBytes(10_000_000, Dim);
+        double share = (ram - ((1.3 * resident) + (180 << 20))) / RescoreReads.FloatBytes(10_000_000, Dim);
         Assert.InRange(share, 0.5, 1);
         Assert.Equal(share, tight.RescoreCachedShare, 9);
         Assert.Equal(200 * Disk.MicrosPerRow(share) / 1000, tight.RescoreMs, 9);
@@ -94,7 +96,7 @@ public sealed class RescoreReadsTests
         DeploymentPlan eight = DeploymentPlanner.For(request, model, shards: 8)!;
         Assert.True(one.Nodes > eight.Nodes, $"one shard: {one.Nodes} nodes; eight: {eight.Nodes}");
         double resident = 40 * model.IndexBytes(1_000_000, Dim);
-        Assert.Equal(RescoreReads.CachedShare(24L << 30, resident, RescoreReads.FloatBytes(40_000_000, Dim)), one.RescoreCachedShare, 9);
+        Assert.Equal(RescoreReads.CachedShare(24L << 30, RescoreReads.ProcessBytes(resident), RescoreReads.FloatBytes(40_000_000, Dim)), one.RescoreCachedShare, 9);
         Assert.True(one.RescoreCachedShare < 0.5, $"one shard: {one.RescoreCachedShare:F3} of its rows cached");
         Assert.Equal(1, eight.RescoreCachedShare);
         Assert.True(eight.RescoreMs / eight.Segments < one.RescoreMs / one.Segments);

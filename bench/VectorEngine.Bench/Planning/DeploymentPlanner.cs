@@ -108,7 +108,7 @@ internal static class DeploymentPlanner
             }
 
             double copies = Math.Ceiling((double)shards * replicas / nodes);
-            double share = RescoreReads.CachedShare(nodeRam, copies * shardResident, copies * RescoreReads.FloatBytes(perShard, request.Dimension));
+            double share = RescoreReads.CachedShare(nodeRam, RescoreReads.ProcessBytes(copies * shardResident), copies * RescoreReads.FloatBytes(perShard, request.Dimension));
             if (Math.Abs(share - cachedShare) < 1e-6 || pass == 20)
             {
                 break;
