@@ -134,4 +134,21 @@ public sealed class RescoreReadsTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>A folder that cannot be made (its parent is a file) gives no sample, not an exception, and touches nothing.</summary>
+    [Fact]
+    public void A_folder_that_cannot_take_the_probe_file_gives_no_sample_and_changes_nothing()
+    {
+        string file = Path.Combine(AppContext.BaseDirectory, "disk-probe-file-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(file, "not a folder");
+        try
+        {
+            Assert.Null(DiskProbe.Measure(Path.Combine(file, "sub"), batches: 1, fileBytes: 4L << 20));
+            Assert.Equal("not a folder", File.ReadAllText(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

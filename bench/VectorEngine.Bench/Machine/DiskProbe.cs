@@ -36,10 +36,10 @@ internal static partial class DiskProbe
             return null;
         }
 
-        Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, $"disk-probe-{Environment.ProcessId}.bin");
         try
         {
+            Directory.CreateDirectory(directory);
             Write(path, fileBytes);
             using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
             if (PosixFadvise((int)file.DangerousGetHandle(), 0, 0, PosixFadviseDontNeed) != 0)
@@ -67,7 +67,10 @@ internal static partial class DiskProbe
         }
         finally
         {
-            File.Delete(path);
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
         }
     }
 
