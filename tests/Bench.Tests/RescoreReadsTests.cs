@@ -32,7 +32,7 @@ public sealed class RescoreReadsTests
     [Fact]
     public void The_cached_share_is_what_memory_the_engine_process_leaves_over_the_rows()
     {
-        Assert.Equal((1.3 * 1e9) + (180 << 20), RescoreReads.ProcessBytes(1e9), 6);
+        Assert.Equal((1.3 * 1e9) + (180 << 20), EngineProcess.Bytes(1e9), 6);
         Assert.Equal(0.25, RescoreReads.CachedShare(4e9, 2e9, 8e9), 12);
         Assert.Equal(1, RescoreReads.CachedShare(4e9, 1e9, 2e9));
         Assert.Equal(0, RescoreReads.CachedShare(4e9, 5e9, 2e9));
@@ -82,6 +82,7 @@ public sealed class RescoreReadsTests
     /// <summary>
     /// Under a load that needs several nodes, one shard puts a whole copy on every node, whose rows its memory cannot
     /// cache; eight shards spread over the nodes leave each a quarter of the rows, cached whole: fewer nodes carry the load.
+    /// The whole node is the process's to fill here, so that one shard's copy fits one node at all.
     /// </summary>
     [Fact]
     public void Spreading_the_shards_over_the_nodes_caches_more_of_each_nodes_rows()
@@ -90,13 +91,13 @@ public sealed class RescoreReadsTests
         var request = new PlanRequest
         {
             Vectors = 40_000_000, Dimension = Dim, TargetRecall = 0.95, P95Ms = 100_000, Qps = 3_000, MinReplicas = 1, SegmentPoints = 1_000_000,
-            NodeRamBytes = 24L << 30, RamFraction = 1, Disk = Disk,
+            NodeRamBytes = 24L << 30, RamFraction = 1, ReadsRamFraction = 1, Disk = Disk,
         };
         DeploymentPlan one = DeploymentPlanner.For(request, model, shards: 1)!;
         DeploymentPlan eight = DeploymentPlanner.For(request, model, shards: 8)!;
         Assert.True(one.Nodes > eight.Nodes, $"one shard: {one.Nodes} nodes; eight: {eight.Nodes}");
         double resident = 40 * model.IndexBytes(1_000_000, Dim);
-        Assert.Equal(RescoreReads.CachedShare(24L << 30, RescoreReads.ProcessBytes(resident), RescoreReads.FloatBytes(40_000_000, Dim)), one.RescoreCachedShare, 9);
+        Assert.Equal(RescoreReads.CachedShare(24L << 30, EngineProcess.Bytes(resident), RescoreReads.FloatBytes(40_000_000, Dim)), one.RescoreCachedShare, 9);
         Assert.True(one.RescoreCachedShare < 0.5, $"one shard: {one.RescoreCachedShare:F3} of its rows cached");
         Assert.Equal(1, eight.RescoreCachedShare);
         Assert.True(eight.RescoreMs / eight.Segments < one.RescoreMs / one.Segments);

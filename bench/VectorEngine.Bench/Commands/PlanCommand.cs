@@ -32,7 +32,8 @@ internal static class PlanCommand
         var nodeCores = new Option<int>("--node-cores") { Description = "Cores per node", DefaultValueFactory = _ => 16 };
         var nodeRam = new Option<double>("--node-ram-gib") { Description = "Memory per node, GiB", DefaultValueFactory = _ => 64 };
         var nodeDisk = new Option<double>("--node-disk-gib") { Description = "Disk per node, GiB", DefaultValueFactory = _ => 1024 };
-        var ramFraction = new Option<double>("--ram-fraction") { Description = "Share of a node's memory the indexes may fill", DefaultValueFactory = _ => 0.7 };
+        var ramFraction = new Option<double>("--ram-fraction") { Description = "Share of a node's memory the engine process may fill: its indexes, the heap around them (1.3x) and the runtime (180 MiB); the rest is the page cache's", DefaultValueFactory = _ => 0.7 };
+        var readsRamFraction = new Option<double>("--reads-ram-fraction") { Description = "The same, for an index that rescores from float rows read through the page cache (hnsw-pq with a measured disk); the lower of the two applies", DefaultValueFactory = _ => 0.5 };
         var utilization = new Option<double>("--cpu-utilization") { Description = "Share of the cores the target load may keep busy", DefaultValueFactory = _ => 0.5 };
         var network = new Option<double>("--network-ms") { Description = "Latency of one network hop, milliseconds", DefaultValueFactory = _ => 1.0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the plans as JSON here" };
@@ -43,7 +44,7 @@ internal static class PlanCommand
         var hardnessLaw = new Option<string?>("--hardness-law") { Description = "The law --data moves a calibration by (bench hardness --out); default: the one fitted on the project's datasets, shipped with the CLI" };
         var command = new Command("plan", "Recommend index, quantization, shards, replicas, RAM and disk per node, and node count for a workload")
         {
-            vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, utilization, network, json, data, apply, hardnessLaw, segmentPoints, knob,
+            vectors, dim, recall, p95, qps, k, calibration, replicas, nodeCores, nodeRam, nodeDisk, ramFraction, readsRamFraction, utilization, network, json, data, apply, hardnessLaw, segmentPoints, knob,
         };
         command.SetAction(parse =>
         {
@@ -60,6 +61,7 @@ internal static class PlanCommand
                 NodeRamBytes = (long)(parse.GetValue(nodeRam) * (1L << 30)),
                 NodeDiskBytes = (long)(parse.GetValue(nodeDisk) * (1L << 30)),
                 RamFraction = parse.GetValue(ramFraction),
+                ReadsRamFraction = parse.GetValue(readsRamFraction),
                 CpuUtilization = parse.GetValue(utilization),
                 NetworkMs = parse.GetValue(network),
                 SegmentPoints = parse.GetValue(segmentPoints),
@@ -176,7 +178,7 @@ internal static class PlanCommand
             }
         }
         DeploymentPlan best = plans[0];
-        AnsiConsole.MarkupLineInterpolated($"[bold green]Recommended[/]: {best.Model.Label}, {(best.Model.Knob.Length == 0 ? "exact search" : $"{best.Model.Knob}={best.KnobValue}")}; {best.Shards} shard(s) of {best.PointsPerShard:N0} vectors × {best.Replicas} replicas on {best.Nodes} node(s), each with ≥ {best.RamPerNodeBytes / (1L << 30):F1} GiB RAM for indexes and ≥ {best.DiskPerNodeBytes / (1L << 30):F1} GiB disk.");
+        AnsiConsole.MarkupLineInterpolated($"[bold green]Recommended[/]: {best.Model.Label}, {(best.Model.Knob.Length == 0 ? "exact search" : $"{best.Model.Knob}={best.KnobValue}")}; {best.Shards} shard(s) of {best.PointsPerShard:N0} vectors × {best.Replicas} replicas on {best.Nodes} node(s), each with ≥ {best.RamPerNodeBytes / (1L << 30):F1} GiB RAM and ≥ {best.DiskPerNodeBytes / (1L << 30):F1} GiB disk.");
         if (apply is not null)
         {
             AppliedPlan.Of(best, request).Write(apply.FullName);
@@ -247,7 +249,7 @@ internal static class PlanCommand
         yield return request.Disk is { } disk
             ? Inv($"hnsw-pq reads k × {RescoreReads.PqOversampling} float rows per segment and query; a node's memory beyond its resident indexes caches that share of its rows, and each row costs {disk.HitMicros:F1} µs from the page cache or {disk.MissMicros:F1} µs from disk (bench machine, {disk.Batch} rows asked for at once). Int8 and IVF rows are priced as the calibration read them.")
             : "Rescoring rows are priced as the calibration read them (from the page cache): no disk probe in this machine's profile.";
-        yield return $"The target load keeps at most {request.CpuUtilization:P0} of the cores busy; indexes fill at most {request.RamFraction:P0} of a node's memory; each shard has room on disk for a merge to rewrite it (2×); at least {request.MinReplicas} replicas, on different nodes.";
+        yield return $"The target load keeps at most {request.CpuUtilization:P0} of the cores busy; the engine process (1.3 × its indexes' bytes + 180 MiB of runtime) fills at most {request.RamFraction:P0} of a node's memory ({Math.Min(request.RamFraction, request.ReadsRamFraction):P0} where it rescores from rows read through the page cache); each shard has room on disk for a merge to rewrite it (2×); at least {request.MinReplicas} replicas, on different nodes.";
     }
 
     private static long ParseCount(ArgumentResult result)

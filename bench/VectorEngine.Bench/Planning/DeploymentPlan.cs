@@ -10,7 +10,7 @@ namespace VectorEngine.Bench.Planning;
 /// <param name="Recall">Predicted recall@k of a shard's search (and so of the merged answer).</param>
 /// <param name="P95Ms">Predicted p95 latency at the target load, milliseconds.</param>
 /// <param name="CapacityQps">Queries per second the nodes serve at the utilization limit.</param>
-/// <param name="RamPerNodeBytes">Memory a node needs for the index replicas it holds, with headroom.</param>
+/// <param name="RamPerNodeBytes">Memory a node needs: the engine process that holds its index replicas (<see cref="EngineProcess"/>), over the share of memory that process may fill.</param>
 /// <param name="DiskPerNodeBytes">Disk a node needs for the replicas it holds, with room for a merge to rewrite a shard.</param>
 /// <param name="LimitedBy">What set the node count: "cpu", "memory", "disk" or "replicas".</param>
 /// <param name="Segments">Sealed segments a shard holds, each searched in turn (1: one index per shard).</param>

@@ -56,16 +56,19 @@ internal static class DeploymentPlanner
         }
 
         double searchSeconds = segments * model.SecondsPerQuery(perSegment, knob, request.Dimension);
+        // What fits a node is the engine process that holds the copies, not their index bytes alone; one that reads
+        // rows through the page cache needs more of the node left to it (1M warm points thrashed under 640-896 MiB).
+        bool reads = request.Disk is not null && RescoreReads.Applies(model);
+        double ramFraction = reads ? Math.Min(request.RamFraction, request.ReadsRamFraction) : request.RamFraction;
         double shardResident = segments * model.IndexBytes(perSegment, request.Dimension);
-        double shardRam = shardResident / request.RamFraction;
         double nodeRam = request.NodeRamBytes;
-        if (shardRam > nodeRam)
+        int replicasPerNodeByRam = EngineProcess.CopiesThatFit(nodeRam, ramFraction, shardResident);
+        if (replicasPerNodeByRam == 0)
         {
             return null;
         }
 
         double shardDisk = 2 * segments * model.DiskBytes(perSegment, request.Dimension);
-        int replicasPerNodeByRam = (int)Math.Min(int.MaxValue, nodeRam / shardRam);
         int replicasPerNodeByDisk = (int)Math.Min(int.MaxValue, request.NodeDiskBytes / Math.Max(shardDisk, 1));
         if (replicasPerNodeByDisk == 0)
         {
@@ -74,7 +77,6 @@ internal static class DeploymentPlanner
 
         // Rescoring reads depend on the page cache a node has per copy, which depends on the node count, which depends
         // on the time: start from every row on disk and price again at the node count that gives, until it settles.
-        bool reads = request.Disk is not null && RescoreReads.Applies(model);
         double cachedShare = reads ? 0 : 1;
         double seconds;
         int replicas, nodes, nodesForRam, nodesForDisk, nodesForCpu;
@@ -108,7 +110,7 @@ internal static class DeploymentPlanner
             }
 
             double copies = Math.Ceiling((double)shards * replicas / nodes);
-            double share = RescoreReads.CachedShare(nodeRam, RescoreReads.ProcessBytes(copies * shardResident), copies * RescoreReads.FloatBytes(perShard, request.Dimension));
+            double share = RescoreReads.CachedShare(nodeRam, EngineProcess.Bytes(copies * shardResident), copies * RescoreReads.FloatBytes(perShard, request.Dimension));
             if (Math.Abs(share - cachedShare) < 1e-6 || pass == 20)
             {
                 break;
@@ -131,7 +133,7 @@ internal static class DeploymentPlanner
         double copiesPerNode = Math.Ceiling((double)shards * replicas / nodes);
         double capacity = nodes * request.NodeCores * request.CpuUtilization * model.ThreadEfficiency / (shards * seconds);
         return new DeploymentPlan(model, knob, shards, replicas, nodes, perShard, model.Recall(perSegment, knob), p95Ms, capacity,
-            copiesPerNode * shardRam, copiesPerNode * shardDisk, limitedBy, segments)
+            EngineProcess.Bytes(copiesPerNode * shardResident) / ramFraction, copiesPerNode * shardDisk, limitedBy, segments)
         {
             RescoreRowsPerQuery = reads ? RescoreReads.RowsPerQuery(segments, request.K) : 0,
             RescoreCachedShare = cachedShare,
@@ -165,6 +167,7 @@ internal static class DeploymentPlanner
         Require(request.SegmentPoints is null or > 0, nameof(request.SegmentPoints), "--segment-points must be positive.");
         Require(request.Knob is null or > 0, nameof(request.Knob), "--knob must be positive.");
         Require(request.NodeCores > 0 && request.NodeRamBytes > 0 && request.NodeDiskBytes > 0, "node", "Node cores, memory and disk must be positive.");
-        Require(request.RamFraction is > 0 and <= 1 && request.CpuUtilization is > 0 and < 1, "fractions", "--ram-fraction takes (0, 1], --cpu-utilization (0, 1).");
+        Require(request.RamFraction is > 0 and <= 1 && request.ReadsRamFraction is > 0 and <= 1 && request.CpuUtilization is > 0 and < 1, "fractions",
+            "--ram-fraction and --reads-ram-fraction take (0, 1], --cpu-utilization (0, 1).");
     }
 }

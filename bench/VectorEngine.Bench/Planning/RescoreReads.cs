@@ -26,24 +26,12 @@ internal static class RescoreReads
     /// </summary>
     public static double RowsPerQuery(int segments, int k) => segments * k * PqOversampling;
 
-    /// <summary>
-    /// The managed heap per byte of the engine's index accounting (object headers, arrays' slack, the id map): 308 MiB
-    /// for 236 at 1M in warm segments, 2.0 GiB for about 1.6 at 10M.
-    /// </summary>
-    public const double HeapPerIndexByte = 1.3;
-
-    /// <summary>What the runtime holds besides that heap (code, native libraries, thread stacks): the 1M process's 485 MiB resident set less its 308 MiB heap.</summary>
-    public const double RuntimeBytes = 180L << 20;
-
-    /// <summary>What a node's engine process holds in memory for <paramref name="indexBytes"/> of resident indexes: the rest of the node is page cache.</summary>
-    public static double ProcessBytes(double indexBytes) => (indexBytes * HeapPerIndexByte) + RuntimeBytes;
-
     /// <summary>Float bytes of one copy of a shard on disk (rows padded as the engine stores them).</summary>
     public static double FloatBytes(long points, int dimension) => (double)points * GrowableVectorStore.StrideFor(dimension) * sizeof(float);
 
     /// <summary>The share of a node's float rows its page cache holds: what memory the engine process leaves, over the rows.</summary>
     /// <param name="nodeRamBytes">The node's memory.</param>
-    /// <param name="residentBytes">What the engine process on it holds (<see cref="ProcessBytes"/>).</param>
+    /// <param name="residentBytes">What the engine process on it holds (<see cref="EngineProcess.Bytes"/>).</param>
     /// <param name="floatBytes">Their float rows on disk.</param>
     public static double CachedShare(double nodeRamBytes, double residentBytes, double floatBytes) =>
         floatBytes <= 0 ? 1 : Math.Clamp((nodeRamBytes - residentBytes) / floatBytes, 0, 1);
