@@ -47,8 +47,8 @@ public sealed class EngineProcessTests
     }
 
     /// <summary>
-    /// The 1M warm check (five 200k segments): the process needed 478-485 MiB, and under a 640 MiB cap a search slowed
-    /// 1.9x beyond its rows' price while 1,280 MiB ran as planned. The bare indexes (here 305 MB, 436 MB over the 70%
+    /// The 1M warm check (five 200k segments): the process needed 478-485 MiB, and under a 640 MiB cap a search ran at
+    /// 54% of the planned speed while 1,280 MiB ran within 17% of it. The bare indexes (here 305 MB, 436 MB over the 70%
     /// share) fit 640 MiB, which is what the planner used to check; the process does not, so a plan needs two nodes.
     /// </summary>
     [Fact]
@@ -77,7 +77,7 @@ public sealed class EngineProcessTests
 
     /// <summary>
     /// An index that rescores from rows read through the page cache leaves the page cache at least half the node by
-    /// default (1M warm points ran 13-87% slow where the process took 54-76% of it): here 585 MB of process fits a
+    /// default (1M warm points ran over 20% slow in 7 of 12 runs where the process took 54-76% of it): here 585 MB of process fits a
     /// 1,024 MiB node at 70% but not at 50%, so a node that reads needs 1,280 MiB, or a stated fraction of 1.
     /// </summary>
     [Fact]

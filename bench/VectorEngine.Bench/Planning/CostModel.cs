@@ -214,11 +214,23 @@ internal sealed class CostModel
     }
 
     /// <summary>Seconds of one thread per query on an index of <paramref name="points"/> points.</summary>
-    public double SecondsPerQuery(double points, int knob, int dimension) =>
-        (_visitTime is { } visits
-            ? visits.Seconds(points, knob, IndexBytes(points, dimension), dimension)
+    /// <param name="points">The index's size.</param>
+    /// <param name="knob">The search knob.</param>
+    /// <param name="dimension">The vectors' dimension.</param>
+    /// <param name="cachedPoints">
+    /// The points whose index data passes through the caches between two searches of this index: by default the index's
+    /// own; a shard of several segments searched in turn passes all of its points through them with every query. Under
+    /// the machine law the memory charge and the code cost's growth in n (the graph's other random reads, the page walks)
+    /// are read there, while the vectors a search scores stay those of this index.
+    /// </param>
+    public double SecondsPerQuery(double points, int knob, int dimension, double? cachedPoints = null)
+    {
+        double cached = Math.Max(points, cachedPoints ?? points);
+        return (_visitTime is { } visits
+            ? visits.Seconds(points, knob, IndexBytes(cached, dimension), dimension, cached)
             : Math.Exp(Evaluate(_time, points, knob)) * dimension / Dimension)
-        * (_shift?.VisitFactor(Math.Max(1, knob)) ?? 1);
+            * (_shift?.VisitFactor(Math.Max(1, knob)) ?? 1);
+    }
 
     /// <summary>Single-thread queries per second on an index of <paramref name="points"/> points at the calibration dimension.</summary>
     public double Qps(double points, int knob) => 1 / SecondsPerQuery(points, knob, Dimension);

@@ -9,8 +9,9 @@ namespace VectorEngine.Bench.Planning;
 /// A query goes to one replica of every shard and the answers are merged: each shard's top-k holds the true neighbours
 /// that live on it with the shard's recall, so the merged recall is the shard recall, and the work per query is the sum
 /// over shards while its latency is that of one shard plus the network hops. A shard beyond the segment cap is several
-/// sealed segments, each its own index searched in turn: the knob, recall and time are those of a segment, the time
-/// times the segments (the tiers run's 10M points in 58 segments took 58 segment searches per query, not one of 10M).
+/// sealed segments, each its own index searched in turn: the knob, recall and scored vectors are those of a segment, the
+/// time times the segments (the tiers run's 10M points in 58 segments took 58 segment searches per query, not one of
+/// 10M), each priced at the shard's working set.
 /// </remarks>
 internal static class DeploymentPlanner
 {
@@ -55,9 +56,8 @@ internal static class DeploymentPlanner
             return null;
         }
 
-        double searchSeconds = segments * model.SecondsPerQuery(perSegment, knob, request.Dimension);
         // What fits a node is the engine process that holds the copies, not their index bytes alone; one that reads
-        // rows through the page cache needs more of the node left to it (1M warm points thrashed under 640-896 MiB).
+        // rows through the page cache needs more of the node left to it (1M warm points ran up to 74% slower than planned under 640-896 MiB).
         bool reads = request.Disk is not null && RescoreReads.Applies(model);
         double ramFraction = reads ? Math.Min(request.RamFraction, request.ReadsRamFraction) : request.RamFraction;
         double shardResident = segments * model.IndexBytes(perSegment, request.Dimension);
@@ -69,6 +69,11 @@ internal static class DeploymentPlanner
         }
 
         double shardDisk = 2 * segments * model.DiskBytes(perSegment, request.Dimension);
+
+        // A query searches every segment of the shard in turn, so all of them pass through the caches between one
+        // search of a segment and the next: the costs that grow as an index outgrows the caches are read at the shard's
+        // points, the vectors scored at a segment's.
+        double searchSeconds = segments * model.SecondsPerQuery(perSegment, knob, request.Dimension, cachedPoints: perShard);
         int replicasPerNodeByDisk = (int)Math.Min(int.MaxValue, request.NodeDiskBytes / Math.Max(shardDisk, 1));
         if (replicasPerNodeByDisk == 0)
         {

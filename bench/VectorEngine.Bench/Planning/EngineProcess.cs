@@ -11,8 +11,8 @@ namespace VectorEngine.Bench.Planning;
 /// accounting opened into a 309 MiB managed heap and a 478-485 MiB resident set; at 10M, a heap of 2.0 GiB for about
 /// 1.6 GiB. With three of the five segments hot (their float rows mapped), 1,188 MiB of accounting ran in 1,620-1,715
 /// MiB, where this reads 1,724. Under a 640 MiB memory cap, where the process took 76% of the node and left 155 MiB of
-/// page cache, a warm search slowed by 20-27 µs per rescoring row, far beyond what the rows themselves cost: the
-/// runtime's own mapped pages were being reclaimed and read back.
+/// page cache, a warm search slowed by 20-27 µs per rescoring row, far beyond what the rows themselves cost; most likely
+/// the runtime's own mapped pages (code, native libraries) were reclaimed and read back, which was not measured apart.
 /// </remarks>
 internal static class EngineProcess
 {

@@ -40,8 +40,8 @@ internal sealed record PlanRequest
     /// Fraction of a node's memory the engine process may fill when its indexes rescore from float rows read through the
     /// page cache (product-quantized segments with a measured disk); the lower of this and <see cref="RamFraction"/>
     /// applies. Those reads share the page cache with the runtime's own mapped pages: 1M warm points (a 485 MiB process,
-    /// one thread) ran over 20% slower than planned in 9 of 12 runs where the process took 54-76% of the node (-13% to
-    /// +87%), and within -16% to +25% in the 10 where it took 16-47%.
+    /// one thread) ran over 20% slower than planned in 7 of 12 runs where the process took 54-76% of the node (-18% to
+    /// +74%), and within ±20% in 9 of the 10 where it took 16-47% (-21% to +15%).
     /// </summary>
     public double ReadsRamFraction { get; init; } = 0.5;
 

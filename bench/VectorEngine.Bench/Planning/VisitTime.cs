@@ -172,10 +172,15 @@ internal sealed class VisitTime
     /// vector cost about 30 ns at 128-d, 45 at 384-d and 75 at 784-d on small indexes. A profile without a kernel curve
     /// scales the code cost in proportion, as before.
     /// </summary>
-    public double Seconds(double points, int ef, double workingSetBytes, int dimension)
+    /// <param name="points">The index's size: the vectors scored grow with it.</param>
+    /// <param name="ef">The beam.</param>
+    /// <param name="workingSetBytes">The bytes the caches must hold between two searches of the index (the charge's place).</param>
+    /// <param name="dimension">The vectors' dimension.</param>
+    /// <param name="cachedPoints">The points those bytes hold (the code cost's growth in n is read there); by default <paramref name="points"/>.</param>
+    public double Seconds(double points, int ef, double workingSetBytes, int dimension, double? cachedPoints = null)
     {
         double scale = (double)dimension / _dimension;
-        double code = CodeNanoseconds + (CodePerLogPoint * Math.Log(points));
+        double code = CodeNanoseconds + (CodePerLogPoint * Math.Log(cachedPoints ?? points));
         code = _kernels.Length >= 2 ? code - Kernel(_dimension) + Kernel(dimension) : code * scale;
         double atEf = Math.Pow(ef / ReferenceEf, EfExponent);
         return Visits(points, ef) * (Math.Max(0, code) + _charge.Nanoseconds(workingSetBytes, RowBytes * scale)) * atEf * 1e-9;
