@@ -23,12 +23,16 @@ public sealed class RemoteCollection : IVectorCollection
     /// <summary>The collection name.</summary>
     public string Name { get; }
 
-    /// <summary>Counts and sizes, as <c>Collection.GetInfo</c>.</summary>
+    /// <summary>
+    /// Counts and sizes, as <c>Collection.GetInfo</c>. On a cluster the point count is over every shard: a shard that
+    /// does not answer fails the call (an <see cref="RpcException"/> with status Unavailable: retry it) rather than leave
+    /// its points out.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<CollectionInfo> GetInfoAsync(CancellationToken cancellationToken = default)
     {
         GetCollectionInfoResponse response = await VectorEngineClient.Call(() =>
-            _client.Collections.GetAsync(new GetCollectionInfoRequest { CollectionName = Name }, _client.Headers,
+            _client.Collections.GetAsync(new GetCollectionInfoRequest { CollectionName = Name, RequireAll = true }, _client.Headers,
                 cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         return response.Result.ToEngine();
     }
@@ -97,13 +101,16 @@ public sealed class RemoteCollection : IVectorCollection
         return response.Result.Select(p => p.ToEngine()).ToList();
     }
 
-    /// <summary>Points matching a filter, counted exactly.</summary>
+    /// <summary>
+    /// Points matching a filter, counted exactly: on a cluster a shard that does not answer fails the call
+    /// (an <see cref="RpcException"/> with status Unavailable: retry it) rather than leave its points out.
+    /// </summary>
     /// <param name="filter">The filter; null counts every point.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<long> CountAsync(EngineFilter? filter = null, CancellationToken cancellationToken = default)
     {
         CountResponse response = await VectorEngineClient.Call(() =>
-            _client.Points.CountAsync(new CountPoints { CollectionName = Name, Filter = filter.ToWire() }, _client.Headers,
+            _client.Points.CountAsync(new CountPoints { CollectionName = Name, Filter = filter.ToWire(), RequireAll = true }, _client.Headers,
                 cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         return (long)response.Count;
     }

@@ -20,6 +20,9 @@ public sealed class ClusterFailureTests
         await using ClusterHarness cluster = await ClusterHarness.StartAsync(3);
         await CreateAsync(cluster, "docs", 6, shardKey: null);
         var points = new Api.V1.Points.PointsClient(cluster.Channel(0));
+        var collections = new Api.V1.Collections.CollectionsClient(cluster.Channel(0));
+        using var typed = new Client.VectorEngineClient(cluster.Address(0));
+        Client.RemoteCollection remote = typed.GetCollection("docs");
         await UpsertAsync(points, "docs", Enumerable.Range(0, 3_000).Select(i => MakePoint(i, "t" + (i % 10))));
 
         // Which shards the killed node held, from the shard map (the same function every node uses).
@@ -42,15 +45,22 @@ public sealed class ClusterFailureTests
             CountResponse count = await points.CountAsync(new CountPoints { CollectionName = "docs" }, deadline: DateTime.UtcNow.AddSeconds(3));
             Assert.Equal(lost, count.Partial.Order());
             Assert.InRange((int)count.Count, 1, 2_999);
+            GetCollectionInfoResponse info = await collections.GetAsync(new GetCollectionInfoRequest { CollectionName = "docs" }, deadline: DateTime.UtcNow.AddSeconds(3));
+            Assert.Equal(lost, info.Partial.Order());
+            Assert.InRange((int)info.Result.PointsCount, 1, 2_999);
             if (round == 0)
             {
                 await Task.Delay(TimeSpan.FromSeconds(6));
             }
         }
 
-        // A read that requires every shard fails instead.
+        // A read that requires every shard fails instead; the typed client's counts, which claim to be exact, do.
         RpcException all = await Assert.ThrowsAsync<RpcException>(() => points.SearchAsync(new SearchPoints { CollectionName = "docs", Vector = { Vector(new Random(1)) }, Limit = 5, RequireAll = true }).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, all.StatusCode);
+        RpcException allInfo = await Assert.ThrowsAsync<RpcException>(() => collections.GetAsync(new GetCollectionInfoRequest { CollectionName = "docs", RequireAll = true }).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, allInfo.StatusCode);
+        Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => remote.GetInfoAsync())).StatusCode);
+        Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => remote.CountAsync())).StatusCode);
 
         // A write to one of its shards fails with Unavailable, naming the shard; a write elsewhere succeeds.
         ulong onLost = Enumerable.Range(10_000, 1_000).Select(i => (ulong)i).First(id => lost.Contains((uint)map.ShardOf(StableHash.Of(new PointId(id)))));
@@ -71,6 +81,8 @@ public sealed class ClusterFailureTests
         await cluster.StartNodeAsync(2);
         await Eventually.Holds(() => NoPartial(points), Limit, "the partial flag clears after the restart");
         Assert.Equal(3_001UL, (await points.CountAsync(new CountPoints { CollectionName = "docs", RequireAll = true })).Count);
+        Assert.Equal(3_001, (await remote.GetInfoAsync()).PointCount);
+        Assert.Equal(3_001, await remote.CountAsync());
 
         // Hung rather than dead (SIGSTOP: connections open, no answer): a search with a 2 s deadline still answers in
         // time, its shards partial, instead of failing with DeadlineExceeded.

@@ -74,11 +74,13 @@ public sealed class CollectionsService(DatabaseHost host, ClusterHost cluster) :
         ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
         Api.V1.CollectionInfo info;
+        IReadOnlyList<int> partial = [];
         if (cluster.Enabled)
         {
             Sharding.Routing.ShardRouter router = cluster.Router ?? throw new RpcException(new Status(StatusCode.Unavailable, "This node has not joined its cluster yet."));
             Sharding.Coordination.ClusterCollection collection = await router.GetAsync(request.CollectionName, context?.CancellationToken ?? default).ConfigureAwait(false);
-            Sharding.Routing.RoutedResult<long> count = await router.CountAsync(request.CollectionName, null, requireAll: false, context?.CancellationToken ?? default).ConfigureAwait(false);
+            Sharding.Routing.RoutedResult<long> count = await router.CountAsync(request.CollectionName, null, request.RequireAll, context?.CancellationToken ?? default).ConfigureAwait(false);
+            partial = count.Partial;
             CreateCollection shape = collection.Options.ToWire(collection.Name);
             info = new Api.V1.CollectionInfo
             {
@@ -93,7 +95,7 @@ public sealed class CollectionsService(DatabaseHost host, ClusterHost cluster) :
             info = host.Database.GetCollection(request.CollectionName).GetInfo().ToWire();
         }
 
-        return new GetCollectionInfoResponse { Result = info, Time = clock.Elapsed.TotalSeconds };
+        return new GetCollectionInfoResponse { Result = info, Time = clock.Elapsed.TotalSeconds, Partial = { partial.Select(s => (uint)s) } };
     }
 
     /// <inheritdoc />
