@@ -43,7 +43,7 @@ public sealed class FaultInjectionPropertyTests(ITestOutputHelper output)
         // Every folder fsync from the seal onwards, so the scenario keeps hitting the manifest's whatever the call count.
         for (long at = 120; at <= 200; at++)
         {
-            using TempDirectory dir = Data.TempDir();
+            using TempDirectory dir = Data.ModelledTempDir();
             var scenario = new Scenario(steps, new Fault(FaultKind.FailDirectorySync, at), 618510750);
             ScenarioResult result = DurabilityScenario.Run(dir.Path, scenario);
             Assert.True(result.Violations.Count == 0, $"{scenario}\nfault: {result.Fired}\n{string.Join("\n", result.Violations)}");
@@ -54,7 +54,7 @@ public sealed class FaultInjectionPropertyTests(ITestOutputHelper output)
     public Property Acknowledged_writes_survive_and_failed_writes_leave_no_trace() =>
         Prop.ForAll(ScenarioGenerators.Arbitrary(maxSteps: 24, maxCall: 260), scenario =>
         {
-            using TempDirectory dir = Data.TempDir();
+            using TempDirectory dir = Data.ModelledTempDir();
             ScenarioResult result = DurabilityScenario.Run(dir.Path, scenario);
             Assert.True(result.Violations.Count == 0, $"{scenario}\nfault: {result.Fired}\n{string.Join("\n", result.Violations)}");
         });
@@ -70,7 +70,7 @@ public sealed class FaultInjectionPropertyTests(ITestOutputHelper output)
     public void A_fault_at_every_call_of_a_scenario_loses_no_acknowledged_write(FaultKind kind, int stride)
     {
         long calls;
-        using (TempDirectory clean = Data.TempDir())
+        using (TempDirectory clean = Data.ModelledTempDir())
         {
             ScenarioResult baseline = DurabilityScenario.Run(clean.Path, new Scenario(SweepSteps, new Fault(FaultKind.None, 0), 1));
             Assert.Empty(baseline.Violations);
@@ -80,7 +80,7 @@ public sealed class FaultInjectionPropertyTests(ITestOutputHelper output)
         int fired = 0;
         for (long at = 1 + ((int)kind % stride); at <= calls; at += stride)
         {
-            using TempDirectory dir = Data.TempDir();
+            using TempDirectory dir = Data.ModelledTempDir();
             var scenario = new Scenario(SweepSteps, new Fault(kind, at), (int)at);
             ScenarioResult result = DurabilityScenario.Run(dir.Path, scenario);
             Assert.True(result.Violations.Count == 0, $"{scenario}\nfault: {result.Fired}\n{string.Join("\n", result.Violations)}");

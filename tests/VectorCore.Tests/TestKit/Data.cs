@@ -21,14 +21,39 @@ internal static class Data
     }
 
     /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
-    public static TempDirectory TempDir() => new();
+    public static TempDirectory TempDir() => new(System.IO.Path.GetTempPath());
+
+    /// <summary>
+    /// A fresh directory for a fault-injecting file system's scenarios: in memory (/dev/shm) where the machine has it,
+    /// else under the system temp folder. That file system decides what survives a fault from its own model and issues
+    /// no real fsync inside its folder, so the disk below only costs time: the fault scenarios took 106 s on this VM's
+    /// disk and 42 s on /dev/shm, a minute of the default suite.
+    /// </summary>
+    public static TempDirectory ModelledTempDir()
+    {
+        if (Directory.Exists(SharedMemory))
+        {
+            try
+            {
+                return new TempDirectory(SharedMemory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A read-only or full /dev/shm: the disk is only slower.
+            }
+        }
+
+        return TempDir();
+    }
+
+    private const string SharedMemory = "/dev/shm";
 }
 
 internal sealed class TempDirectory : IDisposable
 {
-    public TempDirectory()
+    public TempDirectory(string parent)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "vectorengine-tests", Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(parent, "vectorengine-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 
