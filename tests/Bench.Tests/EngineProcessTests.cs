@@ -12,9 +12,7 @@ public sealed class EngineProcessTests
     private const int Dim = 384;
     private const double Runtime = 180 << 20;
 
-    private static CostModel Pq() => Assert.Single(Calibration.FitAll(
-        SyntheticCalibration.Runs([10_000, 20_000, 40_000], [16, 32, 64, 128], Dim, (n, ef) => 2e-6 * Math.Pow(ef, 0.8) * Math.Pow(n, 0.1),
-            (n, ef) => 1 - (0.05 * Math.Pow(ef / (16 * (1 + (0.25 * Math.Log(n / 1e4)))), -2)), index: "hnsw-pq"), out _));
+    private static CostModel Pq() => SyntheticCalibration.ProductQuantized(Dim);
 
     [Property(MaxTest = 300)]
     public Property The_copies_that_fit_are_the_most_whose_process_stays_inside_the_share_of_memory() =>

@@ -12,9 +12,7 @@ public sealed class RescoreReadsTests
     private const int Dim = 384;
     private static readonly DiskSample Disk = new(1536, 20, MissMicros: 12, HitMicros: 4);
 
-    private static CostModel Pq() => Assert.Single(Calibration.FitAll(
-        SyntheticCalibration.Runs([10_000, 20_000, 40_000], [16, 32, 64, 128], Dim, (n, ef) => 2e-6 * Math.Pow(ef, 0.8) * Math.Pow(n, 0.1),
-            (n, ef) => 1 - (0.05 * Math.Pow(ef / (16 * (1 + (0.25 * Math.Log(n / 1e4)))), -2)), index: "hnsw-pq"), out _));
+    private static CostModel Pq() => SyntheticCalibration.ProductQuantized(Dim);
 
     [Property(MaxTest = 300)]
     public Property A_row_costs_the_page_cache_price_when_all_are_cached_the_disk_price_when_none_are_and_between_in_proportion() =>

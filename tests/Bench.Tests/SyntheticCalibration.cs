@@ -47,6 +47,14 @@ internal static class SyntheticCalibration
         return points;
     }
 
+    /// <summary>
+    /// A fitted hnsw-pq model (power-law time, ef for a recall growing with n) at <paramref name="dim"/>: for the tests
+    /// of what a product-quantized index costs a node (its rescoring reads, its process).
+    /// </summary>
+    public static CostModel ProductQuantized(int dim) => Assert.Single(Calibration.FitAll(
+        Runs([10_000, 20_000, 40_000], [16, 32, 64, 128], dim, (n, ef) => 2e-6 * Math.Pow(ef, 0.8) * Math.Pow(n, 0.1),
+            (n, ef) => 1 - (0.05 * Math.Pow(ef / (16 * (1 + (0.25 * Math.Log(n / 1e4)))), -2)), index: "hnsw-pq"), out _));
+
     /// <summary>The index bytes every synthetic run reports at <paramref name="n"/> points.</summary>
     public static long IndexBytes(int n) => 1_000_000 + (300L * n);
 }

@@ -57,7 +57,8 @@ internal static class DeploymentPlanner
         }
 
         // What fits a node is the engine process that holds the copies, not their index bytes alone; one that reads
-        // rows through the page cache needs more of the node left to it (1M warm points ran up to 74% slower than planned under 640-896 MiB).
+        // rows through the page cache needs more of the node left to it (1M warm points ran up to 74% slower than
+        // planned under 640-896 MiB).
         bool reads = request.Disk is not null && RescoreReads.Applies(model);
         double ramFraction = reads ? Math.Min(request.RamFraction, request.ReadsRamFraction) : request.RamFraction;
         double shardResident = segments * model.IndexBytes(perSegment, request.Dimension);
