@@ -53,9 +53,9 @@ internal static class TiersCommand
                 // The search runs in a fresh process, so its peak resident set is the search's alone, not the build's.
                 // The cap is enforced by the kernel where a cgroup can be made (the child joins it first thing), and
                 // the child measures its own resident set in any case.
-                string[] childArgs = [typeof(TiersCommand).Assembly.Location, .. Environment.GetCommandLineArgs().Skip(1).Where(a => a != "all" && a != "--stage"), "--stage", "search"];
+                string[] childArgs = [.. Environment.GetCommandLineArgs().Skip(1).Where(a => a != "all" && a != "--stage"), "--stage", "search"];
                 using CgroupLimit? cgroup = CgroupLimit.TryCreate((long)settings.CapMiB << 20);
-                var start = new ProcessStartInfo(Environment.ProcessPath!, childArgs) { UseShellExecute = false };
+                ProcessStartInfo start = Processes.BenchChild.StartInfo(childArgs);
                 if (cgroup is not null)
                 {
                     start.Environment[CgroupLimit.EnvironmentVariable] = cgroup.Path;

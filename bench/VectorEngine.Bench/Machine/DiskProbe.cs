@@ -81,8 +81,7 @@ internal static partial class DiskProbe
     /// Null where no cgroup can be made (not Linux, no writable cgroup v1 memory hierarchy).
     /// </summary>
     /// <param name="directory">A folder on the disk the data will live on.</param>
-    /// <param name="benchAssembly">The bench's entry assembly, which the child runs.</param>
-    public static double? MissMicrosWithFullCache(string directory, string benchAssembly)
+    public static double? MissMicrosWithFullCache(string directory)
     {
         long limit = PressureRoomBytes;
         using Synthetic.CgroupLimit? cgroup = Synthetic.CgroupLimit.TryCreate(limit);
@@ -91,11 +90,8 @@ internal static partial class DiskProbe
             return null;
         }
 
-        var start = new ProcessStartInfo(Environment.ProcessPath!, [benchAssembly, "machine", ChildOption, directory])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-        };
+        ProcessStartInfo start = Processes.BenchChild.StartInfo(["machine", ChildOption, directory]);
+        start.RedirectStandardOutput = true;
         start.Environment[Synthetic.CgroupLimit.EnvironmentVariable] = cgroup.Path;
         using Process child = Process.Start(start)!;
         string output = child.StandardOutput.ReadToEnd();

@@ -61,7 +61,7 @@ internal static class MachineProbe
         if (measureDisk)
         {
             string folder = diskDirectory ?? Path.GetDirectoryName(MachineProfileStore.DefaultPath)!;
-            disk = DiskProbe.Measure(folder, fullCacheMiss: DiskProbe.MissMicrosWithFullCache(folder, typeof(MachineProbe).Assembly.Location));
+            disk = DiskProbe.Measure(folder, fullCacheMiss: DiskProbe.MissMicrosWithFullCache(folder));
             if (disk is null)
             {
                 progress?.Invoke($"disk: not measured ({folder} cannot take the probe's 512 MiB file, or this is not Linux); plans price rescoring reads as calibrated");
