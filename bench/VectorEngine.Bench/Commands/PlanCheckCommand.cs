@@ -122,6 +122,8 @@ internal static class PlanCheckCommand
                     run.VectorBytesPerPoint, run.DistancesPerQuery)
                 {
                     Hits = settings.Check.Contains(pair.Key) ? run.HitsPerQuery : null,
+                    GcPauseShare = run.GcPauseShare,
+                    CpuShare = run.CpuShare,
                 })));
 
                 // The machine's memory is measured again in each repetition, right after its sweeps: the shared VM's row

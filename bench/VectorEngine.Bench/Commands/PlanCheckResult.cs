@@ -56,6 +56,13 @@ internal sealed record MeasuredSweep(int Repetition, int Points, int Ef, double 
     /// </summary>
     public byte[]? Hits { get; init; }
 
+    /// <summary>The share of the kept timing the garbage collector paused the search (null in older results).</summary>
+    public double? GcPauseShare { get; init; }
+
+    /// <summary>The process's CPU seconds over the kept timing's seconds (null in older results): below 1, the pinned CPU
+    /// was taken by something else for part of it.</summary>
+    public double? CpuShare { get; init; }
+
     /// <summary>The single-thread run this measurement is, as the calibration reads runs.</summary>
     public AnnRun ToRun(int k) => new()
     {

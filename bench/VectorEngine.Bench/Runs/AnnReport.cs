@@ -102,6 +102,24 @@ internal sealed class AnnRun
     public double? DistancesPerQuery { get; init; }
 
     /// <summary>
+    /// The share of the timed seconds the runtime's garbage collector held the searching threads paused: what a timing
+    /// lost to the process itself rather than to the machine, told apart from a neighbour's noise.
+    /// </summary>
+    [JsonPropertyName("gc_pause_share")]
+    public double GcPauseShare { get; init; }
+
+    /// <summary>Collections during the timing, per generation (0, 1, 2).</summary>
+    [JsonPropertyName("gc_collections")]
+    public int[] GcCollections { get; init; } = [];
+
+    /// <summary>
+    /// The process's CPU seconds over the timed seconds times the searching threads: near 1 when the searches had their
+    /// CPUs; above it when the process's other threads (the collector, the JIT) ran beside them on other CPUs.
+    /// </summary>
+    [JsonPropertyName("cpu_share")]
+    public double CpuShare { get; init; }
+
+    /// <summary>
     /// Per query, in query order, how many of its k true neighbours the search returned (null when k is over 255): what
     /// <c>bench plan-check</c> resamples the queries by. Not written to the report (a thousand numbers per setting).
     /// </summary>

@@ -179,6 +179,7 @@ internal sealed class AnnRunner
         var found = new IReadOnlyList<ScoredPoint>[queries.Length];
         var passLatencies = new double[queries.Length];
         long calls = 0;
+        var stretch = TimedStretch.Start();
         var clock = Stopwatch.StartNew();
         do
         {
@@ -208,6 +209,7 @@ internal sealed class AnnRunner
         while (clock.Elapsed.TotalSeconds < MinSeconds);
 
         double seconds = clock.Elapsed.TotalSeconds;
+        TimedStretch other = stretch.Stop();
         double? distancesPerQuery = threads <= 1 ? CountDistances(collection, requests) : null;
         latencies.Sort();
         IVectorIndexSummary summary = IVectorIndexSummary.Of(collection);
@@ -249,6 +251,9 @@ internal sealed class AnnRunner
             P95Us = Math.Round(Percentile(latencies, 0.95), 1),
             P99Us = Math.Round(Percentile(latencies, 0.99), 1),
             DistancesPerQuery = distancesPerQuery,
+            GcPauseShare = Math.Round(other.PauseSeconds / seconds, 4),
+            GcCollections = other.Collections,
+            CpuShare = Math.Round(other.CpuSeconds / (seconds * Math.Max(1, threads)), 3),
         };
     }
 
