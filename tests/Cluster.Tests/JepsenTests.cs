@@ -14,13 +14,24 @@ namespace VectorEngine.Cluster.Tests;
 /// Jepsen-style: writers with unique ids against a replicated cluster while a nemesis kills -9 a node every 10 s (a
 /// shard's primary first) and restarts it 5 s later. Every attempt goes to a history file (JSON lines: invoke, ok,
 /// fail); the checker reads it back: every acknowledged write is present, nothing appears that was never written, and
-/// every shard's copies end identical. VECTORENGINE_JEPSEN_ROUNDS sets the kill/restart rounds (10 s each, default 6:
-/// a 60 s run; bench/jepsen.sh --rounds N runs it longer), VECTORENGINE_JEPSEN_HISTORY keeps the history file there.
+/// every shard's copies end identical. VECTORENGINE_JEPSEN_ROUNDS sets the run's length in 10 s rounds (default 6: a
+/// 60 s run; bench/jepsen.sh --rounds N runs it longer), VECTORENGINE_JEPSEN_HISTORY keeps the history file there.
 /// </summary>
+/// <remarks>
+/// With replication factor 2 a write needs both copies, so a shard on the killed node takes no writes until that node
+/// is back and caught up; consecutive victims share a shard. The nemesis therefore leaves every node serving for
+/// <see cref="RecoverySeconds"/> before its next kill, and availability is asserted over those stretches only: there a
+/// shard must take a write at least every <see cref="RecoverySeconds"/>, its first within that time of the restart.
+/// A slow machine restarts a node slowly; that lengthens the outage, which is not what is measured (CI on two busy
+/// cores took 4-6 s to restart one, and a kill landing 0.3 s after the previous restart left a shard 18 s unwritable).
+/// </remarks>
 public sealed class JepsenTests(ITestOutputHelper output)
 {
     private const int Writers = 4;
     private const int Dimension = 8;
+
+    /// <summary>Seconds every node serves between a restart and the next kill, and the longest a shard may then go without a write.</summary>
+    private const double RecoverySeconds = 10;
 
     [Fact]
     public async Task Killing_nodes_under_write_load_loses_no_acknowledged_write_and_copies_end_identical()
@@ -41,7 +52,7 @@ public sealed class JepsenTests(ITestOutputHelper output)
         TimeSpan end = TimeSpan.FromSeconds(seconds);
 
         Task[] writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() => WriteLoopAsync(cluster, w, down, history, clock, end))).ToArray();
-        List<(double At, string Event)> nemesis = await NemesisAsync(cluster, map, down, clock, end);
+        List<Outage> outages = await NemesisAsync(cluster, map, down, clock, end);
         await Task.WhenAll(writers);
         history.Dispose();
 
@@ -69,12 +80,16 @@ public sealed class JepsenTests(ITestOutputHelper output)
         // Every shard's copies: the same ids with the same payloads, read from each copy itself.
         await Eventually.Holds(() => map.Shards.All(shard => ClusterChecks.CopiesEqual(cluster, map, incarnation, "jepsen", shard.ShardId)), TimeSpan.FromSeconds(60), "every shard's copies hold the same points");
 
-        // Writes to each shard resumed after each kill: the longest stretch a shard went without an acknowledged write.
-        double[] gaps = map.Shards.Select(shard => LongestGap(result.OkTimes.Where(o => map.ShardOf(StableHash.Of(new PointId(o.Id))) == shard.ShardId).Select(o => o.At))).ToArray();
-        output.WriteLine($"{result.Invocations} attempts, {result.Acknowledged.Count} acknowledged, {result.Failures} failed; nemesis: {string.Join("; ", nemesis.Select(n => $"{n.At:F1}s {n.Event}"))}");
-        output.WriteLine($"longest stretch without an acknowledged write per shard: {string.Join(", ", gaps.Select(g => g.ToString("F1", CultureInfo.InvariantCulture) + " s"))}");
+        // Writes to each shard resumed after each restart and kept going while every node served.
+        IReadOnlyList<(double From, double To)> healthy = Healthy(outages, seconds);
+        List<double>[] oks = map.Shards.Select(shard => result.OkTimes.Where(o => map.ShardOf(StableHash.Of(new PointId(o.Id))) == shard.ShardId).Select(o => o.At).Order().ToList()).ToArray();
+        (double Gap, double From, double To)[] healthyGaps = oks.Select(times => LongestGap(times, healthy)).ToArray();
+        output.WriteLine($"{result.Invocations} attempts, {result.Acknowledged.Count} acknowledged, {result.Failures} failed; nemesis: {string.Join("; ", outages.Select(o => $"{o.KilledAt:F1}s kill {o.Node}, {o.ServingAt:F1}s serving"))}");
+        output.WriteLine($"longest stretch without an acknowledged write per shard while every node served: {string.Join(", ", healthyGaps.Select(g => $"{Seconds(g.Gap)} (in {Seconds(g.From)}-{Seconds(g.To)})"))}");
+        output.WriteLine($"the same over the whole run, outages included: {string.Join(", ", oks.Select(times => Seconds(LongestGap(times, [(0, seconds)]).Gap)))}");
+        Assert.True(outages.Count >= 2, $"the nemesis killed only {outages.Count} nodes");
         Assert.True(result.Acknowledged.Count > 100, $"only {result.Acknowledged.Count} writes were acknowledged");
-        Assert.All(gaps, gap => Assert.True(gap < 15, $"a shard went {gap:F1} s without a write"));
+        Assert.All(healthyGaps, g => Assert.True(g.Gap < RecoverySeconds, $"a shard went {Seconds(g.Gap)} without a write between {Seconds(g.From)} and {Seconds(g.To)} while every node served"));
         if (keep is not { Length: > 0 })
         {
             File.Delete(historyPath);
@@ -122,19 +137,17 @@ public sealed class JepsenTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Every 10 s: kill -9 a node (first the primary of shard 0), restart it 5 s later.</summary>
-    private static async Task<List<(double, string)>> NemesisAsync(ClusterHarness cluster, ShardMap map, HashSet<int> down, Stopwatch clock, TimeSpan end)
+    /// <summary>
+    /// Every 10 s, or <see cref="RecoverySeconds"/> after the last restart where that is later: kill -9 a node (first
+    /// the primary of shard 0) and restart it 5 s later.
+    /// </summary>
+    private static async Task<List<Outage>> NemesisAsync(ClusterHarness cluster, ShardMap map, HashSet<int> down, Stopwatch clock, TimeSpan end)
     {
-        var events = new List<(double, string)>();
+        var outages = new List<Outage>();
         int first = cluster.IndexOf(map.Shards[0].Primary);
-        for (int round = 0; ; round++)
+        TimeSpan killAt = TimeSpan.FromSeconds(5);
+        for (int round = 0; killAt + TimeSpan.FromSeconds(5) <= end; round++)
         {
-            TimeSpan killAt = TimeSpan.FromSeconds(5 + (10 * round));
-            if (killAt + TimeSpan.FromSeconds(5) > end)
-            {
-                return events;
-            }
-
             await Task.Delay(killAt - clock.Elapsed > TimeSpan.Zero ? killAt - clock.Elapsed : TimeSpan.Zero);
             int victim = (first + round) % cluster.Count;
             lock (down)
@@ -143,7 +156,7 @@ public sealed class JepsenTests(ITestOutputHelper output)
             }
 
             cluster.Kill(victim);
-            events.Add((clock.Elapsed.TotalSeconds, $"kill {cluster.NodeId(victim)}"));
+            double killedAt = clock.Elapsed.TotalSeconds;
             await Task.Delay(TimeSpan.FromSeconds(5));
             await cluster.StartNodeAsync(victim);
             lock (down)
@@ -151,21 +164,57 @@ public sealed class JepsenTests(ITestOutputHelper output)
                 down.Remove(victim);
             }
 
-            events.Add((clock.Elapsed.TotalSeconds, $"{cluster.NodeId(victim)} serving"));
+            outages.Add(new Outage(cluster.NodeId(victim), killedAt, clock.Elapsed.TotalSeconds));
+            killAt = TimeSpan.FromSeconds(Math.Max(5 + (10 * (round + 1)), clock.Elapsed.TotalSeconds + RecoverySeconds));
         }
+
+        return outages;
     }
 
-    private static double LongestGap(IEnumerable<double> times)
+    /// <summary>The stretches of the run in which every node served: before the first kill, and from each restart to the next kill or the end.</summary>
+    private static List<(double From, double To)> Healthy(IReadOnlyList<Outage> outages, double end)
     {
-        double[] sorted = times.Order().ToArray();
-        double longest = 0;
-        for (int i = 1; i < sorted.Length; i++)
+        var stretches = new List<(double, double)>();
+        double from = 0;
+        foreach (Outage outage in outages)
         {
-            longest = Math.Max(longest, sorted[i] - sorted[i - 1]);
+            stretches.Add((from, outage.KilledAt));
+            from = outage.ServingAt;
+        }
+
+        if (from < end)
+        {
+            stretches.Add((from, end));
+        }
+
+        return stretches;
+    }
+
+    /// <summary>
+    /// The longest time without an acknowledged write inside the stretches (from a stretch's start to its first write,
+    /// between writes, from its last write to its end), and the stretch it lies in.
+    /// </summary>
+    private static (double Gap, double From, double To) LongestGap(IReadOnlyList<double> sortedTimes, IReadOnlyList<(double From, double To)> stretches)
+    {
+        (double Gap, double From, double To) longest = (0, 0, 0);
+        foreach ((double from, double to) in stretches)
+        {
+            double previous = from;
+            foreach (double at in sortedTimes.Where(t => t >= from && t < to).Append(to))
+            {
+                if (at - previous > longest.Gap)
+                {
+                    longest = (at - previous, from, to);
+                }
+
+                previous = at;
+            }
         }
 
         return longest;
     }
+
+    private static string Seconds(double value) => value.ToString("F1", CultureInfo.InvariantCulture) + " s";
 
     /// <summary>Reads the history back: every ok follows an invoke of the same id by the same writer.</summary>
     private static Checked Check(string path)
@@ -202,6 +251,9 @@ public sealed class JepsenTests(ITestOutputHelper output)
 
         return new Checked(invoked, acknowledged, okTimes, invocations, failures);
     }
+
+    /// <summary>One kill: the node, when it was killed, and when it answered SERVING again.</summary>
+    private sealed record Outage(string Node, double KilledAt, double ServingAt);
 
     private sealed record Checked(HashSet<ulong> Invoked, HashSet<ulong> Acknowledged, List<(ulong Id, double At)> OkTimes, int Invocations, int Failures);
 
