@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using VectorEngine.Api.Cluster.V1;
 using VectorEngine.Filters;
@@ -26,7 +27,9 @@ public sealed class LocalShards : IAsyncDisposable
     private readonly ReplicationOptions _options;
     private readonly ILogger _logger;
     private readonly Lock _creating = new();
-    private readonly Dictionary<string, ShardReplica> _replicas = new(StringComparer.Ordinal);
+    // Read without the lock (every shard call looks its copy up here, and must not wait while another shard's copy is
+    // created under it, which opens a collection); changed only under it.
+    private readonly ConcurrentDictionary<string, ShardReplica> _replicas = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
     /// <summary>Creates the view.</summary>
@@ -48,16 +51,7 @@ public sealed class LocalShards : IAsyncDisposable
     public IReadOnlyList<string> Orphans { get; private set; } = [];
 
     /// <summary>This node's copies now.</summary>
-    internal IReadOnlyList<ShardReplica> Replicas
-    {
-        get
-        {
-            lock (_creating)
-            {
-                return _replicas.Values.ToArray();
-            }
-        }
-    }
+    internal IReadOnlyList<ShardReplica> Replicas => _replicas.Values.ToArray();
 
     /// <summary>Replica copies found different from their primary here by anti-entropy (each rebuilt from a snapshot).</summary>
     public long AntiEntropyMismatches => Replicas.Sum(r => r.Mismatches);
@@ -265,7 +259,7 @@ public sealed class LocalShards : IAsyncDisposable
         ShardReplica? replica;
         lock (_creating)
         {
-            _replicas.Remove(local, out replica);
+            _replicas.TryRemove(local, out replica);
         }
 
         if (replica is not null)
@@ -283,12 +277,9 @@ public sealed class LocalShards : IAsyncDisposable
 
     private async Task<ShardReplica> ResolveAsync(string collection, long incarnation, int shard, CancellationToken cancellationToken)
     {
-        lock (_creating)
+        if (_replicas.TryGetValue(ShardNames.Local(collection, incarnation, shard), out ShardReplica? known))
         {
-            if (_replicas.TryGetValue(ShardNames.Local(collection, incarnation, shard), out ShardReplica? known))
-            {
-                return known;
-            }
+            return known;
         }
 
         ClusterCollection? definition = _cluster.Collections.GetValueOrDefault(collection);

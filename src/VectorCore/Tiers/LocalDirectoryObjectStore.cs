@@ -70,11 +70,25 @@ public sealed class LocalDirectoryObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Answers synchronously, walking only the folder the prefix's whole names lead to. The engine lists a collection's
+    /// objects on open inside a synchronous call; an answer that waited for a thread-pool thread there could wait
+    /// seconds on a node whose pool threads are blocked (every shard call waiting on a shard being created).
+    /// </remarks>
     public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        await Task.Yield();
-        foreach (string file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+        int slash = prefix.LastIndexOf('/');
+        string[] names = slash < 0 ? [] : prefix[..slash].Split('/');
+        string folder = names.Any(name => name is "" or "." or "..") ? _root : Path.Combine([_root, .. names]);
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        // Completed at once: the iterator never suspends.
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {
             cancellationToken.ThrowIfCancellationRequested();
             string key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
