@@ -60,6 +60,23 @@ public sealed class ClusterHost : BackgroundService
 
     private LocalShards? LocalOrNull { get; set; }
 
+    /// <summary>
+    /// Waits until every shard of <paramref name="collection"/> serves (its primary has committed the no-op of its
+    /// epoch), at most <paramref name="within"/>; logs and returns the shards that did not in time.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> WaitServingAsync(ClusterCollection collection, TimeSpan within, CancellationToken cancellationToken)
+    {
+        IReplicationTransport transport = _transport ?? throw NotJoined();
+        IReadOnlyList<int> starting = await ShardReadiness.WaitServingAsync(transport, collection, within, _logger, cancellationToken).ConfigureAwait(false);
+        if (starting.Count > 0)
+        {
+            _logger.LogWarning("Collection {Collection}: shards {Shards} were not serving {Seconds} s after the create; they serve once their copies start",
+                collection.Name, starting, within.TotalSeconds);
+        }
+
+        return starting;
+    }
+
     /// <summary>Waits the configured read fault (Cluster:Faults:SlowReadsMs) before a shard read served for a peer; nothing when off.</summary>
     public Task InjectReadFaultAsync(CancellationToken cancellationToken) =>
         _options.Faults.SlowReadsMs > 0 ? Task.Delay(_options.Faults.SlowReadsMs, cancellationToken) : Task.CompletedTask;

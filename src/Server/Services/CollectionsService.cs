@@ -30,9 +30,13 @@ public sealed class CollectionsService(DatabaseHost host, ClusterHost cluster) :
             }
 
             int? shards = request.HasShardNumber ? checked((int)Math.Min(request.ShardNumber, int.MaxValue)) : null;
-            await cluster.Node.CreateCollectionAsync(request.CollectionName, options, shards, request.HasShardKey ? request.ShardKey : null, context?.CancellationToken ?? default,
+            Sharding.Coordination.ClusterCollection stored = await cluster.Node.CreateCollectionAsync(request.CollectionName, options, shards, request.HasShardKey ? request.ShardKey : null, context?.CancellationToken ?? default,
                 request.HasReplicationFactor ? checked((int)Math.Min(request.ReplicationFactor, int.MaxValue)) : null,
                 request.HasWriteConsistency ? checked((int)Math.Min(request.WriteConsistency, int.MaxValue)) : null).ConfigureAwait(false);
+
+            // Answered once every shard serves, so the caller's first read or write finds none still starting. The
+            // collection exists either way: a shard whose node is down or slow is logged, and serves once it starts.
+            await cluster.WaitServingAsync(stored, ReadyWithin(context), context?.CancellationToken ?? default).ConfigureAwait(false);
         }
         else
         {
@@ -186,6 +190,19 @@ public sealed class CollectionsService(DatabaseHost host, ClusterHost cluster) :
 
         int moved = host.Database.RunTierPass();
         return Task.FromResult(new RunTierPassResponse { Moved = (uint)moved, Time = clock.Elapsed.TotalSeconds });
+    }
+
+    /// <summary>How long a cluster create waits for its shards to serve: 10 s, or less where the call's deadline comes sooner (leaving it time to answer).</summary>
+    private static TimeSpan ReadyWithin(ServerCallContext? context)
+    {
+        TimeSpan longest = TimeSpan.FromSeconds(10);
+        if (context is null || context.Deadline == DateTime.MaxValue)
+        {
+            return longest;
+        }
+
+        TimeSpan left = context.Deadline - DateTime.UtcNow - TimeSpan.FromMilliseconds(250);
+        return left < TimeSpan.Zero ? TimeSpan.Zero : left < longest ? left : longest;
     }
 
     /// <summary>The collection, on a standalone server (segments are a node's own, not a cluster's).</summary>

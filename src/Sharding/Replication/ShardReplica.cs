@@ -113,12 +113,13 @@ internal sealed partial class ShardReplica : IAsyncDisposable
         }
     }
 
-    /// <summary>Where this copy stands: log end, applied, known commit, role.</summary>
+    /// <summary>Where this copy stands: log end, applied, known commit, role, whether it serves reads.</summary>
     public CopyStatusReply Status()
     {
+        bool servesReads = CanServeReads;
         lock (_gate)
         {
-            return new CopyStatusReply { LastLsn = (ulong)_log.LastLsn, AppliedLsn = (ulong)_applied, CommitLsn = (ulong)_commit, Primary = _term is not null };
+            return new CopyStatusReply { LastLsn = (ulong)_log.LastLsn, AppliedLsn = (ulong)_applied, CommitLsn = (ulong)_commit, Primary = _term is not null, ServesReads = servesReads };
         }
     }
 
