@@ -115,24 +115,35 @@ public sealed class RemoteCollection : IVectorCollection
         return (long)response.Count;
     }
 
-    /// <summary>One page of points in id order, as <c>Collection.Scroll</c>.</summary>
+    /// <summary>
+    /// One page of points in id order, as <c>Collection.Scroll</c>. On a cluster a shard that does not answer fails the
+    /// call (an <see cref="RpcException"/> with status Unavailable: retry it) rather than leave its points out of the page.
+    /// </summary>
     /// <param name="request">Filter, offset and page size.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<ScrollPage> ScrollAsync(ScrollRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ScrollPoints wire = request.ToWire(Name);
+        wire.RequireAll = true;
         ScrollResponse response = await VectorEngineClient.Call(() =>
-            _client.Points.ScrollAsync(request.ToWire(Name), _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            _client.Points.ScrollAsync(wire, _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         return new ScrollPage(response.Result.Select(p => p.ToEngine()).ToList(), response.NextPageOffset?.ToEngine("next_page_offset"));
     }
 
-    /// <summary>The nearest points to a vector, as <c>Collection.Search(SearchRequest)</c>.</summary>
+    /// <summary>
+    /// The nearest points to a vector, as <c>Collection.Search(SearchRequest)</c>. On a cluster every shard the search
+    /// covers must answer (from its primary or a caught-up replica): one that does not fails the call (an
+    /// <see cref="RpcException"/> with status Unavailable: retry it) rather than return hits that silently lack its
+    /// points. A caller that prefers a partial answer uses Points/Search directly, whose response names the missing shards.
+    /// </summary>
     /// <param name="request">Vector, limit, filter and parameters.</param>
     /// <param name="cancellationToken">Cancels the call (the server stops the search).</param>
     public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         SearchPoints wire = request.ToWire(Name);
+        wire.RequireAll = true;
         SearchResponse response = await Routed(
             map => map.PinnedShard(request.Filter),
             (client, token) => client.SearchAsync(wire, _client.Headers, cancellationToken: token),
@@ -157,14 +168,14 @@ public sealed class RemoteCollection : IVectorCollection
     public SearchStream OpenSearchStream(CancellationToken cancellationToken = default) =>
         new(_client.Points.SearchStream(_client.Headers, cancellationToken: cancellationToken), Name);
 
-    /// <summary>Several searches in one call, answered in order.</summary>
+    /// <summary>Several searches in one call, answered in order; on a cluster every shard must answer, as for <see cref="SearchAsync"/>.</summary>
     /// <param name="requests">The searches.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> SearchBatchAsync(IReadOnlyList<SearchRequest> requests,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var batch = new SearchBatchPoints { CollectionName = Name, Searches = { requests.Select(r => r.ToWire(Name)) } };
+        var batch = new SearchBatchPoints { CollectionName = Name, Searches = { requests.Select(r => r.ToWire(Name)) }, RequireAll = true };
         SearchBatchResponse response = await VectorEngineClient.Call(() =>
             _client.Points.SearchBatchAsync(batch, _client.Headers, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         return response.Result.Select(r => (IReadOnlyList<ScoredPoint>)r.Result.Select(p => p.ToEngine()).ToList()).ToList();

@@ -31,7 +31,7 @@ public sealed class SearchStream : IAsyncDisposable
         _receiver = Task.Run(ReceiveAsync);
     }
 
-    /// <summary>The nearest points to a vector, as <see cref="RemoteCollection.SearchAsync"/>.</summary>
+    /// <summary>The nearest points to a vector, as <see cref="RemoteCollection.SearchAsync"/> (on a cluster every shard must answer).</summary>
     /// <param name="request">Vector, limit, filter and parameters.</param>
     /// <param name="cancellationToken">Stops waiting for the answer; the server, which answers in order, still runs
     /// the search (cancel the token the stream was opened with to stop everything).</param>
@@ -39,6 +39,7 @@ public sealed class SearchStream : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         SearchPoints wire = request.ToWire(_collection);
+        wire.RequireAll = true;
         var answer = new TaskCompletionSource<SearchStreamResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

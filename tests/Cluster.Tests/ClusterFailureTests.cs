@@ -62,6 +62,19 @@ public sealed class ClusterFailureTests
         Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => remote.GetInfoAsync())).StatusCode);
         Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => remote.CountAsync())).StatusCode);
 
+        // So do the typed client's searches and scrolls, whose results carry no partial flag (they returned 10 hits
+        // without the lost shards' points before), streamed searches included; a raw streamed search names the shards.
+        var probe = new SearchRequest(Vector(new Random(1)), 5);
+        Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => remote.SearchAsync(probe))).StatusCode);
+        Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => remote.SearchBatchAsync([probe, probe]))).StatusCode);
+        Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => remote.ScrollAsync(new ScrollRequest { Limit = 50 }))).StatusCode);
+        await using (Client.SearchStream stream = remote.OpenSearchStream())
+        {
+            Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => stream.SearchAsync(probe))).StatusCode);
+        }
+
+        Assert.Equal(lost, (await StreamedSearchAsync(points, probe.ToWire("docs"))).Partial.Order());
+
         // A write to one of its shards fails with Unavailable, naming the shard; a write elsewhere succeeds.
         ulong onLost = Enumerable.Range(10_000, 1_000).Select(i => (ulong)i).First(id => lost.Contains((uint)map.ShardOf(StableHash.Of(new PointId(id)))));
         ulong onLive = Enumerable.Range(10_000, 1_000).Select(i => (ulong)i).First(id => !lost.Contains((uint)map.ShardOf(StableHash.Of(new PointId(id)))));
@@ -83,6 +96,15 @@ public sealed class ClusterFailureTests
         Assert.Equal(3_001UL, (await points.CountAsync(new CountPoints { CollectionName = "docs", RequireAll = true })).Count);
         Assert.Equal(3_001, (await remote.GetInfoAsync()).PointCount);
         Assert.Equal(3_001, await remote.CountAsync());
+        Assert.Equal(5, (await remote.SearchAsync(probe)).Count);
+        Assert.All(await remote.SearchBatchAsync([probe, probe]), hits => Assert.Equal(5, hits.Count));
+        Assert.Equal(50, (await remote.ScrollAsync(new ScrollRequest { Limit = 50 })).Points.Count);
+        await using (Client.SearchStream stream = remote.OpenSearchStream())
+        {
+            Assert.Equal(5, (await stream.SearchAsync(probe)).Count);
+        }
+
+        Assert.Empty((await StreamedSearchAsync(points, probe.ToWire("docs"))).Partial);
 
         // Hung rather than dead (SIGSTOP: connections open, no answer): a search with a 2 s deadline still answers in
         // time, its shards partial, instead of failing with DeadlineExceeded.
@@ -199,6 +221,16 @@ public sealed class ClusterFailureTests
         }
 
         return total;
+    }
+
+    /// <summary>One search over Points/SearchStream, its raw answer.</summary>
+    private static async Task<SearchStreamResponse> StreamedSearchAsync(Api.V1.Points.PointsClient points, SearchPoints search)
+    {
+        using AsyncDuplexStreamingCall<SearchPoints, SearchStreamResponse> call = points.SearchStream(deadline: DateTime.UtcNow.AddSeconds(10));
+        await call.RequestStream.WriteAsync(search);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        return call.ResponseStream.Current;
     }
 
     private static bool NoPartial(Api.V1.Points.PointsClient points)

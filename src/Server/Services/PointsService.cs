@@ -183,6 +183,7 @@ public sealed partial class PointsService : Api.V1.Points.PointsBase
                 {
                     SearchResponse routed = await ClusterSearch(request, context, stamp: false).ConfigureAwait(false);
                     response.Result.Add(routed.Result);
+                    response.Partial.Add(routed.Partial);
                 }
                 else
                 {
