@@ -134,6 +134,30 @@ public sealed class RescoreReadsTests
         }
     }
 
+    /// <summary>
+    /// The full-cache probe in a folder its child cannot make (the parent is a file) measures nothing and says why: the
+    /// child's exit and first error line where a cgroup could be made, the missing cgroup where not.
+    /// </summary>
+    [Fact]
+    public void A_full_cache_probe_that_cannot_run_says_why()
+    {
+        string file = Path.Combine(AppContext.BaseDirectory, "disk-probe-file-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(file, "not a folder");
+        try
+        {
+            FullCacheProbe probe = DiskProbe.MissMicrosWithFullCache(Path.Combine(file, "sub"));
+            Assert.Null(probe.Micros);
+            Assert.NotNull(probe.Unmeasured);
+            using Synthetic.CgroupLimit? cgroup = Synthetic.CgroupLimit.TryCreate(64L << 20);
+            Assert.Contains(cgroup is null ? "no writable cgroup" : "the probe's child exited", probe.Unmeasured, StringComparison.Ordinal);
+            Assert.Equal("not a folder", File.ReadAllText(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>A folder that cannot be made (its parent is a file) gives no sample, not an exception, and touches nothing.</summary>
     [Fact]
     public void A_folder_that_cannot_take_the_probe_file_gives_no_sample_and_changes_nothing()

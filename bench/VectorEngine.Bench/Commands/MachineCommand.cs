@@ -61,7 +61,8 @@ internal static class MachineCommand
         AnsiConsole.MarkupLineInterpolated($"Main memory, all {profile.LogicalCores} cores reading: {profile.MemoryReadGigabytesPerSecondAllCores:F1} GB/s");
         if (profile.Disk is { } disk)
         {
-            string full = disk.FullCacheMissMicros is { } f ? $" ({f:F1} with the page cache full)" : string.Empty;
+            string full = disk.FullCacheMissMicros is { } f ? $" ({f:F1} with the page cache full)"
+                : disk.FullCacheUnmeasured is { } why ? $" (with the page cache full: not measured, {why})" : string.Empty;
             AnsiConsole.MarkupLineInterpolated($"Warm rescoring reads ({disk.Batch} float rows of {disk.RowBytes} B asked for at once): {disk.MissMicros:F1} µs per row from disk{full}, {disk.HitMicros:F1} µs from the page cache");
         }
     }

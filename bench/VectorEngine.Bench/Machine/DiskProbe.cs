@@ -28,8 +28,8 @@ internal static partial class DiskProbe
     /// <param name="directory">A folder on the disk the data will live on.</param>
     /// <param name="batches">Batches per pass.</param>
     /// <param name="fileBytes">The probe file's size.</param>
-    /// <param name="fullCacheMiss">The miss with the page cache full, measured apart (<see cref="MissMicrosWithFullCache"/>).</param>
-    public static DiskSample? Measure(string directory, int batches = 150, long fileBytes = DefaultFileBytes, double? fullCacheMiss = null)
+    /// <param name="fullCache">The miss with the page cache full, measured apart (<see cref="MissMicrosWithFullCache"/>).</param>
+    public static DiskSample? Measure(string directory, int batches = 150, long fileBytes = DefaultFileBytes, FullCacheProbe? fullCache = null)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -55,7 +55,7 @@ internal static partial class DiskProbe
             byte[] row = new byte[RowBytes];
             double cold = MicrosPerRow(file, mapping, order, row);
             double cached = MicrosPerRow(file, mapping, order, row);
-            return new DiskSample(RowBytes, Batch, cold, cached, fullCacheMiss);
+            return new DiskSample(RowBytes, Batch, cold, cached, fullCache?.Micros, fullCache?.Unmeasured);
         }
         catch (IOException)
         {
@@ -78,26 +78,36 @@ internal static partial class DiskProbe
     /// The cost of a row read from disk while the page cache is full, as on a node whose rows outgrow its memory: every
     /// page read in first has another reclaimed. Measured in a child process held in a memory cgroup of
     /// <see cref="PressureRoomBytes"/>, whose cache a sequential read of the probe file fills first.
-    /// Null where no cgroup can be made (not Linux, no writable cgroup v1 memory hierarchy).
+    /// Unmeasured, with the reason, where no cgroup can be made (not Linux, no writable cgroup v1 memory hierarchy) or
+    /// the child fails.
     /// </summary>
     /// <param name="directory">A folder on the disk the data will live on.</param>
-    public static double? MissMicrosWithFullCache(string directory)
+    public static FullCacheProbe MissMicrosWithFullCache(string directory)
     {
         long limit = PressureRoomBytes;
         using Synthetic.CgroupLimit? cgroup = Synthetic.CgroupLimit.TryCreate(limit);
         if (cgroup is null)
         {
-            return null;
+            return new FullCacheProbe(null, "no writable cgroup memory hierarchy to hold the probe's page cache");
         }
 
         ProcessStartInfo start = Processes.BenchChild.StartInfo(["machine", ChildOption, directory]);
         start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         start.Environment[Synthetic.CgroupLimit.EnvironmentVariable] = cgroup.Path;
         using Process child = Process.Start(start)!;
+        Task<string> errors = child.StandardError.ReadToEndAsync();
         string output = child.StandardOutput.ReadToEnd();
         child.WaitForExit();
-        return child.ExitCode == 0 && double.TryParse(output.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double micros)
-            ? micros : null;
+        if (child.ExitCode != 0)
+        {
+            string first = errors.GetAwaiter().GetResult().Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "no message";
+            return new FullCacheProbe(null, $"the probe's child exited {child.ExitCode}: {(first.Length > 200 ? first[..200] : first)}");
+        }
+
+        return double.TryParse(output.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double micros)
+            ? new FullCacheProbe(micros, null)
+            : new FullCacheProbe(null, $"the probe's child printed no figure ('{output.Trim()}')");
     }
 
     /// <summary>The hidden option of <c>bench machine</c> that runs <see cref="RunPressuredChild"/>.</summary>
@@ -187,9 +197,10 @@ internal static partial class DiskProbe
 /// <param name="HitMicros">Per row when all were.</param>
 /// <param name="FullCacheMissMicros">
 /// Per row when none was and the page cache was full (each page read in has another reclaimed first): what a node
-/// whose rows outgrow its memory pays. Null where it could not be measured (no cgroup).
+/// whose rows outgrow its memory pays. Null where it could not be measured.
 /// </param>
-internal sealed record DiskSample(int RowBytes, int Batch, double MissMicros, double HitMicros, double? FullCacheMissMicros = null)
+/// <param name="FullCacheUnmeasured">Why <paramref name="FullCacheMissMicros"/> is null (no cgroup, the child failed).</param>
+internal sealed record DiskSample(int RowBytes, int Batch, double MissMicros, double HitMicros, double? FullCacheMissMicros = null, string? FullCacheUnmeasured = null)
 {
     /// <summary>
     /// Per row when <paramref name="cachedShare"/> of the rows are in the page cache (0 to 1). Below 1 the cache is full,
@@ -197,3 +208,8 @@ internal sealed record DiskSample(int RowBytes, int Batch, double MissMicros, do
     /// </summary>
     public double MicrosPerRow(double cachedShare) => HitMicros + ((1 - Math.Clamp(cachedShare, 0, 1)) * ((FullCacheMissMicros ?? MissMicros) - HitMicros));
 }
+
+/// <summary>The full-cache miss, or why it was not measured.</summary>
+/// <param name="Micros">Per row with the page cache full; null when not measured.</param>
+/// <param name="Unmeasured">Why not, when <paramref name="Micros"/> is null.</param>
+internal readonly record struct FullCacheProbe(double? Micros, string? Unmeasured);

@@ -61,14 +61,14 @@ internal static class MachineProbe
         if (measureDisk)
         {
             string folder = diskDirectory ?? Path.GetDirectoryName(MachineProfileStore.DefaultPath)!;
-            disk = DiskProbe.Measure(folder, fullCacheMiss: DiskProbe.MissMicrosWithFullCache(folder));
+            disk = DiskProbe.Measure(folder, fullCache: DiskProbe.MissMicrosWithFullCache(folder));
             if (disk is null)
             {
                 progress?.Invoke($"disk: not measured ({folder} cannot take the probe's 512 MiB file, or this is not Linux); plans price rescoring reads as calibrated");
             }
             else
             {
-                progress?.Invoke($"disk, {disk.Batch} rows of {disk.RowBytes} B asked for at once: {disk.MissMicros:F1} µs per row from disk ({disk.FullCacheMissMicros?.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) ?? "-"} with the page cache full), {disk.HitMicros:F1} µs from the page cache");
+                progress?.Invoke($"disk, {disk.Batch} rows of {disk.RowBytes} B asked for at once: {disk.MissMicros:F1} µs per row from disk ({(disk.FullCacheMissMicros is { } full ? full.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " with the page cache full" : "with the page cache full not measured: " + disk.FullCacheUnmeasured)}), {disk.HitMicros:F1} µs from the page cache");
             }
         }
 
