@@ -27,4 +27,16 @@ public static class HnswSearchStatistics
 
     /// <summary>Distances computed by HNSW searches run on the calling thread while <see cref="Counting"/> was on.</summary>
     public static long DistancesOnCurrentThread => CountingTotals.t_distances;
+
+    /// <summary>
+    /// Where the scored vectors were: while counting, each distance computed on the calling thread also adds one to
+    /// <paramref name="tally"/> at the scored row's offset in its index (rows past the tally's end are not tallied), or
+    /// nothing when <paramref name="tally"/> is null. How unevenly a graph search reads its rows decides how much of an
+    /// index larger than a cache the cache still serves: hub nodes and the upper layers' entry points are read by most
+    /// queries, most rows by few.
+    /// </summary>
+    /// <param name="tally">One counter per row of the searched index, or null to stop tallying.</param>
+    /// <remarks>Offsets are per index: a collection of several segments adds every segment's rows at the same offsets, so
+    /// tally a collection of one segment.</remarks>
+    public static void TallyVisitsOnCurrentThread(int[]? tally) => CountingTotals.t_visits = tally;
 }

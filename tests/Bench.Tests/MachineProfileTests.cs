@@ -122,4 +122,32 @@ public sealed class MachineProfileTests
 
     private static LatencySample[] Curve(double[] nanoseconds) =>
         [.. nanoseconds.Select((ns, i) => new LatencySample(MachineProbe.SmallestBytes << i, ns, ns / 4))];
+
+    /// <summary>
+    /// The row surface in rounds: every point is read once per round, all points of a round before any of the next
+    /// (so a slow spell costs one round of every point, not every round of a few), and each keeps its fastest reading.
+    /// </summary>
+    [Fact]
+    public void The_row_surface_keeps_each_points_fastest_of_its_rounds()
+    {
+        var calls = new List<(long Bytes, int RowBytes)>();
+        var slowRound = new Dictionary<long, int> { [16L << 10] = 0, [32L << 10] = 1, [64L << 10] = 2 };
+        IReadOnlyList<RowSample> rows = MachineProbe.RowSurface(64L << 10, 3, (bytes, rowBytes) =>
+        {
+            calls.Add((bytes, rowBytes));
+            int round = (calls.Count - 1) / 9;
+            return round == slowRound[bytes] ? 1e6 : rowBytes + round;
+        });
+
+        Assert.Equal(27, calls.Count);
+        Assert.Equal(calls[..9], calls[9..18]);
+        Assert.Equal(9, calls[..9].Distinct().Count());
+        Assert.Equal(9, rows.Count);
+        foreach (RowSample row in rows)
+        {
+            Assert.Equal(row.RowBytes + (slowRound[row.Bytes] == 0 ? 1 : 0), row.Nanoseconds);
+        }
+
+        Assert.All(MachineProbe.RowSurface(32L << 10, 0, (_, rowBytes) => rowBytes), r => Assert.Equal(r.RowBytes, r.Nanoseconds));
+    }
 }

@@ -34,6 +34,7 @@ public sealed class PlanCheckTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.NotNull(row.MeasuredKnob);
         Assert.All(result.Sweeps, s => Assert.Equal(s.Points == 8_000 ? 100 : null, s.Hits?.Length));
         Assert.All(result.Sweeps, s => Assert.True(s.GcPauseShare is >= 0 and < 1 && s.CpuShare > 0, s.ToString()));
+        Assert.All(result.Sweeps, s => Assert.True(s.VisitShares is { } v && v.Visits[^1] == 1 && v.Visits[0] > v.Rows[0], s.ToString()));
         Assert.InRange(row.MeasuredKnob.Value, row.MeasuredKnobSpread!.Low!.Value, row.MeasuredKnobSpread.High ?? double.MaxValue);
         Assert.True(row.KnobError is > -0.4 and < 0.4 && row.QpsError is > -0.5 and < 0.5 && row.TimeModelError is > -0.5 and < 0.5, row.ToString());
         Assert.True(row.TimeFactor >= 1);

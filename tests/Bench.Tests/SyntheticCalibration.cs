@@ -17,8 +17,9 @@ internal static class SyntheticCalibration
     /// <param name="recall">Recall by size and ef.</param>
     /// <param name="visits">Vectors scored per query by size and ef (null: not counted, as a run of another index).</param>
     /// <param name="index">The index the runs are of (and their series).</param>
+    /// <param name="shares">How the scored vectors fell on the rows by size and ef (null: not tallied).</param>
     public static List<(string Series, CalibrationPoint Point)> Runs(int[] sizes, int[] efs, int dim, Func<int, int, double> seconds, Func<int, int, double> recall,
-        Func<int, int, double>? visits = null, string index = "hnsw")
+        Func<int, int, double>? visits = null, string index = "hnsw", Func<int, int, VisitShares>? shares = null)
     {
         var points = new List<(string, CalibrationPoint)>();
         foreach (int n in sizes)
@@ -36,6 +37,7 @@ internal static class SyntheticCalibration
                     P95Us = 1.5 * s * 1e6,
                     IndexBytes = IndexBytes(n),
                     DistancesPerQuery = visits?.Invoke(n, ef),
+                    VisitShares = shares?.Invoke(n, ef),
                     DiskBytes = 600L * n,
                     VectorBytesPerPoint = 4 * dim,
                     SearchParams = new() { ["ef"] = ef },

@@ -43,9 +43,10 @@ internal static class PlanCheckCommand
         var rebuild = new Option<bool>("--rebuild") { Description = "Build every size anew in each repetition, with another HNSW level seed (100, 101, ...): the spread then includes the graph's own, not only the timing's" };
         var shuffle = new Option<int?>("--shuffle") { Description = "Take every size as a random sample of the data (its rows in the order this seed shuffles them, sizes nested) instead of its first rows: a file kept in time order is not a sample of itself" };
         var saved = new Option<FileInfo?>("--sweeps") { Description = "Measure nothing: compare again from the sweeps a previous --out saved (the model as it is now, this machine's profile)" };
+        var measureVisits = new Option<bool>("--measure-visits") { Description = "With --sweeps saved before reads were tallied: build the calibration sizes again (the saved seeds and sample) and count how their searches' scored vectors fall on the rows" };
         var command = new Command("plan-check", "Check the planner's predictions at sizes held back from its calibration, measured in the same sitting")
         {
-            dataset, calibrate, check, target, efs, m, efConstruction, repeat, rounds, queries, k, output, saved, checkDataset, hardnessLaw, cachedProfile, rebuild, shuffle,
+            dataset, calibrate, check, target, efs, m, efConstruction, repeat, rounds, queries, k, output, saved, checkDataset, hardnessLaw, cachedProfile, rebuild, shuffle, measureVisits,
         };
         command.SetAction(parse =>
         {
@@ -58,7 +59,7 @@ internal static class PlanCheckCommand
             }
 
             PlanCheckResult result = parse.GetValue(saved) is { } file0
-                ? FromSaved(file0, settings)
+                ? FromSaved(file0, settings, parse.GetValue(measureVisits))
                 : Run(settings, line => AnsiConsole.MarkupLineInterpolated($"{line}"));
             PlanCheckTable.Print(result.Rows, settings.Target);
             if (parse.GetValue(output) is { } file)
@@ -124,16 +125,18 @@ internal static class PlanCheckCommand
                     Hits = settings.Check.Contains(pair.Key) ? run.HitsPerQuery : null,
                     GcPauseShare = run.GcPauseShare,
                     CpuShare = run.CpuShare,
+                    VisitShares = run.VisitShares,
                 })));
 
                 // The machine's memory is measured again in each repetition, right after its sweeps: the shared VM's row
                 // costs between 16 and 64 MiB moved predictions by up to 30% between profiles measured minutes apart,
-                // and a check should set its prediction beside a measurement of the same minutes.
+                // and a check should set its prediction beside a measurement of the same minutes. Its row surface keeps
+                // the fastest of as many rounds as the sweeps did.
                 if (settings.Machine is null && settings.ProfileEachRepetition)
                 {
                     long largest = sweeps.Values.SelectMany(runs => runs).Max(run => run.IndexBytes);
                     long probe = Math.Clamp((long)BitOperations.RoundUpToPowerOf2((ulong)largest) / 2, 16L << 20, (long)MachineProfileStore.DefaultLargestMiB << 20);
-                    profiles.Add(new SittingProfile(repetition, MachineProbe.Measure(probe, TimeSpan.FromMilliseconds(MachineProfileStore.DefaultBudgetMilliseconds), measureDisk: false)));
+                    profiles.Add(new SittingProfile(repetition, MachineProbe.Measure(probe, TimeSpan.FromMilliseconds(MachineProfileStore.DefaultBudgetMilliseconds), measureDisk: false, rowRounds: settings.Rounds)));
                 }
 
                 say($"repetition {repetition} measured");
@@ -292,8 +295,14 @@ internal static class PlanCheckCommand
         return [.. settings.Select(g =>
         {
             double[] visits = [.. g.Where(m => m.DistancesPerQuery is not null).Select(m => m.DistancesPerQuery!.Value)];
+            VisitShares[] shares = [.. g.Where(m => m.VisitShares is not null).Select(m => m.VisitShares!)];
             return new MeasuredSweep(0, g.Key.Points, g.Key.Ef, g.Average(m => m.Recall), Reports.Statistics.Median(g.Select(m => m.Qps)), (long)Math.Round(g.Average(m => (double)m.IndexBytes)),
-                g.Average(m => m.VectorBytesPerPoint), visits.Length == g.Count() ? visits.Average() : null);
+                g.Average(m => m.VectorBytesPerPoint), visits.Length == g.Count() ? visits.Average() : null)
+            {
+                VisitShares = shares.Length == g.Count() && shares.Select(s => s.Rows.Length).Distinct().Count() == 1
+                    ? new VisitShares(shares[0].Rows, [.. shares[0].Rows.Select((_, i) => shares.Average(s => s.Visits[i]))])
+                    : null,
+            };
         })];
     }
 
@@ -333,7 +342,7 @@ internal static class PlanCheckCommand
     }
 
     /// <summary>Compares again from a saved result's sweeps.</summary>
-    private static PlanCheckResult FromSaved(FileInfo file, Settings settings)
+    private static PlanCheckResult FromSaved(FileInfo file, Settings settings, bool measureVisits = false)
     {
         PlanCheckResult saved;
         try
@@ -351,8 +360,62 @@ internal static class PlanCheckCommand
             settings = settings with { Law = LawFor(null) };
         }
 
-        return Compare(saved.Dataset, saved.Dimension, saved.Sweeps, settings, settings.Machine ?? MachineProfileStore.ForPlanning(), saved.Cross,
+        IReadOnlyList<MeasuredSweep> sweeps = measureVisits && saved.Sweeps.Any(m => m.VisitShares is null)
+            ? WithVisitShares(saved, settings)
+            : saved.Sweeps;
+        return Compare(saved.Dataset, saved.Dimension, sweeps, settings, settings.Machine ?? MachineProfileStore.ForPlanning(), saved.Cross,
             settings.ProfileEachRepetition ? saved.Profiles : null) with { Measured = saved.Measured };
+    }
+
+    /// <summary>
+    /// The saved sweeps with the read skew of their calibration sizes measured anew: each repetition's graphs rebuilt
+    /// with its level seed on the saved sample, and every saved ef searched once with the tally on. Only the skew is
+    /// taken from these searches; the saved timings stay.
+    /// </summary>
+    private static IReadOnlyList<MeasuredSweep> WithVisitShares(PlanCheckResult saved, Settings settings)
+    {
+        CheckSettings how = saved.Measured ?? throw new VectorEngineArgumentException("--measure-visits: the saved result does not say how it was built.", "sweeps");
+        Dataset data = Sample(Load(settings.Dataset, how.Queries, "dataset"), how.Shuffle);
+        var shares = new Dictionary<(int Repetition, int Points, int Ef), VisitShares?>();
+        int[] repetitions = [.. saved.Sweeps.Select(m => m.Repetition).Where(r => r > 0).Distinct().Order()];
+        var built = new List<(int Size, AnnRunner Runner, BuildResult Build, string Directory)>();
+        try
+        {
+            foreach (int repetition in repetitions)
+            {
+                if (repetition > 1 && !how.Rebuild)
+                {
+                    foreach (var pair in shares.Where(p => p.Key.Repetition == 1).ToArray())
+                    {
+                        shares[(repetition, pair.Key.Points, pair.Key.Ef)] = pair.Value;
+                    }
+
+                    continue;
+                }
+
+                Release(built);
+                int seed = new HnswParameters().Seed + (how.Rebuild ? repetition - 1 : 0);
+                IndexSpec spec = new HnswParameters { M = how.M, EfConstruction = how.EfConstruction, Seed = seed }.ToSpec();
+                foreach (int size in settings.Calibrate)
+                {
+                    string directory = Path.Combine(Path.GetTempPath(), "vectorengine-plan-check-" + Guid.NewGuid().ToString("N"));
+                    var runner = new AnnRunner(data.Prefix(size), "hnsw", spec, null, null);
+                    BuildResult build = runner.Build(directory);
+                    built.Add((size, runner, build, directory));
+                    foreach (int ef in saved.Sweeps.Where(m => m.Repetition == repetition && m.Points == size).Select(m => m.Ef).Distinct())
+                    {
+                        shares[(repetition, size, ef)] = runner.Search(build, how.K, 1, new SearchParams { Ef = ef }, new() { ["ef"] = ef }).VisitShares;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Release(built);
+        }
+
+        MeasuredSweep[] filled = [.. saved.Sweeps.Where(m => m.Repetition > 0).Select(m => m with { VisitShares = shares.GetValueOrDefault((m.Repetition, m.Points, m.Ef)) ?? m.VisitShares })];
+        return filled;
     }
 
     private static CostModel Assert(IReadOnlyList<CostModel> models, IReadOnlyList<string> skipped) =>

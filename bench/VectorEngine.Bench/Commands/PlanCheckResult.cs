@@ -63,6 +63,9 @@ internal sealed record MeasuredSweep(int Repetition, int Points, int Ef, double 
     /// was taken by something else for part of it.</summary>
     public double? CpuShare { get; init; }
 
+    /// <summary>How the counted pass's scored vectors fell on the rows (null in older results).</summary>
+    public VisitShares? VisitShares { get; init; }
+
     /// <summary>The single-thread run this measurement is, as the calibration reads runs.</summary>
     public AnnRun ToRun(int k) => new()
     {
@@ -74,6 +77,7 @@ internal sealed record MeasuredSweep(int Repetition, int Points, int Ef, double 
         IndexBytes = IndexBytes,
         VectorBytesPerPoint = VectorBytesPerPoint,
         DistancesPerQuery = DistancesPerQuery,
+        VisitShares = VisitShares,
         SearchParams = new() { ["ef"] = Ef },
     };
 }

@@ -38,6 +38,9 @@ internal sealed record MachineProfile
     /// <summary>Random row reads (a batch of eight prefetched, each read through): working set and row size against nanoseconds per row.</summary>
     public required IReadOnlyList<RowSample> Rows { get; init; }
 
+    /// <summary>Rounds the row surface was measured in, each point the fastest of them (1 in profiles from before rounds).</summary>
+    public int RowRounds { get; init; } = 1;
+
     /// <summary>The levels found in <see cref="Curve"/>, innermost first; the last is main memory.</summary>
     public required IReadOnlyList<MemoryLevel> Levels { get; init; }
 

@@ -20,10 +20,14 @@ internal sealed class VisitTime
     private readonly MemoryCharge _charge;
     private readonly KernelSample[] _kernels;
     private readonly int _dimension;
+    private readonly SkewLaw? _skew;
+    private readonly int _largestCalibrated;
 
     private VisitTime(int[] efs, (double, double)[] powers, double codeNanoseconds, double codePerLogPoint, double rowBytes, MemoryCharge charge,
-        KernelSample[] kernels, int dimension)
+        KernelSample[] kernels, int dimension, SkewLaw? skew, int largestCalibrated)
     {
+        _skew = skew;
+        _largestCalibrated = largestCalibrated;
         _kernels = kernels;
         _dimension = dimension;
         _efs = efs;
@@ -94,6 +98,11 @@ internal sealed class VisitTime
         }
 
         var charge = new MemoryCharge(machine);
+
+        // Where the calibration counted how its reads fell on the rows, the charge follows the skew (measured at its own
+        // sizes, carried along the law to others); runs from before that was counted are charged as even reads.
+        SkewLaw? skew = SkewLaw.TryFit([.. single.Select(p => (Ef(p), p.Points, p.Run.VisitShares))]);
+        ReadSkew? SkewOf(CalibrationPoint p) => skew is null ? null : ReadSkew.Of(p.Run.VisitShares!);
         double rowBytes = single.Average(p => p.Run.VectorBytesPerPoint) + 64;
         (double referenceEf, double efExponent) = EfGrowth(single);
 
@@ -101,7 +110,7 @@ internal sealed class VisitTime
         // a line that falls (noise: costs do not shrink as an index grows) gives way to the median, which one slow sweep
         // point cannot set.
         double[] logPoints = [.. single.Select(p => Math.Log(p.Points))];
-        double[] code = [.. single.Select(p => (1e9 / p.Run.Qps / p.Run.DistancesPerQuery!.Value / Math.Pow(Ef(p) / referenceEf, efExponent)) - charge.Nanoseconds(p.Run.IndexBytes, rowBytes))];
+        double[] code = [.. single.Select(p => (1e9 / p.Run.Qps / p.Run.DistancesPerQuery!.Value / Math.Pow(Ef(p) / referenceEf, efExponent)) - charge.Nanoseconds(p.Run.IndexBytes, rowBytes, SkewOf(p)))];
         (double intercept, double slope) = MathNet.Numerics.Fit.Line(logPoints, code);
         if (slope < 0)
         {
@@ -110,7 +119,7 @@ internal sealed class VisitTime
             slope = 0;
         }
 
-        return new VisitTime(efs, powers, intercept, slope, rowBytes, charge, [.. machine.Kernels.OrderBy(k => k.Dimension)], single[0].Dimension)
+        return new VisitTime(efs, powers, intercept, slope, rowBytes, charge, [.. machine.Kernels.OrderBy(k => k.Dimension)], single[0].Dimension, skew, single.Max(p => p.Points))
         {
             ReferenceEf = referenceEf,
             EfExponent = efExponent,
@@ -183,7 +192,8 @@ internal sealed class VisitTime
         double code = CodeNanoseconds + (CodePerLogPoint * Math.Log(cachedPoints ?? points));
         code = _kernels.Length >= 2 ? code - Kernel(_dimension) + Kernel(dimension) : code * scale;
         double atEf = Math.Pow(ef / ReferenceEf, EfExponent);
-        return Visits(points, ef) * (Math.Max(0, code) + _charge.Nanoseconds(workingSetBytes, RowBytes * scale)) * atEf * 1e-9;
+        ReadSkew? skew = _skew?.At(cachedPoints ?? points, ef);
+        return Visits(points, ef) * (Math.Max(0, code) + _charge.Nanoseconds(workingSetBytes, RowBytes * scale, skew)) * atEf * 1e-9;
     }
 
     /// <summary>The kernel curve at <paramref name="dimension"/>: linear between measured dimensions, and beyond them along the last two.</summary>
@@ -201,7 +211,7 @@ internal sealed class VisitTime
 
     /// <summary>The law, for the planner's assumptions.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"scored vectors/query a power of n per ef (ef={_efs[0]}: {Math.Exp(_powers[0].LogScale):G3}·n^{_powers[0].Exponent:F3}; ef={_efs[^1]}: {Math.Exp(_powers[^1].LogScale):G3}·n^{_powers[^1].Exponent:F3}), each ({CodeNanoseconds:F1} + {CodePerLogPoint:F1} ln n ns + the memory charge of a {RowBytes:F0}-byte row at the working set) · (ef/{ReferenceEf:F0})^{EfExponent:F3}");
+        $"scored vectors/query a power of n per ef (ef={_efs[0]}: {Math.Exp(_powers[0].LogScale):G3}·n^{_powers[0].Exponent:F3}; ef={_efs[^1]}: {Math.Exp(_powers[^1].LogScale):G3}·n^{_powers[^1].Exponent:F3}), each ({CodeNanoseconds:F1} + {CodePerLogPoint:F1} ln n ns + the memory charge of a {RowBytes:F0}-byte row at the working set{(_skew is null ? ", rows read evenly" : $", rows read as measured ({_skew.Describe(_largestCalibrated)})")}) · (ef/{ReferenceEf:F0})^{EfExponent:F3}");
 
     private static int Ef(CalibrationPoint p) => Convert.ToInt32(p.Run.SearchParams["ef"].ToString(), CultureInfo.InvariantCulture);
 }

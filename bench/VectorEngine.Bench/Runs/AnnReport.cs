@@ -101,6 +101,11 @@ internal sealed class AnnRun
     [JsonPropertyName("distances_per_query")]
     public double? DistancesPerQuery { get; init; }
 
+    /// <summary>How unevenly those scored vectors fell on the index's rows (counted in the same pass); null where
+    /// distances were not counted, or the collection had more than one segment (their rows share offsets).</summary>
+    [JsonPropertyName("visit_shares")]
+    public VisitShares? VisitShares { get; init; }
+
     /// <summary>
     /// The share of the timed seconds the runtime's garbage collector held the searching threads paused: what a timing
     /// lost to the process itself rather than to the machine, told apart from a neighbour's noise.

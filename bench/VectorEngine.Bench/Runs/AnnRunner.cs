@@ -210,7 +210,7 @@ internal sealed class AnnRunner
 
         double seconds = clock.Elapsed.TotalSeconds;
         TimedStretch other = stretch.Stop();
-        double? distancesPerQuery = threads <= 1 ? CountDistances(collection, requests) : null;
+        (double? distancesPerQuery, VisitShares? visitShares) = threads <= 1 ? CountDistances(collection, requests) : (null, null);
         latencies.Sort();
         IVectorIndexSummary summary = IVectorIndexSummary.Of(collection);
         var buildParams = _index.Parameters.ToDictionary(p => p.Key, p => (object)p.Value);
@@ -251,6 +251,7 @@ internal sealed class AnnRunner
             P95Us = Math.Round(Percentile(latencies, 0.95), 1),
             P99Us = Math.Round(Percentile(latencies, 0.99), 1),
             DistancesPerQuery = distancesPerQuery,
+            VisitShares = visitShares,
             GcPauseShare = Math.Round(other.PauseSeconds / seconds, 4),
             GcCollections = other.Collections,
             CpuShare = Math.Round(other.CpuSeconds / (seconds * Math.Max(1, threads)), 3),
@@ -261,9 +262,16 @@ internal sealed class AnnRunner
     /// Vectors an HNSW search scored per query, from one more pass over the queries on this thread with the engine's
     /// counting on (after the timing: counting costs a few percent); null when nothing counted (not HNSW).
     /// </summary>
-    private static double? CountDistances(Collection collection, SearchRequest[] requests)
+    private static (double? PerQuery, VisitShares? Shares) CountDistances(Collection collection, SearchRequest[] requests)
     {
+        // Rows are tallied by their offset in their segment: with one segment (the mutable one empty once sealed) an
+        // offset is a row.
+        CollectionInfo info = collection.GetInfo();
+        int[]? tally = info.SealedSegmentCount <= 1 && info.SegmentCount - info.SealedSegmentCount <= 1 && info.PointCount > 0
+            ? new int[info.PointCount]
+            : null;
         long before = HnswSearchStatistics.DistancesOnCurrentThread;
+        HnswSearchStatistics.TallyVisitsOnCurrentThread(tally);
         HnswSearchStatistics.Counting = true;
         try
         {
@@ -275,10 +283,13 @@ internal sealed class AnnRunner
         finally
         {
             HnswSearchStatistics.Counting = false;
+            HnswSearchStatistics.TallyVisitsOnCurrentThread(null);
         }
 
         long counted = HnswSearchStatistics.DistancesOnCurrentThread - before;
-        return counted > 0 ? Math.Round((double)counted / requests.Length, 1) : null;
+        return counted > 0
+            ? (Math.Round((double)counted / requests.Length, 1), tally is null ? null : VisitShares.Of(tally))
+            : (null, null);
     }
 
     /// <summary>The exact top-k of every query when the dataset carries none (a prefix of its base).</summary>

@@ -15,6 +15,11 @@ internal readonly struct CountingScorer<TScorer>(TScorer inner) : IVectorScorer
     public float Distance(uint offset)
     {
         CountingTotals.t_distances++;
+        if (CountingTotals.t_visits is { } visits && offset < (uint)visits.Length)
+        {
+            visits[offset]++;
+        }
+
         return inner.Distance(offset);
     }
 
@@ -28,4 +33,8 @@ internal static class CountingTotals
     /// <summary>Distances computed by counting searches on this thread.</summary>
     [ThreadStatic]
     internal static long t_distances;
+
+    /// <summary>Per row, how many times counting searches on this thread scored it; null when not tallied.</summary>
+    [ThreadStatic]
+    internal static int[]? t_visits;
 }
