@@ -24,7 +24,7 @@ public sealed class PlanCheckTests(Xunit.Abstractions.ITestOutputHelper output)
         var settings = new PlanCheckCommand.Settings(dir.Path, [1_000, 2_000, 4_000], [8_000], 0.95, [10, 12, 16, 20, 24, 32, 48], M: 12, EfConstruction: 64, Repeat: 1, Queries: 100, K: 10)
         {
             Rounds = 1,
-            Machine = MachineProbe.Measure(16L << 20, TimeSpan.FromMilliseconds(10), measureDisk: false),
+            Machine = MachineProbe.Measure(16L << 20, TimeSpan.FromMilliseconds(10), measureDisk: false, rowRounds: 1),
         };
         PlanCheckResult result = PlanCheckCommand.Run(settings, _ => { });
         Assert.Equal(new CheckSettings(M: 12, EfConstruction: 64, Queries: 100, K: 10, Rounds: 1, Rebuild: false), result.Measured);
@@ -55,7 +55,7 @@ public sealed class PlanCheckTests(Xunit.Abstractions.ITestOutputHelper output)
         var settings = new PlanCheckCommand.Settings(calibration.Path, [1_000, 2_000], [4_000], 0.95, [10, 16, 24, 32, 48, 64], M: 12, EfConstruction: 64, Repeat: 1, Queries: 100, K: 10)
         {
             Rounds = 1,
-            Machine = MachineProbe.Measure(16L << 20, TimeSpan.FromMilliseconds(10), measureDisk: false),
+            Machine = MachineProbe.Measure(16L << 20, TimeSpan.FromMilliseconds(10), measureDisk: false, rowRounds: 1),
             CheckDataset = harder.Path,
             Law = HardnessLaw.Load(HardnessCommand.DefaultLawPath),
         };
